@@ -1,0 +1,184 @@
+import { readFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3'
+import { bindMigrationAwareSqlAdapterFactory, type SqlDriverAdapter, type SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils'
+import type Database from 'better-sqlite3'
+import type { SchemaEngine as WasmSchemaEngine, SchemaFilter, SchemaPushOutput } from '@prisma/schema-engine-wasm'
+import { MigrateError, errorMessage } from './errors.ts'
+
+/**
+ * Prisma's schema engine, compiled to WebAssembly, driven through the better-sqlite3 driver adapter.
+ * No native binary and no network. The package is "internal" upstream, so everything we rely on
+ * is pinned in package.json and exercised by test/engine-contract.test.ts.
+ */
+
+type Bg = Record<string, unknown> & {
+  __wbg_set_wasm(exports: WebAssembly.Exports): void
+  SchemaEngine: typeof WasmSchemaEngine
+}
+
+let loaded: Promise<Bg> | undefined
+/** Set by tests and by the fast-path check: how many times the wasm module was instantiated. */
+export const engineStats = { loads: 0 }
+
+const require = createRequire(import.meta.url)
+
+/** Instantiate the wasm module once per process: a second instantiation crashes the bindings. */
+export function loadEngineModule(): Promise<Bg> {
+  loaded ??= (async () => {
+    const bgPath = require.resolve('@prisma/schema-engine-wasm/schema_engine_bg')
+    const bg = (await import('@prisma/schema-engine-wasm/schema_engine_bg')) as unknown as Bg
+    const imports: Record<string, unknown> = { ...bg }
+    for (const key of Object.keys(imports)) {
+      // The engine arms long timers (60 s) through this import; an unref'd timer lets the CLI and
+      // `vite build` exit as soon as their work is done instead of hanging on it.
+      if (key.startsWith('__wbg_setTimeout_')) {
+        imports[key] = (fn: () => void, ms: number) => {
+          const timer = setTimeout(fn, ms >>> 0)
+          timer.unref()
+          return timer
+        }
+      }
+    }
+    const g = globalThis as { PRISMA_WASM_PANIC_REGISTRY?: { set_message(msg: string): void }, __migratePluginLastPanic?: string }
+    g.PRISMA_WASM_PANIC_REGISTRY ??= { set_message: (msg: string) => { g.__migratePluginLastPanic = msg } }
+    const bytes = await readFile(join(dirname(bgPath), 'schema_engine_bg.wasm'))
+    const { instance } = await WebAssembly.instantiate(bytes, { './schema_engine_bg.js': imports as WebAssembly.ModuleImports })
+    bg.__wbg_set_wasm(instance.exports)
+    ;(instance.exports.__wbindgen_start as () => void)()
+    engineStats.loads++
+    return bg
+  })()
+  return loaded
+}
+
+export interface EngineSession {
+  /** Engine diff from the live database to `schema`: the SQL script, empty when in sync. */
+  diff(schema: string): Promise<string>
+  /** Engine push of `schema` (not atomic by itself: run it inside the session's transaction). */
+  push(schema: string, force: boolean): Promise<SchemaPushOutput>
+  /** The connection the engine uses, inside the open transaction. */
+  connection(): Database.Database
+  commit(): Promise<void>
+  rollback(): Promise<void>
+  close(): Promise<void>
+}
+
+interface AdapterWithClient extends SqlDriverAdapter {
+  client?: Database.Database
+}
+
+/**
+ * Open an engine session on `dbPath`: every connection the engine opens first runs
+ * `PRAGMA foreign_keys=OFF; BEGIN IMMEDIATE`, so that diff, push, verify and our history write
+ * all happen in one SQLite transaction that we commit or roll back. Foreign keys must be switched
+ * off outside the transaction (inside it the pragma is a no-op): a parent-table redefinition would
+ * otherwise cascade-delete child rows.
+ */
+export async function openEngineSession(dbPath: string, filters: SchemaFilter, busyTimeoutMs: number): Promise<EngineSession> {
+  const bg = await loadEngineModule()
+  const inner = new PrismaBetterSqlite3({ url: dbPath, timeout: busyTimeoutMs })
+  const adapters: AdapterWithClient[] = []
+  const factory: SqlMigrationAwareDriverAdapterFactory = {
+    provider: inner.provider,
+    adapterName: inner.adapterName,
+    async connect() {
+      const adapter = (await inner.connect()) as AdapterWithClient
+      adapters.push(adapter)
+      await adapter.executeScript('PRAGMA foreign_keys=OFF; BEGIN IMMEDIATE;')
+      return adapter
+    },
+    connectToShadowDb: () => inner.connectToShadowDb(),
+  }
+  const bound = bindMigrationAwareSqlAdapterFactory(factory)
+  let engine: WasmSchemaEngine | undefined
+  try {
+    engine = await bg.SchemaEngine.new({ datamodels: undefined }, () => {}, bound)
+  } catch (error) {
+    await disposeAll(adapters)
+    throw engineError(error, bound)
+  }
+  let finished = false
+
+  const files = (schema: string) => ({ files: [{ path: 'schema.prisma', content: schema }] })
+  const call = async <T>(fn: (e: WasmSchemaEngine) => Promise<T>): Promise<T> => {
+    if (!engine) throw new MigrateError('ENGINE', 'the schema engine crashed earlier in this run')
+    try {
+      return await fn(engine)
+    } catch (error) {
+      // After a panic ("unreachable") the instance is poisoned: even free() throws. Drop it.
+      if (error instanceof WebAssembly.RuntimeError) engine = undefined
+      throw engineError(error, bound)
+    }
+  }
+  const connection = (): Database.Database => {
+    const client = adapters[0]?.client
+    if (!client) throw new MigrateError('ENGINE', 'the schema engine has not opened the database')
+    return client
+  }
+  const end = async (sql: string) => {
+    if (finished) return
+    finished = true
+    const db = adapters[0]?.client
+    try {
+      if (db?.inTransaction) db.exec(sql)
+      db?.exec('PRAGMA foreign_keys=ON')
+    } finally {
+      try { engine?.free() } catch { /* a poisoned instance throws even here */ }
+      engine = undefined
+      await disposeAll(adapters)
+    }
+  }
+  return {
+    async diff(schema) {
+      const result = await call((e) => e.diff({
+        from: { tag: 'schemaDatasource', ...files(datasourceOnly()), configDir: process.cwd() },
+        to: { tag: 'schemaDatamodel', ...files(schema) },
+        script: true,
+        exitCode: true,
+        filters,
+      }))
+      return result.exitCode === 2 ? (result.stdout ?? '') : ''
+    },
+    push: (schema, force) => call((e) => e.schemaPush({ schema: files(schema), force, filters })),
+    connection,
+    commit: () => end('COMMIT'),
+    rollback: () => end('ROLLBACK'),
+    close: () => end('ROLLBACK'),
+  }
+}
+
+function datasourceOnly(): string {
+  return 'datasource db {\n  provider = "sqlite"\n}\n'
+}
+
+async function disposeAll(adapters: SqlDriverAdapter[]): Promise<void> {
+  for (const adapter of adapters.splice(0)) {
+    try { await adapter.dispose() } catch { /* already closed */ }
+  }
+}
+
+/** Turn what the engine throws into something a user can read: the adapter's real error, not "External error id#N". */
+function engineError(error: unknown, bound: { errorRegistry: { consumeError(id: number): { error: unknown } | undefined } }): MigrateError {
+  let message = errorMessage(error)
+  const external = /External error id#(\d+)/.exec(message)
+  if (external) {
+    const record = bound.errorRegistry.consumeError(Number(external[1]))
+    if (record) message = describeDriverError(record.error)
+  }
+  if (error instanceof WebAssembly.RuntimeError) {
+    const panic = (globalThis as { __migratePluginLastPanic?: string }).__migratePluginLastPanic
+    message = `the schema engine crashed${panic ? `: ${panic}` : ''}`
+  }
+  const code = (error as { code?: string }).code
+  return new MigrateError('ENGINE', code ? `${message} (${code})` : message, { cause: error })
+}
+
+function describeDriverError(error: unknown): string {
+  if (error && typeof error === 'object') {
+    const e = error as { kind?: string, message?: string, originalMessage?: string, cause?: string }
+    return e.originalMessage ?? e.message ?? e.cause ?? JSON.stringify(error)
+  }
+  return String(error)
+}
