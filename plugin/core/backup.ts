@@ -1,0 +1,98 @@
+import { chmodSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { basename, join } from 'node:path'
+import Database from 'better-sqlite3'
+import { MigrateError, errorMessage } from './errors.ts'
+
+/** Backups are named as the Python original named them: `<db file>.backup_YYYYMMDD_HHMMSS`. */
+export interface BackupFile {
+  path: string
+  name: string
+  createdAt: Date
+  size: number
+}
+
+function stamp(date: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0')
+  return `${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}_${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`
+}
+
+function parseStamp(value: string): Date {
+  const m = /^(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})/.exec(value)!
+  return new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]))
+}
+
+function backupPattern(dbPath: string): RegExp {
+  const escaped = basename(dbPath).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  return new RegExp(`^${escaped}\\.backup_(\\d{8}_\\d{6})(?:_(\\d+))?$`)
+}
+
+/**
+ * Copy the database with SQLite's online backup API: a consistent snapshot even while the app
+ * holds it open in WAL mode, which a file copy is not. The copy gets the database's permissions.
+ */
+export async function backupDatabase(dbPath: string, directory: string, now = new Date()): Promise<string> {
+  if (!existsSync(directory)) {
+    throw new MigrateError('BACKUP', `the backup directory ${directory} does not exist`, {
+      step: 'backup',
+      hint: 'create it, or change [database] backup_directory in migration.conf',
+    })
+  }
+  let target = join(directory, `${basename(dbPath)}.backup_${stamp(now)}`)
+  for (let n = 2; existsSync(target); n++) target = join(directory, `${basename(dbPath)}.backup_${stamp(now)}_${n}`)
+  const source = new Database(dbPath, { readonly: true, fileMustExist: true })
+  try {
+    await source.backup(target)
+    chmodSync(target, statSync(dbPath).mode & 0o777)
+  } catch (error) {
+    rmSync(target, { force: true })
+    throw new MigrateError('BACKUP', `could not back up ${dbPath} to ${target}: ${errorMessage(error)}`, {
+      step: 'backup',
+      hint: 'check free disk space and permissions of the backup directory; nothing was changed',
+      cause: error,
+    })
+  } finally {
+    source.close()
+  }
+  return target
+}
+
+/** Newest first. */
+export function listBackups(dbPath: string, directory: string): BackupFile[] {
+  if (!existsSync(directory)) return []
+  const pattern = backupPattern(dbPath)
+  const backups: BackupFile[] = []
+  for (const name of readdirSync(directory)) {
+    const m = pattern.exec(name)
+    if (!m) continue
+    const path = join(directory, name)
+    backups.push({ path, name, createdAt: parseStamp(m[1]!), size: statSync(path).size })
+  }
+  return backups.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.name.localeCompare(a.name, 'en', { numeric: true }))
+}
+
+/** Delete backups older than `days`, never the newest one. Returns the deleted paths. */
+export function applyRetention(dbPath: string, directory: string, days: number, now = new Date()): string[] {
+  if (days <= 0) return []
+  const cutoff = now.getTime() - days * 24 * 60 * 60 * 1000
+  const deleted: string[] = []
+  for (const backup of listBackups(dbPath, directory).slice(1)) {
+    if (backup.createdAt.getTime() < cutoff) {
+      rmSync(backup.path, { force: true })
+      deleted.push(backup.path)
+    }
+  }
+  return deleted
+}
+
+/** Copy a backup over the live database, page by page through SQLite (safe with other connections open). */
+export async function restoreInto(backupPath: string, dbPath: string): Promise<void> {
+  const source = new Database(backupPath, { readonly: true, fileMustExist: true })
+  try {
+    source.prepare('SELECT count(*) FROM sqlite_master').get()
+    await source.backup(dbPath)
+  } catch (error) {
+    throw new MigrateError('RESTORE', `could not restore ${backupPath} into ${dbPath}: ${errorMessage(error)}`, { cause: error })
+  } finally {
+    source.close()
+  }
+}

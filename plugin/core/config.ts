@@ -1,0 +1,271 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { closest, distance } from 'fastest-levenshtein'
+import { MigrateError } from './errors.ts'
+import { parseIni, type IniEntry } from './ini.ts'
+
+/** What to do about pending changes: apply them, fail on them, report them, or skip the run. */
+export type Mode = 'apply' | 'check' | 'warn' | 'off'
+export const MODES: readonly Mode[] = ['apply', 'check', 'warn', 'off']
+
+export interface ResolvedConfig {
+  /** The config file in use, or undefined when running on defaults. */
+  configFile?: string
+  /** Directory that relative paths are resolved against: the config file's, else the project root. */
+  root: string
+  databaseUrl: string
+  databasePath: string
+  /** Where the database URL came from: the config file, DATABASE_URL, an option, or the default. */
+  databaseUrlSource: 'config' | 'env' | 'option' | 'default'
+  backupEnabled: boolean
+  backupRetentionDays: number
+  backupDirectory: string
+  modelDirectory: string
+  autoVerify: boolean
+  schemaOutput: string
+  clientOutput: string
+  historyTable: string
+  dev: Mode
+  build: Mode
+  dropUnmodelledTables: boolean
+  requireConfirmation: boolean
+  maxTablesPerRun: number
+  allowDataLoss: boolean
+  lockTimeout: number
+}
+
+/** Options a caller (plugin options, CLI flags) may set; they win over migration.conf. */
+export type ConfigOverrides = Partial<Omit<ResolvedConfig, 'configFile' | 'root' | 'databasePath' | 'databaseUrlSource'>>
+
+type Kind = 'boolean' | 'integer' | 'path' | 'string' | 'mode' | 'url' | 'identifier'
+
+interface KeySpec {
+  section: 'database' | 'migration' | 'safety'
+  key: string
+  option: keyof ConfigOverrides
+  kind: Kind
+  min?: number
+  doc: string
+}
+
+/** Every key migration.conf accepts; the README's table is written from the same list. */
+export const CONFIG_KEYS: readonly KeySpec[] = [
+  { section: 'database', key: 'url', option: 'databaseUrl', kind: 'url', doc: 'SQLite database: sqlite:///./app.db, file:./app.db or a path; relative to this file. DATABASE_URL overrides it.' },
+  { section: 'database', key: 'backup_enabled', option: 'backupEnabled', kind: 'boolean', doc: 'Back up the database before every apply that changes it.' },
+  { section: 'database', key: 'backup_retention_days', option: 'backupRetentionDays', kind: 'integer', min: 0, doc: 'Delete backups older than this many days (the newest one is always kept). 0 keeps all.' },
+  { section: 'database', key: 'backup_directory', option: 'backupDirectory', kind: 'path', doc: 'Where backups go (default: next to the database).' },
+  { section: 'migration', key: 'model_directory', option: 'modelDirectory', kind: 'path', doc: 'Where the models are: .ts/.mts/.js/.mjs files (nested folders too) and .prisma fragments.' },
+  { section: 'migration', key: 'auto_verify', option: 'autoVerify', kind: 'boolean', doc: 'After applying, diff again; a non-empty diff fails the run and rolls it back.' },
+  { section: 'migration', key: 'schema_output', option: 'schemaOutput', kind: 'path', doc: 'Where the generated Prisma schema is written.' },
+  { section: 'migration', key: 'client_output', option: 'clientOutput', kind: 'path', doc: 'The Prisma Client output directory written into the generator block.' },
+  { section: 'migration', key: 'history_table', option: 'historyTable', kind: 'identifier', doc: 'The table that records every run, inside the database.' },
+  { section: 'migration', key: 'dev', option: 'dev', kind: 'mode', doc: 'Pending changes during `vite dev` / watch builds: apply, check (fail), warn or off.' },
+  { section: 'migration', key: 'build', option: 'build', kind: 'mode', doc: 'Pending changes during production builds: apply, check (fail), warn or off. With CI set, apply becomes check unless given as an option.' },
+  { section: 'migration', key: 'drop_unmodelled_tables', option: 'dropUnmodelledTables', kind: 'boolean', doc: 'Drop tables that no model defines. Off: they are left alone and listed by `status`.' },
+  { section: 'safety', key: 'require_confirmation', option: 'requireConfirmation', kind: 'boolean', doc: 'Ask before applying (on a terminal); without one, refuse unless --yes.' },
+  { section: 'safety', key: 'max_tables_per_run', option: 'maxTablesPerRun', kind: 'integer', min: 1, doc: 'Refuse a run that would change more tables than this.' },
+  { section: 'safety', key: 'allow_data_loss', option: 'allowDataLoss', kind: 'boolean', doc: 'Apply changes the engine warns will lose data (dropped columns/tables with rows, lossy casts).' },
+  { section: 'safety', key: 'lock_timeout', option: 'lockTimeout', kind: 'integer', min: 0, doc: 'Seconds to wait for another migrator working on the same database.' },
+]
+
+export const DEFAULTS: Required<ConfigOverrides> = {
+  databaseUrl: './dev.db',
+  backupEnabled: true,
+  backupRetentionDays: 30,
+  backupDirectory: '',
+  modelDirectory: 'model',
+  autoVerify: true,
+  schemaOutput: 'prisma/schema.prisma',
+  clientOutput: 'generated/prisma',
+  historyTable: '_migration_history',
+  dev: 'apply',
+  build: 'check',
+  dropUnmodelledTables: false,
+  requireConfirmation: false,
+  maxTablesPerRun: 50,
+  allowDataLoss: false,
+  lockTimeout: 30,
+}
+
+const SECTIONS = ['database', 'migration', 'safety'] as const
+
+export interface LoadConfigOptions {
+  /** Project root: where migration.conf is looked for, and what relative paths are against without one. */
+  root?: string
+  /** An explicit config file (--config): it must exist. */
+  configFile?: string
+  overrides?: ConfigOverrides
+  env?: NodeJS.ProcessEnv
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
+  const projectRoot = resolve(options.root ?? process.cwd())
+  const env = options.env ?? process.env
+  let configFile: string | undefined
+  if (options.configFile !== undefined) {
+    configFile = resolve(projectRoot, options.configFile)
+    if (!existsSync(configFile)) {
+      throw new MigrateError('CONFIG', `config file ${options.configFile} does not exist (looked at ${configFile})`, {
+        location: { file: configFile },
+        hint: 'check the --config path, or leave it out to use migration.conf in the project root',
+      })
+    }
+  } else if (existsSync(resolve(projectRoot, 'migration.conf'))) {
+    configFile = resolve(projectRoot, 'migration.conf')
+  }
+  const root = configFile ? dirname(configFile) : projectRoot
+  const fromFile: ConfigOverrides = {}
+  if (configFile) Object.assign(fromFile, readConfigFile(configFile))
+
+  const merged = { ...DEFAULTS, ...fromFile, ...definedOnly(options.overrides ?? {}) } as Required<ConfigOverrides>
+  for (const spec of CONFIG_KEYS) {
+    const value = options.overrides?.[spec.option]
+    if (value !== undefined) checkOverride(spec, value)
+  }
+  let databaseUrlSource: ResolvedConfig['databaseUrlSource'] = options.overrides?.databaseUrl !== undefined ? 'option' : fromFile.databaseUrl !== undefined ? 'config' : 'default'
+  if (env.DATABASE_URL && options.overrides?.databaseUrl === undefined) {
+    merged.databaseUrl = env.DATABASE_URL
+    databaseUrlSource = 'env'
+  }
+  const databasePath = resolve(root, sqlitePath(merged.databaseUrl, databaseUrlSource === 'env' ? 'DATABASE_URL' : configFile ?? 'the database url'))
+  return {
+    ...(configFile ? { configFile } : {}),
+    root,
+    ...merged,
+    databasePath,
+    databaseUrlSource,
+    backupDirectory: merged.backupDirectory ? resolve(root, merged.backupDirectory) : dirname(databasePath),
+    modelDirectory: resolve(root, merged.modelDirectory),
+    schemaOutput: resolve(root, merged.schemaOutput),
+    clientOutput: resolve(root, merged.clientOutput),
+  }
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
+}
+
+function readConfigFile(file: string): ConfigOverrides {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (error) {
+    throw new MigrateError('CONFIG', `cannot read config file ${file}: ${(error as Error).message}`, { location: { file } })
+  }
+  const doc = parseIni(text, file)
+  const result: Record<string, unknown> = {}
+  for (const [section, { line, entries }] of doc.sections) {
+    if (!(SECTIONS as readonly string[]).includes(section)) {
+      const suggestion = suggest(section, SECTIONS)
+      throw new MigrateError('CONFIG', `${file}:${line}: unknown section [${section}]${suggestion ? ` — did you mean [${suggestion}]?` : ''}`, {
+        location: { file, line },
+        hint: `the sections are ${SECTIONS.map((s) => `[${s}]`).join(', ')}`,
+      })
+    }
+    for (const entry of entries.values()) {
+      const spec = CONFIG_KEYS.find((k) => k.section === section && k.key === entry.key)
+      if (!spec) throw unknownKey(entry, file)
+      result[spec.option] = parseValue(spec, entry, file)
+    }
+  }
+  return result as ConfigOverrides
+}
+
+function unknownKey(entry: IniEntry, file: string): MigrateError {
+  const inSection = CONFIG_KEYS.filter((k) => k.section === entry.section).map((k) => k.key)
+  const elsewhere = CONFIG_KEYS.find((k) => k.key === entry.key)
+  let suggestion = ''
+  if (elsewhere) suggestion = ` — it belongs in [${elsewhere.section}]`
+  else {
+    const near = suggest(entry.key, CONFIG_KEYS.map((k) => k.key))
+    if (near) {
+      const spec = CONFIG_KEYS.find((k) => k.key === near)!
+      suggestion = ` — did you mean ${near}${spec.section === entry.section ? '' : ` (in [${spec.section}])`}?`
+    }
+  }
+  return new MigrateError('CONFIG', `${file}:${entry.line}: unknown key ${entry.key} in [${entry.section}]${suggestion}`, {
+    location: { file, line: entry.line },
+    hint: `[${entry.section}] accepts: ${inSection.join(', ')}`,
+  })
+}
+
+function suggest(word: string, candidates: readonly string[]): string | undefined {
+  const best = closest(word, candidates as string[])
+  return best && distance(word, best) <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined
+}
+
+function parseValue(spec: KeySpec, entry: IniEntry, file: string): unknown {
+  const bad = (accepted: string) => new MigrateError('CONFIG', `${file}:${entry.line}: ${spec.key} = ${JSON.stringify(entry.value)} is not valid`, {
+    location: { file, line: entry.line },
+    hint: `${spec.key} accepts ${accepted}`,
+  })
+  const v = entry.value
+  switch (spec.kind) {
+    case 'boolean': {
+      const lower = v.toLowerCase()
+      if (['true', 'yes', 'on', '1'].includes(lower)) return true
+      if (['false', 'no', 'off', '0'].includes(lower)) return false
+      throw bad('true or false (also yes/no, on/off, 1/0)')
+    }
+    case 'integer': {
+      if (!/^\d+$/.test(v) || Number(v) < (spec.min ?? 0) || !Number.isSafeInteger(Number(v))) throw bad(`a whole number ≥ ${spec.min ?? 0}`)
+      return Number(v)
+    }
+    case 'mode':
+      if (!(MODES as readonly string[]).includes(v)) throw bad(MODES.join(', '))
+      return v
+    case 'identifier':
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(v) || /^sqlite_/i.test(v)) throw bad('a table name: letters, digits and underscores, not starting with sqlite_')
+      return v
+    case 'path':
+    case 'url':
+    case 'string':
+      if (v === '') throw bad('a non-empty value')
+      return v
+  }
+}
+
+function checkOverride(spec: KeySpec, value: unknown): void {
+  const fail = (accepted: string) => {
+    throw new MigrateError('CONFIG', `option ${spec.option} = ${JSON.stringify(value)} is not valid`, { hint: `${spec.option} accepts ${accepted}` })
+  }
+  switch (spec.kind) {
+    case 'boolean': if (typeof value !== 'boolean') fail('true or false'); break
+    case 'integer': if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < (spec.min ?? 0)) fail(`a whole number ≥ ${spec.min ?? 0}`); break
+    case 'mode': if (!(MODES as readonly string[]).includes(value as string)) fail(MODES.join(', ')); break
+    default: if (typeof value !== 'string' || value === '') fail('a non-empty string')
+  }
+}
+
+/**
+ * `sqlite:///./app.db` (SQLAlchemy's form: three slashes, then a relative path; four for an
+ * absolute one), `file:./app.db` (Prisma's) or a plain path. Anything else is refused: only SQLite
+ * is supported, and a URL with a password is never echoed back.
+ */
+export function sqlitePath(url: string, source: string): string {
+  const trimmed = url.trim()
+  let path: string
+  if (/^sqlite:\/\//i.test(trimmed)) {
+    path = trimmed.replace(/^sqlite:\/\/\/?/i, '')
+  } else if (/^file:/i.test(trimmed)) {
+    path = trimmed.replace(/^file:(\/\/(?=\/))?/i, '')
+  } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) {
+    throw new MigrateError('CONFIG', `${source}: ${redact(trimmed)} is not a SQLite database URL`, {
+      hint: 'migrate-plugin supports SQLite: use sqlite:///./app.db, file:./app.db or a path',
+    })
+  } else {
+    path = trimmed
+  }
+  path = path.replace(/\?.*$/, '')
+  if (path === '' || path === ':memory:') {
+    throw new MigrateError('CONFIG', `${source}: ${JSON.stringify(url)} does not name a database file`, {
+      hint: 'give a file path, e.g. sqlite:///./app.db',
+    })
+  }
+  return path
+}
+
+/** user:password@host → user:***@host */
+export function redact(url: string): string {
+  return url.replace(/(\/\/[^:/@]+:)[^@/]*@/, '$1***@')
+}

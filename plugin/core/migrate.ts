@@ -1,0 +1,453 @@
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, relative } from 'node:path'
+import Database from 'better-sqlite3'
+import { discoverModels, type DiscoveredModels } from '../model/discover.ts'
+import { loadConfig, type ConfigOverrides, type ResolvedConfig } from './config.ts'
+import { openEngineSession, type EngineSession } from './engine.ts'
+import { MigrateError, errorMessage } from './errors.ts'
+import { applyRetention, backupDatabase, restoreInto } from './backup.ts'
+import { hasTable, lastInSync, newMigrationId, schemaFingerprint, writeHistory, type HistoryRecord } from './history.ts'
+import { acquireLock, type Lock } from './lock.ts'
+import { buildPlan, liveSchemaOf, type Plan } from './plan.ts'
+import { generateSchema, type GeneratedSchema } from './schema.ts'
+import { TOOL_VERSION } from './version.ts'
+
+export type Command = 'apply' | 'preview' | 'check'
+
+export interface MigrateOptions {
+  /** Project root (where migration.conf is looked for). Default: the working directory. */
+  root?: string
+  /** An explicit config file. */
+  config?: string
+  /** Settings that win over migration.conf (plugin options, CLI flags). */
+  overrides?: ConfigOverrides
+  /** apply (default), preview (change nothing, show everything), check (report pending changes). */
+  command?: Command
+  /** What started the run, recorded in history: cli, vite-dev, webpack-build, … */
+  trigger?: string
+  /** false skips the backup (--no-backup / --force). */
+  backup?: boolean
+  /** false skips the verifying diff (--no-verify). */
+  verify?: boolean
+  /** Pre-answer the confirmation that require_confirmation asks for. */
+  yes?: boolean
+  /** Ask the user to confirm the plan (the CLI asks on a TTY). Without it, require_confirmation refuses. */
+  confirm?: (plan: Plan) => Promise<boolean>
+  env?: NodeJS.ProcessEnv
+}
+
+export type Outcome = 'in-sync' | 'applied' | 'pending' | 'previewed'
+
+export interface MigrateResult {
+  outcome: Outcome
+  /** True when the run stopped at the fast path: the engine was not loaded. */
+  fastPath: boolean
+  config: ResolvedConfig
+  schemaPath: string
+  schemaHash: string
+  plan?: Plan
+  warnings: string[]
+  unexecutable: string[]
+  /** A preview's push that the engine could not run (e.g. a unique index over duplicates). */
+  previewError?: string
+  backupPath?: string
+  deletedBackups: string[]
+  migrationId?: string
+  unmodelledTables: string[]
+  durationMs: number
+}
+
+/** Everything the pipeline knows before it touches the database. */
+export interface Prepared {
+  config: ResolvedConfig
+  models: DiscoveredModels
+  schema: GeneratedSchema
+}
+
+export async function prepare(options: Pick<MigrateOptions, 'root' | 'config' | 'overrides' | 'env'>): Promise<Prepared> {
+  const config = loadConfig({
+    ...(options.root ? { root: options.root } : {}),
+    ...(options.config ? { configFile: options.config } : {}),
+    ...(options.overrides ? { overrides: options.overrides } : {}),
+    ...(options.env ? { env: options.env } : {}),
+  })
+  const models = await discoverModels(config.modelDirectory, config.root)
+  const fragmentModels = models.fragments.flatMap((f) => f.blocks.filter((b) => b.kind === 'model'))
+  if (models.tables.length === 0 && fragmentModels.length === 0) {
+    throw new MigrateError('NO_MODELS', `no models found in ${relative(config.root, config.modelDirectory) || '.'}/ — refusing to run, so that no table is dropped or reported missing by mistake`, {
+      hint: 'export table(\'name\', { … }) from a .ts/.js file there (or add a .prisma fragment), or point [migration] model_directory at your models',
+    })
+  }
+  const clientOutput = relative(dirname(config.schemaOutput), config.clientOutput).split('\\').join('/')
+  const schema = generateSchema(models, { clientOutput })
+  return { config, models, schema }
+}
+
+/** Write the generated schema when its bytes differ (so watchers are not woken for nothing). */
+export function writeSchema(config: ResolvedConfig, schema: GeneratedSchema): boolean {
+  const path = config.schemaOutput
+  if (existsSync(path) && readFileSync(path, 'utf8') === schema.text) return false
+  mkdirSync(dirname(path), { recursive: true })
+  writeFileSync(path, schema.text)
+  return true
+}
+
+const SQLITE_HEADER = 'SQLite format 3\0'
+
+/** Refuse files that are not SQLite databases before any driver touches them. */
+function checkDatabaseFile(path: string): 'missing' | 'empty' | 'ok' {
+  if (!existsSync(path)) {
+    if (!existsSync(dirname(path))) {
+      throw new MigrateError('DATABASE', `the folder of the database ${path} does not exist`, {
+        hint: 'create the folder, or fix [database] url in migration.conf (relative paths are relative to the config file)',
+      })
+    }
+    return 'missing'
+  }
+  const stat = statSync(path)
+  if (stat.isDirectory()) throw new MigrateError('DATABASE', `the database path ${path} is a directory`, { hint: 'point [database] url at a file' })
+  if (stat.size === 0) return 'empty'
+  const fd = openSync(path, 'r')
+  const header = Buffer.alloc(16)
+  try {
+    readSync(fd, header, 0, 16, 0)
+  } finally {
+    closeSync(fd)
+  }
+  if (header.toString('latin1') !== SQLITE_HEADER) {
+    throw new MigrateError('DATABASE', `${path} is not a SQLite database (its first bytes are not the SQLite header)`, {
+      hint: 'check [database] url; migrate-plugin never overwrites a file it cannot read as SQLite',
+    })
+  }
+  return 'ok'
+}
+
+function openReadonly(path: string): Database.Database {
+  try {
+    const db = new Database(path, { readonly: true, fileMustExist: true, timeout: 5000 })
+    db.prepare('SELECT count(*) FROM sqlite_master').get()
+    return db
+  } catch (error) {
+    throw databaseError(error, path)
+  }
+}
+
+function databaseError(error: unknown, path: string): MigrateError {
+  if (error instanceof MigrateError) return error
+  const code = (error as { code?: string }).code
+  const message = errorMessage(error)
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || /malformed|not a database/i.test(message)) {
+    return new MigrateError('DATABASE', `${path} is corrupt: ${message}`, { hint: 'restore it from a backup: npx migrate-plugin restore', cause: error })
+  }
+  if (code === 'SQLITE_BUSY' || /locked/i.test(message)) {
+    return new MigrateError('LOCKED', `${path} is locked by another connection: ${message}`, { hint: 'close the program writing to it, or try again', cause: error })
+  }
+  if (code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN' || /readonly|read-only/i.test(message)) {
+    return new MigrateError('DATABASE', `cannot write ${path}: ${message}`, { hint: 'check the file and folder permissions', cause: error })
+  }
+  return new MigrateError('DATABASE', `${path}: ${message}`, { cause: error })
+}
+
+interface FastPathInput {
+  dbPath: string
+  historyTable: string
+  schemaHash: string
+}
+
+/** Milliseconds: both the generated schema and the live schema are what they were after the last good run. */
+export function isFastPathInSync({ dbPath, historyTable, schemaHash }: FastPathInput): boolean {
+  if (!existsSync(dbPath) || statSync(dbPath).size === 0) return false
+  let db: Database.Database | undefined
+  try {
+    db = new Database(dbPath, { readonly: true, fileMustExist: true, timeout: 2000 })
+    const last = lastInSync(db, historyTable)
+    return last !== undefined && last.schemaHash === schemaHash && last.dbFingerprint === schemaFingerprint(db, historyTable)
+  } catch {
+    return false
+  } finally {
+    db?.close()
+  }
+}
+
+function unmodelledTables(db: Database.Database | undefined, schema: GeneratedSchema, historyTable: string): string[] {
+  if (!db) return []
+  const owned = new Set(schema.owners.map((o) => o.table.toLowerCase()))
+  const rows = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`).all() as { name: string }[]
+  return rows.map((r) => r.name).filter((name) => !owned.has(name.toLowerCase()) && name !== historyTable)
+}
+
+/**
+ * The pipeline: config → models → schema → fast path → lock → plan → guard → backup → apply →
+ * verify → record, every database change inside one SQLite transaction.
+ */
+export async function migrate(options: MigrateOptions = {}): Promise<MigrateResult> {
+  const started = new Date()
+  const t0 = performance.now()
+  const command = options.command ?? 'apply'
+  const { config, models, schema } = await prepare(options)
+  if (command === 'apply') writeSchema(config, schema)
+  const dbPath = config.databasePath
+  const base: MigrateResult = {
+    outcome: 'in-sync', fastPath: false, config, schemaPath: config.schemaOutput, schemaHash: schema.hash,
+    warnings: [], unexecutable: [], deletedBackups: [], unmodelledTables: [], durationMs: 0,
+  }
+  const done = (result: Partial<MigrateResult>): MigrateResult => ({ ...base, ...result, durationMs: performance.now() - t0 })
+
+  let state = checkDatabaseFile(dbPath)
+  if (state === 'ok' && isFastPathInSync({ dbPath, historyTable: config.historyTable, schemaHash: schema.hash })) {
+    return done({ outcome: 'in-sync', fastPath: true })
+  }
+
+  let lock: Lock | undefined
+  let scratchDir: string | undefined
+  try {
+    if (command !== 'check') {
+      lock = await acquireLock(dbPath, config.lockTimeout)
+      // Another migrator may have finished while we waited: look again.
+      state = checkDatabaseFile(dbPath)
+      if (state === 'ok' && isFastPathInSync({ dbPath, historyTable: config.historyTable, schemaHash: schema.hash })) {
+        return done({ outcome: 'in-sync', fastPath: true })
+      }
+    }
+    let live: Database.Database | undefined
+    if (state === 'ok') live = openReadonly(dbPath)
+    let unmodelled: string[]
+    try {
+      unmodelled = unmodelledTables(live, schema, config.historyTable)
+    } finally {
+      live?.close()
+    }
+    base.unmodelledTables = unmodelled
+    const filters = {
+      externalTables: [config.historyTable, ...(config.dropUnmodelledTables ? [] : unmodelled)],
+      externalEnums: [],
+    }
+    // Preview and check must not create a database that does not exist: they plan against an empty scratch copy.
+    let enginePath = dbPath
+    if (state !== 'ok' && command !== 'apply') {
+      scratchDir = mkdtempSync(join(tmpdir(), 'migrate-plugin-'))
+      enginePath = join(scratchDir, 'empty.db')
+    }
+    if (command === 'apply' && state === 'ok') assertWritable(dbPath)
+    const busyMs = Math.min(config.lockTimeout, 10) * 1000
+    let session: EngineSession
+    try {
+      session = await openEngineSession(enginePath, filters, busyMs)
+    } catch (error) {
+      throw error instanceof MigrateError && /database|locked|busy|readonly|corrupt|malformed/i.test(error.message) ? databaseError(error.cause ?? error, dbPath) : error
+    }
+    const createdDb = command === 'apply' && state !== 'ok'
+    return await runInSession({ session, command, config, schema, models, options, started, t0, done, dbPath, createdDb })
+  } finally {
+    lock?.release()
+    if (scratchDir) rmSync(scratchDir, { recursive: true, force: true })
+  }
+}
+
+interface SessionRun {
+  session: EngineSession
+  command: Command
+  config: ResolvedConfig
+  schema: GeneratedSchema
+  models: DiscoveredModels
+  options: MigrateOptions
+  started: Date
+  t0: number
+  done: (result: Partial<MigrateResult>) => MigrateResult
+  dbPath: string
+  createdDb: boolean
+}
+
+async function runInSession(run: SessionRun): Promise<MigrateResult> {
+  const { session, command, config, schema, options, done, dbPath } = run
+  let settled = false
+  let backupPath: string | undefined
+  const record = (partial: Partial<HistoryRecord> & Pick<HistoryRecord, 'status' | 'description'>): HistoryRecord => ({
+    migrationId: newMigrationId(run.started),
+    startedAt: run.started.toISOString(),
+    finishedAt: new Date().toISOString(),
+    steps: [],
+    modelFiles: run.models.files,
+    schemaHash: schema.hash,
+    dbFingerprint: null,
+    sql: '',
+    warnings: [],
+    error: null,
+    failedStep: null,
+    backupPath: backupPath ?? null,
+    durationMs: performance.now() - run.t0,
+    trigger: options.trigger ?? 'cli',
+    toolVersion: TOOL_VERSION,
+    ...partial,
+  })
+  let step = 'plan'
+  let plan: Plan | undefined
+  try {
+    const script = await session.diff(schema.text)
+    if (script.trim() === '') {
+      if (command === 'apply') {
+        // In sync, but not recorded as such (first run on an existing database, or a schema edit
+        // that changes nothing in SQLite): remember it, so the next run takes the fast path.
+        const db = session.connection()
+        const last = lastInSync(db, config.historyTable)
+        const fingerprint = schemaFingerprint(db, config.historyTable)
+        if (!last || last.schemaHash !== schema.hash || last.dbFingerprint !== fingerprint) {
+          writeHistory(db, config.historyTable, record({ status: 'noop', description: 'database already matches the models', dbFingerprint: fingerprint }))
+          await session.commit()
+          settled = true
+        }
+      }
+      return done({ outcome: 'in-sync' })
+    }
+    plan = buildPlan(script, schema.owners, liveSchemaOf(command === 'apply' || !run.createdDb ? session.connection() : undefined))
+    if (command === 'check') return done({ outcome: 'pending', plan })
+
+    step = 'guard'
+    if (plan.tables.length > config.maxTablesPerRun) {
+      throw new MigrateError('GUARD_TOO_MANY_TABLES', `this run would change ${plan.tables.length} tables, more than max_tables_per_run = ${config.maxTablesPerRun}`, {
+        step, hint: 'review the plan with `npx migrate-plugin preview`, then raise [safety] max_tables_per_run if it is right',
+      })
+    }
+
+    if (command === 'preview') {
+      let pushed
+      try {
+        pushed = await session.push(schema.text, false)
+      } catch (error) {
+        return done({ outcome: 'previewed', plan, previewError: errorMessage(error) })
+      }
+      return done({ outcome: 'previewed', plan, warnings: pushed.warnings, unexecutable: pushed.unexecutable })
+    }
+
+    if (config.requireConfirmation && !options.yes) {
+      const ok = options.confirm ? await options.confirm(plan) : false
+      if (!ok) {
+        throw new MigrateError('GUARD_NOT_CONFIRMED', options.confirm ? 'not confirmed: nothing was changed' : 'require_confirmation is on and there is no terminal to ask: nothing was changed', {
+          step, hint: 'run it on a terminal to confirm, or pass --yes',
+        })
+      }
+    }
+
+    step = 'backup'
+    if (config.backupEnabled && options.backup !== false && !run.createdDb) {
+      backupPath = await backupDatabase(dbPath, config.backupDirectory)
+    }
+
+    step = 'apply'
+    let pushed = await session.push(schema.text, false)
+    if (pushed.unexecutable.length > 0) {
+      throw new MigrateError('GUARD_UNEXECUTABLE', `cannot apply: ${pushed.unexecutable.join('; ')}`, {
+        step: 'guard', hint: 'give the new required column a .default(…), make it nullable, or fill the table first; nothing was changed',
+      })
+    }
+    if (pushed.warnings.length > 0 && pushed.executedSteps === 0) {
+      if (!config.allowDataLoss) {
+        throw new MigrateError('GUARD_DATA_LOSS', `refusing to lose data: ${pushed.warnings.join('; ')}`, {
+          step: 'guard', hint: 'if that is really what you want, run again with --accept-data-loss (or set [safety] allow_data_loss = true); nothing was changed',
+        })
+      }
+      pushed = await session.push(schema.text, true)
+    }
+
+    step = 'verify'
+    const db = session.connection()
+    if (config.autoVerify && options.verify !== false) {
+      const remaining = await session.diff(schema.text)
+      if (remaining.trim() !== '') {
+        throw new MigrateError('VERIFY', `after applying, the database still differs from the models:\n${remaining.trim()}`, {
+          step, hint: 'this is a bug in migrate-plugin or the engine; the change was rolled back',
+        })
+      }
+    }
+    const violations = db.prepare('PRAGMA foreign_key_check').all() as { table: string, parent: string }[]
+    if (violations.length > 0) {
+      const first = violations[0]!
+      throw new MigrateError('VERIFY', `after applying, ${violations.length} row(s) break foreign keys (first: a row of ${first.table} points at a missing ${first.parent} row)`, {
+        step, hint: 'fix or delete those rows, then run again; the change was rolled back',
+      })
+    }
+
+    step = 'record'
+    const migration = record({
+      status: 'success',
+      description: plan.steps.map((s) => s.description).join('; '),
+      steps: plan.steps.map((s) => ({ description: s.description, table: s.table, ...(s.file ? { file: s.file } : {}) })),
+      sql: plan.sql,
+      warnings: pushed.warnings,
+      dbFingerprint: schemaFingerprint(db, config.historyTable),
+    })
+    writeHistory(db, config.historyTable, migration)
+    await session.commit()
+    settled = true
+    const deletedBackups = backupPath ? applyRetention(dbPath, config.backupDirectory, config.backupRetentionDays) : []
+    return done({
+      outcome: 'applied', plan, warnings: pushed.warnings,
+      ...(backupPath ? { backupPath } : {}), deletedBackups, migrationId: migration.migrationId,
+    })
+  } catch (error) {
+    if (settled) throw error
+    settled = true
+    const refused = error instanceof MigrateError && error.code.startsWith('GUARD_')
+    let rolledBack = true
+    try {
+      await session.rollback()
+    } catch {
+      rolledBack = false
+    }
+    if (refused || command !== 'apply' || !plan) {
+      // Nothing was applied: the database is as it was, and the fresh backup is a duplicate.
+      if (backupPath) rmSync(backupPath, { force: true })
+      if (run.createdDb) removeDatabaseFiles(dbPath)
+      throw error instanceof MigrateError ? error : databaseError(error, dbPath)
+    }
+    if (!rolledBack && backupPath) await restoreInto(backupPath, dbPath)
+    const message = errorMessage(error)
+    const failure = record({
+      status: rolledBack ? 'rolled_back' : 'failed',
+      description: plan.steps.map((s) => s.description).join('; '),
+      steps: plan.steps.map((s) => ({ description: s.description, table: s.table, ...(s.file ? { file: s.file } : {}) })),
+      sql: plan.sql,
+      error: message,
+      failedStep: step,
+    })
+    recordFailure(dbPath, config.historyTable, failure)
+    const where = backupPath ? ` The backup taken before it is ${backupPath}.` : ''
+    throw new MigrateError(error instanceof MigrateError && error.code === 'VERIFY' ? 'VERIFY' : 'APPLY',
+      `${step} failed: ${message}. ${rolledBack ? 'The change was rolled back; the database is as it was.' : 'The database was restored from the backup.'}${where}`, {
+        step, ...(backupPath ? { backupPath } : {}), cause: error,
+        hint: 'fix the model (or the data) and run again; `npx migrate-plugin history` shows this attempt',
+      })
+  }
+}
+
+function assertWritable(path: string): void {
+  try {
+    closeSync(openSync(path, 'r+'))
+  } catch (error) {
+    throw new MigrateError('DATABASE', `cannot write the database ${path}: ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`, {
+      hint: 'check the file permissions (and that no other program holds it read-only); nothing was changed',
+    })
+  }
+}
+
+function removeDatabaseFiles(path: string): void {
+  for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true })
+}
+
+/** Record a failed run in its own small transaction, after the rollback, so the record survives. */
+function recordFailure(dbPath: string, table: string, record: HistoryRecord): void {
+  if (!existsSync(dbPath)) return
+  let db: Database.Database | undefined
+  try {
+    db = new Database(dbPath, { timeout: 5000 })
+    const tx = db.transaction(() => writeHistory(db!, table, record))
+    tx.immediate()
+  } catch {
+    // Recording is best effort: the error itself is still reported to the user.
+  } finally {
+    db?.close()
+  }
+}
+
+export { hasTable }

@@ -1,0 +1,185 @@
+import Database from 'better-sqlite3'
+import type { ModelOwner } from './schema.ts'
+
+/**
+ * The engine's SQL script → steps a person can read ("add column users.phone"), each attributed
+ * to the table it touches and the model file that owns that table.
+ */
+export interface PlanStep {
+  kind: 'create table' | 'drop table' | 'add column' | 'redefine table' | 'create index' | 'drop index'
+  table: string
+  description: string
+  /** The model file that owns the table, when a model does. */
+  file?: string
+  sql: string[]
+}
+
+export interface Plan {
+  steps: PlanStep[]
+  sql: string
+  /** Tables the plan changes. */
+  tables: string[]
+}
+
+interface Section {
+  header: string
+  statements: string[]
+}
+
+/** Split the script into `-- Header` sections of statements. */
+function sections(script: string): Section[] {
+  const result: Section[] = []
+  let current: Section | undefined
+  let buffer = ''
+  for (const line of script.split('\n')) {
+    const header = /^-- (\w+)\s*$/.exec(line)
+    if (header) {
+      current = { header: header[1]!, statements: [] }
+      result.push(current)
+      continue
+    }
+    if (!current) continue
+    buffer += `${line}\n`
+    if (/;\s*$/.test(line)) {
+      current.statements.push(buffer.trim())
+      buffer = ''
+    }
+  }
+  return result
+}
+
+const unquote = (name: string) => name.replace(/^"|"$/g, '').replace(/""/g, '"')
+
+export interface LiveColumn {
+  name: string
+  type: string
+  notnull: number
+  dflt_value: string | null
+  pk: number
+}
+
+interface ForeignKey {
+  from: string
+  table: string
+  to: string
+  on_delete: string
+  on_update: string
+}
+
+/** Reads the live schema: what the engine's script is about to change. */
+export interface LiveSchema {
+  columns(table: string): LiveColumn[]
+  foreignKeys(table: string): ForeignKey[]
+  indexTable(index: string): string | undefined
+}
+
+export function liveSchemaOf(db: Database.Database | undefined): LiveSchema {
+  return {
+    columns: (table) => (db ? (db.prepare(`SELECT * FROM pragma_table_info(?)`).all(table) as LiveColumn[]) : []),
+    foreignKeys: (table) => (db ? (db.prepare(`SELECT * FROM pragma_foreign_key_list(?)`).all(table) as ForeignKey[]) : []),
+    indexTable: (index) => (db?.prepare(`SELECT tbl_name FROM sqlite_master WHERE type = 'index' AND name = ?`).get(index) as { tbl_name: string } | undefined)?.tbl_name,
+  }
+}
+
+export function buildPlan(script: string, owners: ModelOwner[], live: LiveSchema): Plan {
+  const ownerOf = new Map(owners.map((o) => [o.table.toLowerCase(), o.file]))
+  const steps: PlanStep[] = []
+  const add = (step: Omit<PlanStep, 'file'>) => {
+    const file = ownerOf.get(step.table.toLowerCase())
+    steps.push(file ? { ...step, file } : step)
+  }
+  for (const section of sections(script)) {
+    if (section.header === 'RedefineTables') {
+      redefinitions(section.statements, live).forEach(add)
+      continue
+    }
+    for (const sql of section.statements) {
+      let m: RegExpExecArray | null
+      if ((m = /^CREATE TABLE ("(?:[^"]|"")+")/.exec(sql))) {
+        add({ kind: 'create table', table: unquote(m[1]!), description: `create table ${unquote(m[1]!)}`, sql: [sql] })
+      } else if ((m = /^ALTER TABLE ("(?:[^"]|"")+") ADD COLUMN ("(?:[^"]|"")+")/.exec(sql))) {
+        const table = unquote(m[1]!)
+        add({ kind: 'add column', table, description: `add column ${table}.${unquote(m[2]!)}`, sql: [sql] })
+      } else if ((m = /^DROP TABLE ("(?:[^"]|"")+")/.exec(sql))) {
+        add({ kind: 'drop table', table: unquote(m[1]!), description: `drop table ${unquote(m[1]!)}`, sql: [sql] })
+      } else if ((m = /^CREATE (UNIQUE )?INDEX ("(?:[^"]|"")+") ON ("(?:[^"]|"")+")\((.*)\);$/s.exec(sql))) {
+        const table = unquote(m[3]!)
+        const cols = m[4]!.split(',').map((c) => unquote(c.trim())).join(', ')
+        add({ kind: 'create index', table, description: `create ${m[1] ? 'unique ' : ''}index on ${table} (${cols})`, sql: [sql] })
+      } else if ((m = /^DROP INDEX ("(?:[^"]|"")+")/.exec(sql))) {
+        const index = unquote(m[1]!)
+        const table = live.indexTable(index) ?? '?'
+        add({ kind: 'drop index', table, description: `drop index ${index} on ${table}`, sql: [sql] })
+      } else if (/^PRAGMA /i.test(sql)) {
+        // The engine brackets drops with foreign_keys pragmas; they belong to the step around them.
+        const last = steps[steps.length - 1]
+        if (last) last.sql.push(sql)
+      } else {
+        add({ kind: 'redefine table', table: '?', description: sql.split('\n')[0]!.slice(0, 80), sql: [sql] })
+      }
+    }
+  }
+  const tables = [...new Set(steps.map((s) => s.table).filter((t) => t !== '?'))]
+  return { steps, sql: script.trim(), tables }
+}
+
+/** The engine rebuilds a table SQLite cannot ALTER (new_x, copy, drop, rename); say what actually changes. */
+function redefinitions(statements: string[], live: LiveSchema): Omit<PlanStep, 'file'>[] {
+  const steps: Omit<PlanStep, 'file'>[] = []
+  let current: Omit<PlanStep, 'file'> | undefined
+  for (const sql of statements) {
+    const create = /^CREATE TABLE "new_((?:[^"]|"")+)"/.exec(sql)
+    if (create) {
+      const table = unquote(create[1]!)
+      current = { kind: 'redefine table', table, description: `redefine table ${table}${describeChanges(table, sql, live)}`, sql: [sql] }
+      steps.push(current)
+      continue
+    }
+    if (current) current.sql.push(sql)
+  }
+  return steps
+}
+
+const PRISMA_NAMES: Record<string, string> = {
+  INTEGER: 'Int', TEXT: 'String', REAL: 'Float', BOOLEAN: 'Boolean', DATETIME: 'DateTime',
+  DECIMAL: 'Decimal', BLOB: 'Bytes', BIGINT: 'BigInt', JSONB: 'Json', JSON: 'Json',
+}
+const typeName = (sqlType: string) => PRISMA_NAMES[sqlType.toUpperCase()] ?? sqlType
+
+function describeChanges(table: string, createSql: string, live: LiveSchema): string {
+  const scratch = new Database(':memory:')
+  let after: LiveColumn[]
+  let afterFks: ForeignKey[]
+  try {
+    scratch.exec(createSql)
+    after = scratch.prepare(`SELECT * FROM pragma_table_info(?)`).all(`new_${table}`) as LiveColumn[]
+    afterFks = scratch.prepare(`SELECT * FROM pragma_foreign_key_list(?)`).all(`new_${table}`) as ForeignKey[]
+  } catch {
+    return ''
+  } finally {
+    scratch.close()
+  }
+  const before = live.columns(table)
+  const beforeFks = live.foreignKeys(table)
+  const changes: string[] = []
+  const old = new Map(before.map((c) => [c.name, c]))
+  const now = new Map(after.map((c) => [c.name, c]))
+  for (const c of after) {
+    const o = old.get(c.name)
+    if (!o) {
+      changes.push(`add column ${c.name}${c.notnull ? ' (required)' : ''}`)
+      continue
+    }
+    if (o.type.toUpperCase() !== c.type.toUpperCase()) changes.push(`type of ${c.name} ${typeName(o.type)} → ${typeName(c.type)}`)
+    if (o.notnull !== c.notnull) changes.push(`${c.name} becomes ${c.notnull ? 'required' : 'optional'}`)
+    if ((o.dflt_value ?? null) !== (c.dflt_value ?? null)) changes.push(`default of ${c.name} ${o.dflt_value ?? 'none'} → ${c.dflt_value ?? 'none'}`)
+    if (o.pk !== c.pk) changes.push(`primary key ${c.pk ? 'now includes' : 'no longer includes'} ${c.name}`)
+  }
+  for (const o of before) if (!now.has(o.name)) changes.push(`drop column ${o.name}`)
+  const fkKey = (f: ForeignKey) => `${f.from}→${f.table}.${f.to} ${f.on_delete}/${f.on_update}`
+  const oldFks = new Set(beforeFks.map(fkKey))
+  const newFks = new Set(afterFks.map(fkKey))
+  for (const f of afterFks) if (!oldFks.has(fkKey(f))) changes.push(`add foreign key ${f.from} → ${f.table}.${f.to} (on delete ${f.on_delete.toLowerCase()})`)
+  for (const f of beforeFks) if (!newFks.has(fkKey(f))) changes.push(`drop foreign key ${f.from} → ${f.table}.${f.to}`)
+  return changes.length ? `: ${changes.join(', ')}` : ''
+}

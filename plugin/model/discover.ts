@@ -1,0 +1,176 @@
+import { createHash } from 'node:crypto'
+import { readFileSync, readdirSync, statSync } from 'node:fs'
+import { extname, join, relative, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createJiti } from 'jiti'
+import { MigrateError, errorMessage } from '../core/errors.ts'
+import { TABLE, isTable, type AnyTable } from './dsl.ts'
+
+export interface DiscoveredTable {
+  table: AnyTable
+  /** Path relative to the project root, with forward slashes: what users see in messages. */
+  file: string
+  exportName: string
+}
+
+export interface PrismaFragment {
+  file: string
+  content: string
+  /** Top-level blocks (model, enum, view, type) with the table each model maps to. */
+  blocks: { kind: string, name: string, table?: string, line: number }[]
+}
+
+export interface ModelFile {
+  file: string
+  hash: string
+}
+
+export interface DiscoveredModels {
+  tables: DiscoveredTable[]
+  fragments: PrismaFragment[]
+  files: ModelFile[]
+}
+
+const CODE_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'])
+
+/** Every model file under `modelDir`, sorted so that the generated schema does not depend on readdir order. */
+export function listModelFiles(modelDir: string): string[] {
+  let stat
+  try {
+    stat = statSync(modelDir)
+  } catch {
+    throw new MigrateError('NO_MODELS', `the model directory ${modelDir} does not exist`, {
+      hint: 'create it and put your table() definitions there, or set [migration] model_directory in migration.conf',
+    })
+  }
+  if (!stat.isDirectory()) throw new MigrateError('NO_MODELS', `the model directory ${modelDir} is not a directory`)
+  const entries = readdirSync(modelDir, { recursive: true, encoding: 'utf8' })
+  return entries
+    .filter((entry) => !entry.split(sep).some((part) => part.startsWith('.') || part === 'node_modules'))
+    .filter((entry) => {
+      const ext = extname(entry)
+      if (entry.endsWith('.d.ts') || entry.endsWith('.d.mts')) return false
+      return CODE_EXTENSIONS.has(ext) || ext === '.prisma'
+    })
+    .map((entry) => join(modelDir, entry))
+    .filter((file) => statSync(file).isFile())
+    .sort()
+}
+
+/**
+ * Load every model file and collect what it exports. TypeScript is loaded with jiti, so the CLI
+ * needs no build step. Imports of `migrate-plugin` from model files resolve to this very copy of
+ * the package, so the DSL and discovery always agree.
+ */
+export async function discoverModels(modelDir: string, projectRoot: string): Promise<DiscoveredModels> {
+  const paths = listModelFiles(modelDir)
+  const jiti = createJiti(import.meta.url, {
+    moduleCache: false,
+    // Transpiled output is cached by content hash, so an edited file is never served stale.
+    fsCache: true,
+    interopDefault: false,
+    alias: selfAliases(),
+  })
+  const tables: DiscoveredTable[] = []
+  const fragments: PrismaFragment[] = []
+  const files: ModelFile[] = []
+  const seen = new Set<string>()
+  for (const path of paths) {
+    const file = displayPath(path, projectRoot)
+    const content = readFileSync(path)
+    files.push({ file, hash: createHash('sha256').update(content).digest('hex') })
+    if (path.endsWith('.prisma')) {
+      fragments.push(parseFragment(file, content.toString('utf8')))
+      continue
+    }
+    let exports: Record<string, unknown>
+    try {
+      exports = (await jiti.import(path)) as Record<string, unknown>
+    } catch (error) {
+      throw loadError(error, path, file)
+    }
+    for (const [exportName, value] of Object.entries(exports ?? {})) {
+      if (!isTable(value)) continue
+      // A table re-exported by another file (an index.ts) is the same definition loaded twice.
+      const definedAt = value[TABLE].definedAt
+      const identity = definedAt ? `${value[TABLE].name}@${definedAt.file}:${definedAt.line}` : undefined
+      if (identity && seen.has(identity)) continue
+      if (identity) seen.add(identity)
+      tables.push({ table: value, file: definedAt ? displayPath(definedAt.file, projectRoot) : file, exportName })
+    }
+  }
+  return { tables, fragments, files }
+}
+
+export function displayPath(path: string, projectRoot: string): string {
+  const rel = relative(projectRoot, path)
+  return (rel.startsWith('..') ? path : rel).split(sep).join('/')
+}
+
+function selfAliases(): Record<string, string> {
+  const here = fileURLToPath(import.meta.url)
+  const ext = extname(here)
+  const root = join(here, '..', '..')
+  return {
+    'migrate-plugin/model': join(root, `model${ext}`),
+    'migrate-plugin': join(root, `index${ext}`),
+  }
+}
+
+/** A load failure names the model file and, when the error says, the line. */
+function loadError(error: unknown, path: string, file: string): MigrateError {
+  const message = errorMessage(error)
+  const stack = error instanceof Error ? (error.stack ?? '') : ''
+  let line: number | undefined
+  let column: number | undefined
+  // Syntax errors from the TS transform carry "(line:col)"; runtime errors carry a stack frame.
+  const syntax = /\((\d+):(\d+)\)/.exec(message)
+  if (syntax && error instanceof SyntaxError) {
+    line = Number(syntax[1])
+    column = Number(syntax[2]) + 1
+  } else {
+    const escaped = path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    const frame = new RegExp(`${escaped}:(\\d+):(\\d+)`).exec(stack)
+    if (frame) {
+      line = Number(frame[1])
+      column = Number(frame[2])
+    }
+  }
+  const firstLine = message.split('\n')[0]!.replace(`${path}: `, '')
+  const location = { file, ...(line === undefined ? {} : { line }), ...(column === undefined ? {} : { column }) }
+  const where = line === undefined ? file : `${file}:${line}`
+  return new MigrateError('MODEL_LOAD', `${where}: the model file failed to load: ${firstLine}`, {
+    location,
+    hint: 'fix the error in that file; model files are loaded like any module, so whatever they run at import time must succeed',
+    cause: error,
+  })
+}
+
+const BLOCK = /^\s*(model|enum|view|type|datasource|generator)\s+([A-Za-z_]\w*)\s*\{/
+
+/** Enough of Prisma's syntax to know which models and tables a fragment defines; Prisma validates the rest. */
+export function parseFragment(file: string, content: string): PrismaFragment {
+  const blocks: PrismaFragment['blocks'] = []
+  const lines = content.split('\n')
+  let current: PrismaFragment['blocks'][number] | undefined
+  lines.forEach((text, i) => {
+    const open = BLOCK.exec(text)
+    if (open) {
+      const [, kind, name] = open
+      if (kind === 'datasource' || kind === 'generator') {
+        throw new MigrateError('MODEL_INVALID', `${file}:${i + 1}: a ${kind} block does not belong in a model fragment`, {
+          location: { file, line: i + 1 },
+          hint: 'migrate-plugin generates the datasource and generator itself; keep only model and enum blocks in .prisma files under the model directory',
+        })
+      }
+      current = { kind: kind!, name: name!, line: i + 1 }
+      if (kind === 'model') current.table = name
+      blocks.push(current)
+      return
+    }
+    const map = /^\s*@@map\(\s*(?:name:\s*)?"([^"]+)"\s*\)/.exec(text)
+    if (map && current?.kind === 'model') current.table = map[1]
+    if (/^\s*\}/.test(text)) current = undefined
+  })
+  return { file, content, blocks }
+}
