@@ -35,6 +35,8 @@ export interface MigrateOptions {
   /** Ask the user to confirm the plan (the CLI asks on a TTY). Without it, require_confirmation refuses. */
   confirm?: (plan: Plan) => Promise<boolean>
   env?: NodeJS.ProcessEnv
+  /** Reuse models and schema already prepared by the caller (status, the dev server's watcher). */
+  prepared?: Prepared
 }
 
 export type Outcome = 'in-sync' | 'applied' | 'pending' | 'previewed'
@@ -185,8 +187,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
   const started = new Date()
   const t0 = performance.now()
   const command = options.command ?? 'apply'
-  const { config, models, schema } = await prepare(options)
-  if (command === 'apply') writeSchema(config, schema)
+  const { config, models, schema } = options.prepared ?? await prepare(options)
   const dbPath = config.databasePath
   const base: MigrateResult = {
     outcome: 'in-sync', fastPath: false, config, schemaPath: config.schemaOutput, schemaHash: schema.hash,
@@ -196,8 +197,12 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
 
   let state = checkDatabaseFile(dbPath)
   if (state === 'ok' && isFastPathInSync({ dbPath, historyTable: config.historyTable, schemaHash: schema.hash })) {
+    if (command === 'apply' && !existsSync(config.schemaOutput)) writeSchema(config, schema)
     return done({ outcome: 'in-sync', fastPath: true })
   }
+  // Formats and validates the schema: a model error surfaces here, before the database is touched.
+  if (command === 'apply') writeSchema(config, schema)
+  else void schema.text
 
   let lock: Lock | undefined
   let scratchDir: string | undefined

@@ -1,0 +1,274 @@
+import { createInterface } from 'node:readline/promises'
+import { relative } from 'node:path'
+import { cac } from 'cac'
+import pc from 'picocolors'
+import type { ConfigOverrides } from './core/config.ts'
+import { MigrateError, errorMessage, formatLocation } from './core/errors.ts'
+import { backups, generate, history, restore, status, type CommonOptions } from './core/inspect.ts'
+import { migrate, type Command, type MigrateResult } from './core/migrate.ts'
+import type { Plan } from './core/plan.ts'
+import { TOOL_VERSION } from './core/version.ts'
+
+/**
+ * `migrate-plugin <command>`: parses arguments, calls the core, prints. Exit codes: 0 ok,
+ * 1 error, 2 changes pending (check).
+ */
+
+interface Flags {
+  config?: string
+  json?: boolean
+  yes?: boolean
+  backup?: boolean
+  force?: boolean
+  verify?: boolean
+  acceptDataLoss?: boolean
+  limit?: number
+  '--'?: string[]
+}
+
+const useColor = (process.stdout.isTTY && !('NO_COLOR' in process.env)) || 'FORCE_COLOR' in process.env
+const c = pc.createColors(useColor)
+const out = (line = '') => process.stdout.write(`${line}\n`)
+
+/** The Python original's habits: `--preview`, `--dry-run`, `--status`, `--history` as commands. */
+const SEED_FLAGS: Record<string, string> = { '--preview': 'preview', '--dry-run': 'preview', '--status': 'status', '--history': 'history' }
+
+export async function main(argv: string[]): Promise<number> {
+  const args = [...argv]
+  const seed = args.findIndex((a) => a in SEED_FLAGS)
+  if (seed >= 0 && !['apply', 'preview', 'check', 'status', 'history', 'backups', 'restore', 'generate'].includes(args[0] ?? '')) {
+    const [flag] = args.splice(seed, 1)
+    args.unshift(SEED_FLAGS[flag!]!)
+  }
+  let exitCode = 0
+  let json = false
+  const cli = cac('migrate-plugin')
+  const common = (command: ReturnType<typeof cli.command>) => command
+    .option('--config <path>', 'Config file (default: ./migration.conf)')
+    .option('--json', 'Machine-readable output')
+    .option('--yes', 'Answer yes to confirmations')
+  const opts = (flags: Flags): CommonOptions => ({ ...(flags.config ? { config: flags.config } : {}) })
+  const run = (command: Command) => async (flags: Flags) => {
+    json = !!flags.json
+    exitCode = await runMigrate(command, flags)
+  }
+
+  common(cli.command('apply', 'Apply pending model changes (the default command)'))
+    .option('--no-backup', 'Skip the backup (not recommended)')
+    .option('--force', 'Same as --no-backup (the original tool\'s flag)')
+    .option('--no-verify', 'Skip the verifying diff after applying')
+    .option('--accept-data-loss', 'Apply even when the engine warns that data will be lost')
+    .example('npx migrate-plugin apply')
+    .example('npx migrate-plugin apply --accept-data-loss')
+    .action(run('apply'))
+  common(cli.command('preview', 'Show the plan, the SQL and the warnings; change nothing').alias('dry-run'))
+    .example('npx migrate-plugin preview')
+    .action(run('preview'))
+  common(cli.command('check', 'Exit 2 when changes are pending, 0 when in sync (for CI)'))
+    .example('npx migrate-plugin check || echo "run npx migrate-plugin apply"')
+    .action(run('check'))
+  common(cli.command('status', 'Config, models per file, tables, pending changes, last migration'))
+    .action(async (flags: Flags) => {
+      json = !!flags.json
+      const report = await status(opts(flags))
+      if (json) return printJson({ ok: true, ...report, pending: resultJson(report.pending) })
+      const cfg = report.config
+      out(`${c.bold('config')}    ${cfg.configFile ? rel(cfg.configFile) : '(none: defaults)'}`)
+      out(`${c.bold('database')}  ${rel(cfg.databasePath)}${report.databaseExists ? '' : c.yellow(' (does not exist yet)')}${cfg.databaseUrlSource === 'env' ? ' (from DATABASE_URL)' : ''}`)
+      out(`${c.bold('models')}    ${rel(cfg.modelDirectory)}/`)
+      for (const m of report.models) out(`  ${m.file}: ${m.tables.join(', ')}`)
+      out(c.bold('tables'))
+      if (report.tables.length === 0) out('  (none)')
+      for (const t of report.tables) out(`  ${t.name} ${c.dim(`${t.rows} rows`)}${t.file ? '' : c.yellow('  unmodelled: no model defines it; left alone')}`)
+      const p = report.pending
+      if (p.outcome === 'pending' && p.plan) {
+        out(c.bold(`pending   ${p.plan.steps.length} change(s)`))
+        printSteps(p.plan)
+        out(`next: ${c.cyan('npx migrate-plugin preview')} to see the SQL, ${c.cyan('npx migrate-plugin apply')} to apply`)
+      } else {
+        out(`${c.bold('pending')}   ${c.green('none: the database matches the models')}`)
+      }
+      const last = report.lastMigration
+      out(`${c.bold('last run')}  ${last ? `${statusIcon(last.status)} ${last.finishedAt} ${last.description}` : '(none)'}`)
+    })
+  common(cli.command('history', 'Migration history, newest first'))
+    .option('--limit <n>', 'How many entries', { default: 20 })
+    .action(async (flags: Flags) => {
+      json = !!flags.json
+      const limit = Number(flags.limit)
+      if (!Number.isSafeInteger(limit) || limit < 1) throw new MigrateError('USAGE', `--limit ${flags.limit} is not a positive whole number`)
+      const { entries } = history({ ...opts(flags), limit })
+      if (json) return printJson({ ok: true, entries })
+      if (entries.length === 0) return out('No migrations recorded yet. Run: npx migrate-plugin apply')
+      out(c.bold('Migration history (newest first)'))
+      for (const e of entries) {
+        out(`${statusIcon(e.status)} ${e.finishedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}  ${e.status}  ${e.description}  ${c.dim(`${e.durationMs} ms · ${e.trigger} · ${e.migrationId}`)}`)
+        for (const s of e.steps) out(`    ${s.description}${s.file ? c.dim(` (${s.file})`) : ''}`)
+        if (e.error) out(c.red(`    error (${e.failedStep}): ${e.error}`))
+        if (e.backupPath) out(c.dim(`    backup: ${rel(e.backupPath)}`))
+      }
+    })
+  common(cli.command('backups', 'List backups, newest first'))
+    .action(async (flags: Flags) => {
+      json = !!flags.json
+      const { backups: list, config } = backups(opts(flags))
+      if (json) return printJson({ ok: true, backups: list })
+      if (list.length === 0) return out(`No backups of ${rel(config.databasePath)} yet.`)
+      for (const b of list) out(`${b.name}  ${c.dim(`${(b.size / 1024).toFixed(1)} KiB · ${b.createdAt.toISOString()}`)}  ${c.dim(rel(b.path))}`)
+      out(`restore one with: ${c.cyan(`npx migrate-plugin restore ${list[0]!.name}`)}`)
+    })
+  common(cli.command('restore [backup]', 'Replace the database with a backup (the newest by default)'))
+    .example('npx migrate-plugin restore')
+    .example('npx migrate-plugin restore dev.db.backup_20261124_143022 --yes')
+    .action(async (backup: string | undefined, flags: Flags) => {
+      json = !!flags.json
+      const result = await restore({
+        ...opts(flags),
+        ...(backup ? { backup } : {}),
+        ...(flags.yes ? { yes: true } : {}),
+        ...(canAsk() ? { confirm: (b) => ask(`Replace ${rel(b.path.replace(/\.backup_.*$/, ''))} with ${b.name}?`) } : {}),
+      })
+      if (json) return printJson({ ok: true, ...result })
+      out(`${c.green('✔')} restored ${result.restored.name}`)
+      if (result.safetyBackup) out(c.dim(`  the database as it was is in ${rel(result.safetyBackup)}`))
+    })
+  common(cli.command('generate', 'Write the Prisma schema from the models; touch no database'))
+    .action(async (flags: Flags) => {
+      json = !!flags.json
+      const result = await generate(opts(flags))
+      if (json) return printJson({ ok: true, ...result })
+      out(`${result.changed ? 'wrote' : 'unchanged:'} ${rel(result.path)} (${result.tables} models)`)
+    })
+  // No command: apply, as `python migrate.py` did.
+  common(cli.command('', 'Apply pending model changes'))
+    .option('--no-backup', 'Skip the backup (not recommended)')
+    .option('--force', 'Same as --no-backup')
+    .option('--no-verify', 'Skip the verifying diff after applying')
+    .option('--accept-data-loss', 'Apply even when the engine warns that data will be lost')
+    .action(run('apply'))
+  cli.help()
+  cli.version(TOOL_VERSION)
+
+  try {
+    json = args.includes('--json')
+    cli.parse(['node', 'migrate-plugin', ...args], { run: false })
+    if (cli.options.help || cli.options.version) return 0
+    await cli.runMatchedCommand()
+    return exitCode
+  } catch (error) {
+    printError(error, json)
+    return 1
+  }
+}
+
+async function runMigrate(command: Command, flags: Flags): Promise<number> {
+  const overrides: ConfigOverrides = {}
+  if (flags.acceptDataLoss) overrides.allowDataLoss = true
+  const result = await migrate({
+    ...(flags.config ? { config: flags.config } : {}),
+    overrides,
+    command,
+    trigger: 'cli',
+    backup: flags.backup !== false && !flags.force,
+    verify: flags.verify !== false,
+    ...(flags.yes ? { yes: true } : {}),
+    ...(canAsk() ? { confirm: async (plan: Plan) => { printSteps(plan); return ask('Apply these changes?') } } : {}),
+  })
+  if (flags.json) {
+    printJson({ ok: true, ...resultJson(result) })
+    return command === 'check' && result.outcome === 'pending' ? 2 : 0
+  }
+  printResult(command, result)
+  return command === 'check' && result.outcome === 'pending' ? 2 : 0
+}
+
+function resultJson(result: MigrateResult): Record<string, unknown> {
+  const { config, durationMs, ...rest } = result
+  return { ...rest, durationMs: Math.round(durationMs), databasePath: config.databasePath, configFile: config.configFile ?? null }
+}
+
+function printResult(command: Command, r: MigrateResult): void {
+  const ms = c.dim(`· ${Math.round(r.durationMs)} ms`)
+  if (r.outcome === 'in-sync') {
+    out(`${c.green('✔')} nothing to do: ${rel(r.config.databasePath)} matches the models ${ms}`)
+    if (r.unmodelledTables.length) out(c.dim(`  left alone (no model): ${r.unmodelledTables.join(', ')}`))
+    return
+  }
+  const plan = r.plan!
+  if (r.outcome === 'applied') {
+    out(`${c.green('✔')} applied ${plan.steps.length} change(s) to ${rel(r.config.databasePath)} ${ms}`)
+    printSteps(plan)
+    if (r.warnings.length) for (const w of r.warnings) out(c.yellow(`  ! ${w}`))
+    if (r.backupPath) out(c.dim(`  backup: ${rel(r.backupPath)}`))
+    out(c.dim('  see it in: npx migrate-plugin history'))
+    return
+  }
+  if (r.outcome === 'pending') {
+    out(`${c.yellow('●')} ${plan.steps.length} pending change(s) in ${rel(r.config.databasePath)} ${ms}`)
+    printSteps(plan)
+    out(`apply them with: ${c.cyan('npx migrate-plugin apply')}`)
+    return
+  }
+  out(`${c.bold('Preview')} of ${plan.steps.length} change(s) to ${rel(r.config.databasePath)} — nothing was changed ${ms}`)
+  printSteps(plan)
+  out(c.bold('\nSQL'))
+  out(c.dim(plan.sql))
+  for (const w of r.warnings) out(c.yellow(`! data loss: ${w}`))
+  for (const u of r.unexecutable) out(c.red(`✖ cannot run: ${u}`))
+  if (r.previewError) out(c.red(`✖ the engine could not apply this: ${r.previewError}`))
+  const blocked = r.unexecutable.length > 0 || !!r.previewError
+  out(blocked
+    ? 'fix the models (or the data) before applying'
+    : `apply with: ${c.cyan(`npx migrate-plugin apply${r.warnings.length ? ' --accept-data-loss' : ''}`)}`)
+}
+
+function printSteps(plan: Plan): void {
+  for (const s of plan.steps) out(`  ${c.cyan('+')} ${s.description}${s.file ? c.dim(` (${s.file})`) : ''}`)
+}
+
+function printError(error: unknown, json: boolean): void {
+  if (json) {
+    const body = error instanceof MigrateError ? error.toJSON() : { code: 'INTERNAL', message: errorMessage(error) }
+    printJson({ ok: false, error: body })
+    return
+  }
+  if (error instanceof MigrateError) {
+    process.stderr.write(`${c.red('✖ migrate-plugin:')} ${error.message}\n`)
+    if (error.location && !error.message.includes(formatLocation(error.location).split(':')[0]!)) process.stderr.write(`  at ${formatLocation(error.location)}\n`)
+    if (error.hint) process.stderr.write(`  ${c.dim(error.hint.split('\n').join('\n  '))}\n`)
+    return
+  }
+  const name = (error as { name?: string }).name
+  if (name === 'CACError') {
+    process.stderr.write(`${c.red('✖ migrate-plugin:')} ${errorMessage(error)}\n  run npx migrate-plugin --help\n`)
+    return
+  }
+  process.stderr.write(`${c.red('✖ migrate-plugin: unexpected error:')} ${error instanceof Error ? error.stack : String(error)}\n`)
+}
+
+function printJson(value: unknown): void {
+  out(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2))
+}
+
+function statusIcon(s: string): string {
+  return s === 'success' ? c.green('✅') : s === 'noop' || s === 'restored' ? c.blue('•') : c.red('❌')
+}
+
+function rel(path: string): string {
+  const r = relative(process.cwd(), path)
+  return r && !r.startsWith('..') ? r : path
+}
+
+function canAsk(): boolean {
+  return !!process.stdin.isTTY && !!process.stdout.isTTY
+}
+
+async function ask(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout })
+  try {
+    const answer = await rl.question(`${question} [y/N] `)
+    return /^y(es)?$/i.test(answer.trim())
+  } finally {
+    rl.close()
+  }
+}

@@ -1,0 +1,13 @@
+/** migrate-plugin: the pipeline, the commands behind the CLI, and the model DSL. */
+export * from './model.ts'
+export { migrate, prepare, writeSchema } from './core/migrate.ts'
+export type { MigrateOptions, MigrateResult, Outcome, Command, Prepared } from './core/migrate.ts'
+export { status, history, backups, restore, generate } from './core/inspect.ts'
+export type { StatusReport, RestoreOptions, RestoreResult } from './core/inspect.ts'
+export { loadConfig, CONFIG_KEYS, DEFAULTS, MODES } from './core/config.ts'
+export type { ResolvedConfig, ConfigOverrides, Mode } from './core/config.ts'
+export { MigrateError } from './core/errors.ts'
+export type { ErrorCode } from './core/errors.ts'
+export type { Plan, PlanStep } from './core/plan.ts'
+export type { HistoryRecord, HistoryStatus } from './core/history.ts'
+export type { BackupFile } from './core/backup.ts'
