@@ -233,7 +233,7 @@ function planRelations(tables: DiscoveredTable[], modelNames: Map<AnyTable, stri
   for (const entry of sorted) {
     const m = meta(entry.table)
     for (const [key, column] of Object.entries(m.columns)) {
-      const ref = column.state.references
+      const ref = column?.state?.references
       if (!ref) continue
       const line = m.definedAt?.line
       let targetColumn: AnyColumn

@@ -1,0 +1,130 @@
+import { spawn, spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import Database from 'better-sqlite3'
+import { migrate, type MigrateOptions, type MigrateResult } from '../plugin/core/migrate.ts'
+
+export const REPO = fileURLToPath(new URL('..', import.meta.url))
+export const BIN = join(REPO, 'bin', 'migrate-plugin.mjs')
+
+export interface CliResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/** A throwaway project on disk: model files, an optional migration.conf, a real SQLite file. */
+export class Project {
+  readonly root: string
+  constructor(files: Record<string, string> = {}) {
+    this.root = mkdtempSync(join(tmpdir(), 'mp-test-'))
+    for (const [path, content] of Object.entries(files)) this.write(path, content)
+  }
+
+  get dbPath(): string {
+    return join(this.root, 'dev.db')
+  }
+
+  write(path: string, content: string): this {
+    const full = join(this.root, path)
+    mkdirSync(dirname(full), { recursive: true })
+    writeFileSync(full, content)
+    return this
+  }
+
+  read(path: string): string {
+    return readFileSync(join(this.root, path), 'utf8')
+  }
+
+  migrate(options: MigrateOptions = {}): Promise<MigrateResult> {
+    return migrate({ root: this.root, env: {}, ...options })
+  }
+
+  cli(args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
+    const result = spawnSync(process.execPath, [BIN, ...args], {
+      cwd: this.root,
+      encoding: 'utf8',
+      env: { ...cleanEnv(), ...env },
+      timeout: 60_000,
+    })
+    return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr }
+  }
+
+  cliAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [BIN, ...args], { cwd: this.root, env: { ...cleanEnv(), ...env } })
+      let stdout = ''
+      let stderr = ''
+      child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+      child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }))
+    })
+  }
+
+  db(readonly = false): Database.Database {
+    return new Database(this.dbPath, { readonly })
+  }
+
+  /** Run SQL against the project's database and close it again. */
+  sql(sql: string): void {
+    const db = this.db()
+    try {
+      db.exec(sql)
+    } finally {
+      db.close()
+    }
+  }
+
+  all<T = Record<string, unknown>>(sql: string, ...params: unknown[]): T[] {
+    const db = this.db(true)
+    try {
+      return db.prepare(sql).all(...params) as T[]
+    } finally {
+      db.close()
+    }
+  }
+
+  columns(table: string): string[] {
+    return this.all<{ name: string }>(`SELECT name FROM pragma_table_info(?)`, table).map((c) => c.name)
+  }
+
+  tables(): string[] {
+    return this.all<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`).map((t) => t.name)
+  }
+
+  hash(path = this.dbPath): string {
+    return createHash('sha256').update(readFileSync(path)).digest('hex')
+  }
+}
+
+/** The test runner's own environment minus what would change the CLI's behaviour. */
+export function cleanEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env, NO_COLOR: '1' }
+  delete env.DATABASE_URL
+  delete env.FORCE_COLOR
+  return env
+}
+
+export const USERS_MODEL = `import { table, int, text, boolean, datetime } from 'migrate-plugin/model'
+
+export const users = table('users', {
+  id: int().primaryKey({ autoIncrement: true }),
+  email: text().notNull().unique(),
+  name: text(),
+  isActive: boolean().notNull().default(true),
+  createdAt: datetime().notNull().defaultNow(),
+})
+`
+
+export const POSTS_MODEL = `import { table, int, text, index } from 'migrate-plugin/model'
+import { users } from './users.ts'
+
+export const posts = table('posts', {
+  id: int().primaryKey({ autoIncrement: true }),
+  title: text().notNull(),
+  authorId: int().notNull().references(() => users.id, { onDelete: 'cascade' }),
+}, (t) => [index(t.authorId)])
+`

@@ -1,0 +1,210 @@
+import { describe, expect, it } from 'vitest'
+import { discoverModels } from '../plugin/model/discover.ts'
+import { generateSchema } from '../plugin/core/schema.ts'
+import { MigrateError } from '../plugin/core/errors.ts'
+import { prepare } from '../plugin/core/migrate.ts'
+import { POSTS_MODEL, Project, USERS_MODEL } from './helpers.ts'
+
+async function schemaOf(files: Record<string, string>) {
+  const p = new Project(files)
+  const { schema } = await prepare({ root: p.root, env: {} })
+  return schema
+}
+
+async function failure(files: Record<string, string>): Promise<MigrateError> {
+  try {
+    await schemaOf(files).then((s) => s.text)
+  } catch (error) {
+    expect(error).toBeInstanceOf(MigrateError)
+    return error as MigrateError
+  }
+  throw new Error('expected an error')
+}
+
+describe('discovery', () => {
+  it('finds table() exports in .ts, .mts, .js and .mjs files, nested, and ignores other exports', async () => {
+    const p = new Project({
+      'model/users.ts': `${USERS_MODEL}\nexport const notAModel = { name: 'x' }\nexport function helper() {}\n`,
+      'model/blog/posts.ts': POSTS_MODEL.replace("'./users.ts'", "'../users.ts'"),
+      'model/a.mts': `import { table, int } from 'migrate-plugin/model'\nexport const a = table('a_things', { id: int().primaryKey() })\n`,
+      'model/b.js': `import { table, int } from 'migrate-plugin/model'\nexport const b = table('b_things', { id: int().primaryKey() })\n`,
+      'model/deep/er/c.mjs': `import { table, int } from 'migrate-plugin/model'\nexport const c = table('c_things', { id: int().primaryKey() })\n`,
+      'model/index.ts': `export * from './users.ts'\n`,
+      'model/types.d.ts': `export type X = number\n`,
+    })
+    const found = await discoverModels(`${p.root}/model`, p.root)
+    expect(found.tables.map((t) => `${t.file}#${t.exportName}`).sort()).toEqual([
+      'model/a.mts#a', 'model/b.js#b', 'model/blog/posts.ts#posts', 'model/deep/er/c.mjs#c', 'model/users.ts#users',
+    ])
+    expect(found.files.map((f) => f.file)).toContain('model/index.ts')
+    expect(found.files.every((f) => /^[0-9a-f]{64}$/.test(f.hash))).toBe(true)
+  })
+
+  it('names the file and line of a syntax error', async () => {
+    const e = await failure({ 'model/users.ts': USERS_MODEL, 'model/broken.ts': `import { table } from 'migrate-plugin/model'\n\nexport const x = table('x', {\n  id: ,\n})\n` })
+    expect(e.code).toBe('MODEL_LOAD')
+    expect(e.message).toMatch(/^model\/broken\.ts:4: the model file failed to load/)
+  })
+
+  it('names the file and line of a model file that throws', async () => {
+    const e = await failure({ 'model/users.ts': USERS_MODEL, 'model/throws.ts': `const a = 1\n\nthrow new Error('no config for ' + a)\n` })
+    expect(e.code).toBe('MODEL_LOAD')
+    expect(e.message).toMatch(/^model\/throws\.ts:3: the model file failed to load: no config for 1/)
+  })
+
+  it('refuses a model directory with no models, or none at all', async () => {
+    const empty = await failure({ 'model/readme.ts': 'export const x = 1\n' })
+    expect(empty.code).toBe('NO_MODELS')
+    const p = new Project()
+    await expect(prepare({ root: p.root, env: {} })).rejects.toMatchObject({ code: 'NO_MODELS', message: expect.stringMatching(/does not exist/) })
+  })
+
+  it('names both files when a table is defined twice, in code or in .prisma', async () => {
+    const twice = await failure({
+      'model/users.ts': USERS_MODEL,
+      'model/again.ts': `import { table, int } from 'migrate-plugin/model'\n\nexport const u = table('users', { id: int().primaryKey() })\n`,
+    })
+    expect(twice.message).toMatch(/table "users" is defined twice: in model\/(again|users)\.ts:3 and in model\/(users|again)\.ts:3/)
+    const mixed = await failure({
+      'model/users.ts': USERS_MODEL,
+      'model/legacy.prisma': `model LegacyUser {\n  id Int @id\n  @@map("users")\n}\n`,
+    })
+    expect(mixed.message).toMatch(/table "users" is defined twice: in model\/users\.ts:3 and in model\/legacy\.prisma:1/)
+  })
+
+  it('refuses a reference to a table no model exports', async () => {
+    const e = await failure({
+      'model/posts.ts': `import { table, int } from 'migrate-plugin/model'\nconst ghosts = table('ghosts', { id: int().primaryKey() })\nexport const posts = table('posts', {\n  id: int().primaryKey(),\n  ghostId: int().references(() => ghosts.id),\n})\n`,
+    })
+    expect(e.code).toBe('MODEL_INVALID')
+    expect(e.message).toMatch(/model\/posts\.ts:3: posts\.ghostId references table "ghosts", which no model in the model directory exports/)
+  })
+
+  it.each([
+    ['quotes', 'us"ers'], ['semicolon', 'users;drop'], ['sqlite_ prefix', 'sqlite_users'], ['empty', ''], ['300 chars', 'a'.repeat(300)],
+  ])('refuses an invalid table name (%s)', async (_label, name) => {
+    const e = await failure({ 'model/t.ts': `import { table, int } from 'migrate-plugin/model'\nexport const t = table(${JSON.stringify(name)}, { id: int().primaryKey() })\n` })
+    expect(e.code).toBe('MODEL_INVALID')
+    expect(e.message).toMatch(/model\/t\.ts:2: invalid table name/)
+  })
+
+  it('refuses invalid column names, unknown types and mistyped defaults', async () => {
+    const col = await failure({ 'model/t.ts': `import { table, int, text } from 'migrate-plugin/model'\nexport const t = table('t', { id: int().primaryKey(), name: text().map('bad name') })\n` })
+    expect(col.message).toMatch(/column t\.name: invalid column name "bad name"/)
+    const type = await failure({ 'model/t.ts': `import { table, int, Column } from 'migrate-plugin/model'\nexport const t = table('t', { id: int().primaryKey(), x: new Column('uuid') })\n` })
+    expect(type.message).toMatch(/column t\.x: unknown column type "uuid"/)
+    const def = await failure({ 'model/t.ts': `import { table, int } from 'migrate-plugin/model'\nexport const t = table('t', { id: int().primaryKey(), n: int().default('ten') })\n` })
+    expect(def.message).toMatch(/model\/t\.ts:2: column t\.n: default "ten" does not fit a int column \(expected an integer\)/)
+    const notCol = await failure({ 'model/t.ts': `import { table, int } from 'migrate-plugin/model'\nexport const t = table('t', { id: int().primaryKey(), n: 5 })\n` })
+    expect(notCol.message).toMatch(/column t\.n is not a column/)
+  })
+
+  it('reports a Prisma validation error against the model file', async () => {
+    const e = await failure({
+      'model/users.ts': USERS_MODEL,
+      'model/posts.ts': `import { table, int } from 'migrate-plugin/model'\nimport { users } from './users.ts'\n\nexport const posts = table('posts', {\n  id: int().primaryKey(),\n  authorName: int().references(() => users.name),\n})\n`,
+    })
+    expect(e.code).toBe('SCHEMA_INVALID')
+    expect(e.message).toMatch(/^model\/posts\.ts:4: the generated Prisma schema is invalid/)
+  })
+})
+
+describe('schema generation', () => {
+  it('generates relation fields on both sides, named, with @@map back to the table', async () => {
+    const s = await schemaOf({ 'model/users.ts': USERS_MODEL, 'model/posts.ts': POSTS_MODEL })
+    expect(s.text).toMatch(/^\/\/ Generated by migrate-plugin/)
+    expect(s.text).toContain('provider = "sqlite"')
+    expect(s.text).toMatch(/model Posts \{[^}]*author\s+Users\s+@relation\(fields: \[authorId\], references: \[id\], onDelete: Cascade\)[^}]*@@index\(\[authorId\]\)[^}]*@@map\("posts"\)/s)
+    expect(s.text).toMatch(/model Users \{[^}]*posts\s+Posts\[\][^}]*@@map\("users"\)/s)
+    expect(s.owners.map((o) => [o.model, o.table, o.file]).sort()).toEqual([['Posts', 'posts', 'model/posts.ts'], ['Users', 'users', 'model/users.ts']])
+  })
+
+  it('names relations when two join the same models, handles self-relations and one-to-one', async () => {
+    const s = await schemaOf({
+      'model/users.ts': USERS_MODEL,
+      'model/msgs.ts': `import { table, int, text } from 'migrate-plugin/model'
+import { users } from './users.ts'
+export const messages = table('messages', {
+  id: int().primaryKey({ autoIncrement: true }),
+  senderId: int().notNull().references(() => users.id),
+  recipientId: int().references(() => users.id, { onDelete: 'set null' }),
+  replyToId: int().references(() => messages.id),
+})
+export const profiles = table('profiles', {
+  id: int().primaryKey(),
+  userId: int().notNull().unique().references(() => users.id, { field: 'owner', backref: 'profile' }),
+  bio: text(),
+})
+`,
+    })
+    expect(s.text).toMatch(/sender\s+Users\s+@relation\("messages_senderId", fields: \[senderId\]/)
+    expect(s.text).toMatch(/recipient\s+Users\?\s+@relation\("messages_recipientId", fields: \[recipientId\], references: \[id\], onDelete: SetNull\)/)
+    expect(s.text).toMatch(/replyTo\s+Messages\?\s+@relation\("messages_replyToId"/)
+    expect(s.text).toMatch(/messagesByReplyTo\s+Messages\[\]\s+@relation\("messages_replyToId"\)/)
+    expect(s.text).toMatch(/owner\s+Users\s+@relation\(fields: \[userId\]/)
+    expect(s.text).toMatch(/profile\s+Profiles\?/)
+  })
+
+  it('is deterministic: same models, same bytes, whatever the file order', async () => {
+    const a = await schemaOf({ 'model/users.ts': USERS_MODEL, 'model/posts.ts': POSTS_MODEL })
+    const b = await schemaOf({ 'model/z/posts.ts': POSTS_MODEL.replace("'./users.ts'", "'../a/users.ts'"), 'model/a/users.ts': USERS_MODEL })
+    expect(b.text).toBe(a.text)
+    expect(b.hash).toBe(a.hash)
+  })
+
+  it('supports enums, composite keys, named indexes, column names and every column type', async () => {
+    const s = await schemaOf({
+      'model/all.ts': `import { table, int, bigint, text, real, decimal, boolean, datetime, json, bytes, enumType, index, unique, primaryKey } from 'migrate-plugin/model'
+export const level = enumType('Level', ['low', 'high'])
+export const everything = table('everything', {
+  id: int().primaryKey({ autoIncrement: true }),
+  big: bigint().default(10n), t: text().default('it\\'s "quoted"'), r: real().default(1.5), d: decimal().default('9.99'),
+  b: boolean().default(false), at: datetime().defaultNow(), up: datetime().updatedAt(), j: json().default({ a: 1 }), raw: bytes(),
+  lvl: level().notNull().default('low'), firstName: text('first_name'), code: text().defaultUuid(),
+}, (t) => [index(t.t, t.r).named('ix_t_r'), unique(t.d, t.b)])
+export const pairs = table('pairs', { a: int().notNull(), b: int().notNull() }, (t) => [primaryKey(t.a, t.b)])
+`,
+    })
+    expect(s.text).toMatch(/big\s+BigInt\?\s+@default\(10\)/)
+    expect(s.text).toMatch(/t\s+String\?\s+@default\("it's \\"quoted\\""\)/)
+    expect(s.text).toMatch(/j\s+Json\?\s+@default\("\{\\"a\\":1\}"\)/)
+    expect(s.text).toMatch(/lvl\s+Level\s+@default\(low\)/)
+    expect(s.text).toMatch(/firstName\s+String\?\s+@map\("first_name"\)/)
+    expect(s.text).toMatch(/code\s+String\?\s+@default\(uuid\(\)\)/)
+    expect(s.text).toMatch(/up\s+DateTime\?\s+@updatedAt/)
+    expect(s.text).toContain('@@index([t, r], map: "ix_t_r")')
+    expect(s.text).toContain('@@unique([d, b])')
+    expect(s.text).toContain('@@id([a, b])')
+    expect(s.text).toMatch(/enum Level \{\s+low\s+high\s+\}/)
+  })
+
+  it('merges .prisma fragments as they are', async () => {
+    const s = await schemaOf({
+      'model/users.ts': USERS_MODEL,
+      'model/audit.prisma': `model AuditLog {\n  id      Int    @id @default(autoincrement())\n  message String\n\n  @@map("audit_log")\n}\n`,
+    })
+    expect(s.text).toContain('// from model/audit.prisma')
+    expect(s.text).toMatch(/model AuditLog \{/)
+    expect(s.owners.find((o) => o.table === 'audit_log')?.file).toBe('model/audit.prisma')
+  })
+
+  it('generates random model definitions into a valid schema or a clear error, never a crash', async () => {
+    const kinds = ['int', 'bigint', 'text', 'real', 'decimal', 'boolean', 'datetime', 'json', 'bytes']
+    const mods = ['.notNull()', '.unique()', '.default(1)', ".default('x')", '.default(true)', '.defaultNow()', '.primaryKey()', ".map('col_x')", '.updatedAt()', '']
+    let seed = 7
+    const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n
+    for (let i = 0; i < 25; i++) {
+      const cols = Array.from({ length: 1 + rand(4) }, (_, j) => `c${j}: ${kinds[rand(kinds.length)]}()${mods[rand(mods.length)]}${mods[rand(mods.length)]}`)
+      const files = { 'model/t.ts': `import { table, int, bigint, text, real, decimal, boolean, datetime, json, bytes } from 'migrate-plugin/model'\nexport const t = table('t', { id: int().primaryKey(), ${cols.join(', ')} })\n` }
+      try {
+        const s = await schemaOf(files)
+        expect(s.text).toContain('model T {')
+      } catch (error) {
+        expect(error, files['model/t.ts']).toBeInstanceOf(MigrateError)
+        expect((error as MigrateError).message).toMatch(/^model\/t\.ts(:\d+)?: /)
+      }
+    }
+  })
+})
+
+void generateSchema
