@@ -1,4 +1,5 @@
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import Database from 'better-sqlite3'
@@ -187,7 +188,10 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
   const started = new Date()
   const t0 = performance.now()
   const command = options.command ?? 'apply'
-  const { config, models, schema } = options.prepared ?? await prepare(options)
+  const prepared = options.prepared ?? await prepare(options)
+  const { config, models } = prepared
+  // Settings that change what the diff contains are part of what the fast path compares.
+  const schema = config.dropUnmodelledTables ? { owners: prepared.schema.owners, hash: createHash('sha256').update(`${prepared.schema.hash}:drop-unmodelled`).digest('hex'), get text() { return prepared.schema.text } } : prepared.schema
   const dbPath = config.databasePath
   const base: MigrateResult = {
     outcome: 'in-sync', fastPath: false, config, schemaPath: config.schemaOutput, schemaHash: schema.hash,

@@ -167,13 +167,13 @@ function describeChanges(table: string, createSql: string, live: LiveSchema): st
   for (const c of after) {
     const o = old.get(c.name)
     if (!o) {
-      changes.push(`add column ${c.name}${c.notnull ? ' (required)' : ''}`)
+      changes.push(`add column ${c.name}${Number(c.notnull) ? ' (required)' : ''}`)
       continue
     }
     if (o.type.toUpperCase() !== c.type.toUpperCase()) changes.push(`type of ${c.name} ${typeName(o.type)} → ${typeName(c.type)}`)
-    if (o.notnull !== c.notnull) changes.push(`${c.name} becomes ${c.notnull ? 'required' : 'optional'}`)
+    if (Number(o.notnull) !== Number(c.notnull)) changes.push(`${c.name} becomes ${c.notnull ? 'required' : 'optional'}`)
     if ((o.dflt_value ?? null) !== (c.dflt_value ?? null)) changes.push(`default of ${c.name} ${o.dflt_value ?? 'none'} → ${c.dflt_value ?? 'none'}`)
-    if (o.pk !== c.pk) changes.push(`primary key ${c.pk ? 'now includes' : 'no longer includes'} ${c.name}`)
+    if (Number(o.pk) !== Number(c.pk)) changes.push(`primary key ${Number(c.pk) ? 'now includes' : 'no longer includes'} ${c.name}`)
   }
   for (const o of before) if (!now.has(o.name)) changes.push(`drop column ${o.name}`)
   const fkKey = (f: ForeignKey) => `${f.from}→${f.table}.${f.to} ${f.on_delete}/${f.on_update}`

@@ -1,0 +1,201 @@
+import { chmodSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { spawnSync } from 'node:child_process'
+import { describe, expect, it } from 'vitest'
+import { applyRetention, listBackups } from '../plugin/core/backup.ts'
+import { readHistory } from '../plugin/core/history.ts'
+import { POSTS_MODEL, Project, REPO, USERS_MODEL, cleanEnv } from './helpers.ts'
+
+function blog() {
+  return new Project({ 'model/users.ts': USERS_MODEL, 'model/posts.ts': POSTS_MODEL })
+}
+
+function history(p: Project) {
+  const db = p.db(true)
+  try {
+    return readHistory(db, '_migration_history', 100)
+  } finally {
+    db.close()
+  }
+}
+
+describe('pipeline', () => {
+  it('creates the database, records the run, then takes the fast path', async () => {
+    const p = blog()
+    const first = await p.migrate()
+    expect(first.outcome).toBe('applied')
+    expect(first.backupPath).toBeUndefined() // nothing to back up: the database did not exist
+    expect(p.tables()).toEqual(['_migration_history', 'posts', 'users'])
+    expect(existsSync(join(p.root, 'prisma', 'schema.prisma'))).toBe(true)
+    const [row] = history(p)
+    expect(row).toMatchObject({
+      status: 'success', trigger: 'cli', error: null, failedStep: null,
+      description: expect.stringContaining('create table users'),
+      modelFiles: expect.arrayContaining([{ file: 'model/users.ts', hash: expect.stringMatching(/^[0-9a-f]{64}$/) }]),
+      schemaHash: first.schemaHash, toolVersion: expect.any(String),
+    })
+    expect(row!.sql).toContain('CREATE TABLE "users"')
+    expect(row!.steps).toContainEqual({ description: 'create table posts', table: 'posts', file: 'model/posts.ts' })
+    const second = await p.migrate()
+    expect(second).toMatchObject({ outcome: 'in-sync', fastPath: true })
+    expect(history(p)).toHaveLength(1)
+  })
+
+  it('fast path: a fresh process finds the database in sync without loading the engine', async () => {
+    const p = blog()
+    await p.migrate()
+    const script = join(p.root, 'probe.ts')
+    writeFileSync(script, `import { migrate } from ${JSON.stringify(join(REPO, 'plugin/core/migrate.ts'))}
+import { engineStats } from ${JSON.stringify(join(REPO, 'plugin/core/engine.ts'))}
+const r = await migrate({ root: ${JSON.stringify(p.root)}, env: {} })
+console.log(JSON.stringify({ outcome: r.outcome, fastPath: r.fastPath, loads: engineStats.loads }))
+`)
+    const run = () => JSON.parse(spawnSync(process.execPath, ['--import', 'jiti/register', script], { cwd: REPO, encoding: 'utf8', env: cleanEnv() }).stdout) as Record<string, unknown>
+    expect(run()).toEqual({ outcome: 'in-sync', fastPath: true, loads: 0 })
+    // A change made behind our back changes the live fingerprint: the engine must look.
+    p.sql('CREATE INDEX sneaky ON users(name)')
+    expect(run()).toMatchObject({ fastPath: false, loads: 1 })
+  })
+
+  it('records an in-sync database once (noop), so later runs are fast', async () => {
+    const p = blog()
+    await p.migrate()
+    // The same tables under a new history table: the engine sees no change.
+    const r = await p.migrate({ overrides: { historyTable: 'other_history' } })
+    expect(r).toMatchObject({ outcome: 'in-sync', fastPath: false })
+    expect(p.all('SELECT status FROM other_history')).toEqual([{ status: 'noop' }])
+    expect(await p.migrate({ overrides: { historyTable: 'other_history' } })).toMatchObject({ fastPath: true })
+  })
+
+  it('backs up before a change with the database\'s permissions, and the backup holds the old schema', async () => {
+    const p = blog()
+    await p.migrate()
+    p.sql("INSERT INTO users (email, createdAt) VALUES ('a@x', 0)")
+    chmodSync(p.dbPath, 0o640)
+    p.write('model/users.ts', USERS_MODEL.replace('name: text(),', 'name: text(),\n  phone: text(),'))
+    const r = await p.migrate()
+    expect(r.outcome).toBe('applied')
+    expect(r.backupPath).toMatch(/dev\.db\.backup_\d{8}_\d{6}$/)
+    expect(statSync(r.backupPath!).mode & 0o777).toBe(0o640)
+    const backup = new Project()
+    const Database = (await import('better-sqlite3')).default
+    const db = new Database(r.backupPath!, { readonly: true })
+    expect((db.prepare('SELECT name FROM pragma_table_info(\'users\')').all() as { name: string }[]).map((c) => c.name)).not.toContain('phone')
+    expect(db.prepare('SELECT email FROM users').all()).toEqual([{ email: 'a@x' }])
+    db.close()
+    expect(p.columns('users')).toContain('phone')
+    expect(history(p)[0]!.backupPath).toBe(r.backupPath)
+    void backup
+  })
+
+  it('--no-backup skips the backup', async () => {
+    const p = blog()
+    await p.migrate()
+    p.write('model/users.ts', USERS_MODEL.replace('name: text(),', 'name: text(),\n  phone: text(),'))
+    const r = await p.migrate({ backup: false })
+    expect(r.backupPath).toBeUndefined()
+    expect(listBackups(p.dbPath, p.root)).toEqual([])
+  })
+
+  it('retention deletes old backups but never the newest', () => {
+    const p = new Project()
+    for (const stamp of ['20200101_000000', '20200102_000000', '20200103_000000']) writeFileSync(join(p.root, `dev.db.backup_${stamp}`), 'x')
+    writeFileSync(join(p.root, 'other.db.backup_20200101_000000'), 'x')
+    const deleted = applyRetention(join(p.root, 'dev.db'), p.root, 30, new Date(2026, 0, 1))
+    expect(deleted.map((d) => d.split('/').pop()).sort()).toEqual(['dev.db.backup_20200101_000000', 'dev.db.backup_20200102_000000'])
+    expect(readdirSync(p.root).sort()).toEqual(['dev.db.backup_20200103_000000', 'other.db.backup_20200101_000000'])
+    expect(applyRetention(join(p.root, 'dev.db'), p.root, 0)).toEqual([])
+  })
+
+  it('preview changes nothing (byte-identical) but reports the engine\'s warnings', async () => {
+    const p = blog()
+    await p.migrate()
+    p.sql("INSERT INTO users (email, name, createdAt) VALUES ('a@x', 'Ann', 0)")
+    p.write('model/users.ts', USERS_MODEL.replace('  name: text(),\n', ''))
+    const before = p.hash()
+    const r = await p.migrate({ command: 'preview' })
+    expect(r.outcome).toBe('previewed')
+    expect(r.plan!.steps.map((s) => s.description)).toEqual(['redefine table users: drop column name'])
+    expect(r.warnings[0]).toMatch(/drop the column `name` on the `users` table, which still contains 1 non-null values/)
+    expect(p.hash()).toBe(before)
+    expect(readdirSync(p.root).filter((f) => f.includes('backup_'))).toEqual([])
+  })
+
+  it('check and preview never create a missing database', async () => {
+    const p = blog()
+    expect((await p.migrate({ command: 'check' })).outcome).toBe('pending')
+    expect((await p.migrate({ command: 'preview' })).outcome).toBe('previewed')
+    expect(existsSync(p.dbPath)).toBe(false)
+  })
+
+  it('verifies foreign keys after the change: violations roll back and are recorded as a failure', async () => {
+    const p = blog()
+    await p.migrate()
+    // A dangling child row, written with foreign keys off (as some apps do).
+    p.sql("PRAGMA foreign_keys=OFF; INSERT INTO posts (title, authorId) VALUES ('orphan', 99)")
+    p.write('model/posts.ts', POSTS_MODEL.replace("title: text().notNull(),", "title: text().notNull().default('untitled'),"))
+    const before = p.all('SELECT * FROM posts')
+    const error = await p.migrate().catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'VERIFY', step: 'verify', backupPath: expect.stringMatching(/backup_/) })
+    expect((error as Error).message).toMatch(/1 row\(s\) break foreign keys.*rolled back/s)
+    expect(p.all('SELECT * FROM posts')).toEqual(before)
+    expect(p.all("SELECT dflt_value FROM pragma_table_info('posts') WHERE name = 'title'")).toEqual([{ dflt_value: null }])
+    const [failed] = history(p)
+    expect(failed).toMatchObject({ status: 'rolled_back', failedStep: 'verify', error: expect.stringMatching(/foreign keys/) })
+  })
+
+  it('refusals leave the database byte-identical and remove their backup', async () => {
+    const p = blog()
+    await p.migrate()
+    p.sql("INSERT INTO users (email, createdAt) VALUES ('a@x', 0)")
+    p.write('model/users.ts', USERS_MODEL.replace('name: text(),', 'name: text(),\n  nickname: text().notNull(),'))
+    const before = p.hash()
+    await expect(p.migrate()).rejects.toMatchObject({ code: 'GUARD_UNEXECUTABLE' })
+    expect(p.hash()).toBe(before)
+    expect(readdirSync(p.root).filter((f) => f.includes('backup_'))).toEqual([])
+  })
+
+  it('refuses more tables than max_tables_per_run, and asks for confirmation when required', async () => {
+    const p = blog()
+    await expect(p.migrate({ overrides: { maxTablesPerRun: 1 } })).rejects.toMatchObject({ code: 'GUARD_TOO_MANY_TABLES', message: expect.stringMatching(/2 tables, more than max_tables_per_run = 1/) })
+    expect(existsSync(p.dbPath)).toBe(false)
+    await expect(p.migrate({ overrides: { requireConfirmation: true } })).rejects.toMatchObject({ code: 'GUARD_NOT_CONFIRMED' })
+    await expect(p.migrate({ overrides: { requireConfirmation: true }, confirm: async () => false })).rejects.toMatchObject({ code: 'GUARD_NOT_CONFIRMED' })
+    let shown = 0
+    const ok = await p.migrate({ overrides: { requireConfirmation: true }, confirm: async (plan) => { shown = plan.steps.length; return true } })
+    expect(ok.outcome).toBe('applied')
+    expect(shown).toBeGreaterThan(0)
+  })
+
+  it('leaves unmodelled tables alone and lists them; drops them only when asked', async () => {
+    const p = blog()
+    await p.migrate()
+    p.sql("CREATE TABLE legacy (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO legacy VALUES (1, 'keep')")
+    p.write('model/users.ts', USERS_MODEL.replace('name: text(),', 'name: text(),\n  phone: text(),'))
+    const r = await p.migrate()
+    expect(r.unmodelledTables).toEqual(['legacy'])
+    expect(p.all('SELECT * FROM legacy')).toEqual([{ id: 1, v: 'keep' }])
+    await expect(p.migrate({ overrides: { dropUnmodelledTables: true } })).rejects.toMatchObject({ code: 'GUARD_DATA_LOSS' })
+    const dropped = await p.migrate({ overrides: { dropUnmodelledTables: true, allowDataLoss: true } })
+    expect(dropped.plan!.steps.map((s) => s.description)).toEqual(['drop table legacy'])
+    expect(p.tables()).not.toContain('legacy')
+  })
+
+  it('refuses files that are not SQLite databases, and missing folders', async () => {
+    const p = blog()
+    writeFileSync(p.dbPath, 'this is not a database, just text that is long enough')
+    const before = p.hash()
+    await expect(p.migrate()).rejects.toMatchObject({ code: 'DATABASE', message: expect.stringMatching(/is not a SQLite database/) })
+    expect(p.hash()).toBe(before)
+    await expect(p.migrate({ overrides: { databaseUrl: './missing/dir/app.db' } })).rejects.toMatchObject({ code: 'DATABASE', message: expect.stringMatching(/folder of the database .* does not exist/) })
+  })
+
+  it('one migrator at a time: two processes, one applies, the other finds nothing to do', async () => {
+    const p = blog()
+    const [a, b] = await Promise.all([p.cliAsync(['apply', '--json']), p.cliAsync(['apply', '--json'])])
+    expect([a.code, b.code]).toEqual([0, 0])
+    const outcomes = [JSON.parse(a.stdout).outcome, JSON.parse(b.stdout).outcome].sort()
+    expect(outcomes).toEqual(['applied', 'in-sync'])
+    expect(history(p).filter((h) => h.status === 'success')).toHaveLength(1)
+  })
+})
