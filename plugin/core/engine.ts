@@ -76,7 +76,7 @@ interface AdapterWithClient extends SqlDriverAdapter {
  * off outside the transaction (inside it the pragma is a no-op): a parent-table redefinition would
  * otherwise cascade-delete child rows.
  */
-export async function openEngineSession(dbPath: string, filters: SchemaFilter, busyTimeoutMs: number): Promise<EngineSession> {
+export async function openEngineSession(dbPath: string, filters: SchemaFilter, busyTimeoutMs: number, mode: 'write' | 'read' = 'write'): Promise<EngineSession> {
   const bg = await loadEngineModule()
   const inner = new PrismaBetterSqlite3({ url: dbPath, timeout: busyTimeoutMs })
   const adapters: AdapterWithClient[] = []
@@ -86,7 +86,8 @@ export async function openEngineSession(dbPath: string, filters: SchemaFilter, b
     async connect() {
       const adapter = (await inner.connect()) as AdapterWithClient
       adapters.push(adapter)
-      await adapter.executeScript('PRAGMA foreign_keys=OFF; BEGIN IMMEDIATE;')
+      // A read-only session (check) takes no write lock: it works on read-only files and never waits on writers.
+      await adapter.executeScript(mode === 'write' ? 'PRAGMA foreign_keys=OFF; BEGIN IMMEDIATE;' : 'BEGIN;')
       return adapter
     },
     connectToShadowDb: () => inner.connectToShadowDb(),

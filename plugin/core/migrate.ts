@@ -242,7 +242,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
     const busyMs = Math.min(config.lockTimeout, 10) * 1000
     let session: EngineSession
     try {
-      session = await openEngineSession(enginePath, filters, busyMs)
+      session = await openEngineSession(enginePath, filters, busyMs, command === 'check' ? 'read' : 'write')
     } catch (error) {
       throw error instanceof MigrateError && /database|locked|busy|readonly|corrupt|malformed/i.test(error.message) ? databaseError(error.cause ?? error, dbPath) : error
     }
