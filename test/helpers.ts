@@ -102,7 +102,7 @@ export class Project {
 
 /** The test runner's own environment minus what would change the CLI's behaviour. */
 export function cleanEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env, NO_COLOR: '1' }
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' }
   delete env.DATABASE_URL
   delete env.FORCE_COLOR
   return env

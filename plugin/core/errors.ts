@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'ENGINE'
   | 'RESTORE'
   | 'USAGE'
+  | 'PENDING'
 
 export interface Location {
   file: string

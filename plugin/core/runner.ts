@@ -1,0 +1,156 @@
+import { readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { loadConfig, type ConfigOverrides, type Mode, type ResolvedConfig } from './config.ts'
+import { MigrateError, errorMessage } from './errors.ts'
+import { migrate, prepare, type MigrateResult, type Prepared } from './migrate.ts'
+import type { Plan } from './plan.ts'
+
+/**
+ * What the bundler hooks share: decide the mode (dev/build, CI), run the pipeline once at a time,
+ * reuse models that have not changed on disk, and turn the result into one line or an error.
+ * The hooks only say where the project is and whether this is a watch/dev run.
+ */
+export interface PluginOptions extends ConfigOverrides {
+  /** migration.conf to use (default: the one in the project root, if any). */
+  config?: string
+  /** Project root (default: Vite's root, webpack's context, esbuild's absWorkingDir, else cwd). */
+  root?: string
+  /**
+   * esbuild has no dev/build signal of its own: say `watch: true` when you run `context().watch()`.
+   * Other bundlers are asked directly.
+   */
+  watch?: boolean
+  /** Print nothing when the database is already in sync (default true). */
+  quiet?: boolean
+}
+
+export interface RunContext {
+  root: string
+  /** Dev server or watch mode. */
+  watch: boolean
+  /** Recorded in history: vite-dev, webpack-build, … */
+  trigger: string
+}
+
+export interface RunReport {
+  mode: Mode
+  result?: MigrateResult
+  /** The single line to print, if any. */
+  line?: string
+  /** Pending changes in warn mode: printed as a warning. */
+  warning?: string
+}
+
+export function isCI(env: NodeJS.ProcessEnv = process.env): boolean {
+  const ci = env.CI
+  return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false'
+}
+
+/** dev/watch → `dev`, otherwise `build`; with CI set, an `apply` that came from defaults or the config file becomes `check`. */
+export function decideMode(config: ResolvedConfig, options: PluginOptions, watch: boolean, env: NodeJS.ProcessEnv = process.env): Mode {
+  const explicit = watch ? options.dev : options.build
+  const mode = explicit ?? (watch ? config.dev : config.build)
+  if (isCI(env) && mode === 'apply' && explicit === undefined) return 'check'
+  return mode
+}
+
+function fileStamp(dir: string): string {
+  const parts: string[] = []
+  const walk = (d: string) => {
+    let entries
+    try {
+      entries = readdirSync(d, { withFileTypes: true })
+    } catch {
+      parts.push(`${d}:missing`)
+      return
+    }
+    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      if (e.name.startsWith('.') || e.name === 'node_modules') continue
+      const full = join(d, e.name)
+      if (e.isDirectory()) walk(full)
+      else {
+        const s = statSync(full)
+        parts.push(`${full}:${s.size}:${s.mtimeMs}`)
+      }
+    }
+  }
+  walk(dir)
+  return parts.join('\n')
+}
+
+export class Runner {
+  private inFlight: Promise<RunReport> | undefined
+  private cache: { key: string, prepared: Prepared } | undefined
+  constructor(private readonly options: PluginOptions = {}) {}
+
+  /** The settings without touching models: for watchers and mode decisions. */
+  config(root: string): ResolvedConfig {
+    return loadConfig({ root: this.options.root ?? root, ...(this.options.config ? { configFile: this.options.config } : {}), overrides: this.overrides() })
+  }
+
+  /** Files whose change should re-run the pipeline. */
+  watchTargets(root: string): { directories: string[], files: string[] } {
+    const config = this.config(root)
+    return { directories: [config.modelDirectory], files: config.configFile ? [config.configFile] : [] }
+  }
+
+  private overrides(): ConfigOverrides {
+    const { config: _c, root: _r, watch: _w, quiet: _q, dev: _d, build: _b, ...rest } = this.options
+    return rest
+  }
+
+  /** One run at a time per plugin instance; callers that arrive meanwhile share it. */
+  run(context: RunContext): Promise<RunReport> {
+    if (this.inFlight) return this.inFlight
+    this.inFlight = this.execute(context).finally(() => { this.inFlight = undefined })
+    return this.inFlight
+  }
+
+  private async execute(context: RunContext): Promise<RunReport> {
+    const root = this.options.root ?? context.root
+    const config = this.config(root)
+    const mode = decideMode(config, this.options, context.watch)
+    if (mode === 'off') return { mode }
+    // Unchanged files on disk: reuse the loaded models and generated schema (no module loading at all).
+    const key = `${config.configFile ?? ''}\n${fileStamp(config.modelDirectory)}\n${config.configFile ? fileStamp(config.configFile) : ''}`
+    let prepared = this.cache?.key === key ? this.cache.prepared : undefined
+    if (!prepared) {
+      prepared = await prepare({ root, ...(this.options.config ? { config: this.options.config } : {}), overrides: this.overrides() })
+      this.cache = { key, prepared }
+    }
+    const command = mode === 'apply' ? 'apply' : 'check'
+    const result = await migrate({ prepared, command, trigger: context.trigger })
+    const ms = `${Math.round(result.durationMs)} ms`
+    if (result.outcome === 'applied') {
+      return { mode, result, line: `migrate-plugin: ${summary(result.plan!)} · ${ms}` }
+    }
+    if (result.outcome === 'pending') {
+      const text = pendingMessage(result)
+      if (mode === 'warn') return { mode, result, warning: text }
+      throw new MigrateError('PENDING', text, { hint: 'run `npx migrate-plugin apply`, or let the build apply it with build: \'apply\'' })
+    }
+    return this.options.quiet === false ? { mode, result, line: `migrate-plugin: ${config.databasePath} is in sync · ${ms}` } : { mode, result }
+  }
+}
+
+/** "added column users.phone (model/user_models.ts)" — one line, naming what changed. */
+export function summary(plan: Plan): string {
+  const first = plan.steps[0]
+  if (!first) return 'no changes'
+  const words = (s: Plan['steps'][number]) => `${s.description.replace(/^add /, 'added ').replace(/^create /, 'created ').replace(/^drop /, 'dropped ').replace(/^redefine /, 'redefined ')}${s.file ? ` (${s.file})` : ''}`
+  return plan.steps.length === 1 ? words(first) : `${words(first)} and ${plan.steps.length - 1} more change(s)`
+}
+
+export function pendingMessage(result: MigrateResult): string {
+  const steps = result.plan?.steps ?? []
+  return [
+    `migrate-plugin: ${steps.length} pending change(s) in ${result.config.databasePath}:`,
+    ...steps.map((s) => `  + ${s.description}${s.file ? ` (${s.file})` : ''}`),
+    'Apply them with: npx migrate-plugin apply',
+  ].join('\n')
+}
+
+export function describeError(error: unknown): string {
+  if (error instanceof MigrateError) return `${error.message.startsWith('migrate-plugin') ? '' : 'migrate-plugin: '}${error.message}${error.hint ? `\n  ${error.hint}` : ''}`
+  return `migrate-plugin: ${errorMessage(error)}`
+}

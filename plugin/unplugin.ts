@@ -1,0 +1,176 @@
+import { readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { createUnplugin, type UnpluginFactory } from 'unplugin'
+import { describeError, Runner, type PluginOptions, type RunContext, type RunReport } from './core/runner.ts'
+
+/**
+ * One plugin for every bundler. Each hook only finds out where the project is and whether this is
+ * a dev/watch run, then awaits the shared Runner before any module is transformed:
+ * - Vite: `configResolved` (command, build.watch), `buildStart`, and the dev server's watcher.
+ * - Rollup / Rolldown: `buildStart`, `this.meta.watchMode`, `addWatchFile`.
+ * - webpack / Rspack: `beforeCompile` (its `make` runs entries in parallel), `watchRun` marks watch.
+ * - esbuild: awaited inside `setup` (onStart runs beside onLoad), `onStart` for rebuilds; the
+ *   `watch` option says whether it is a watch context.
+ */
+
+const NAME = 'migrate-plugin'
+
+function listFiles(dir: string): string[] {
+  try {
+    return readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((f) => join(dir, f))
+  } catch {
+    return []
+  }
+}
+
+function report(outcome: RunReport, log: (line: string) => void, warn: (line: string) => void): void {
+  if (outcome.line) log(outcome.line)
+  if (outcome.warning) warn(outcome.warning)
+}
+
+export const unpluginFactory: UnpluginFactory<PluginOptions | undefined> = (rawOptions = {}) => {
+  const options = { ...rawOptions }
+  const runner = new Runner(options)
+  const log = (line: string) => console.log(line)
+  const warn = (line: string) => console.warn(line)
+
+  // Vite state.
+  let viteRoot = process.cwd()
+  let viteWatch = false
+  let viteServe = false
+  let lastError: { message: string, stack: string } | undefined
+  let sendToBrowser: ((payload: unknown) => void) | undefined
+
+  const runGuarded = async (context: RunContext, keepServing: boolean): Promise<void> => {
+    try {
+      report(await runner.run(context), log, warn)
+      if (lastError) {
+        lastError = undefined
+        sendToBrowser?.({ type: 'full-reload', path: '*' })
+      }
+    } catch (error) {
+      if (!keepServing) throw new Error(describeError(error))
+      const message = describeError(error)
+      console.error(message)
+      lastError = { message, stack: '' }
+      sendToBrowser?.({ type: 'error', err: { ...lastError, plugin: NAME } })
+    }
+  }
+
+  const rollupLike = (framework: 'rollup' | 'rolldown') => ({
+    async buildStart(this: { meta?: { watchMode?: boolean }, addWatchFile?: (id: string) => void }) {
+      const root = options.root ?? process.cwd()
+      const watch = options.watch ?? this.meta?.watchMode ?? false
+      if (watch && this.addWatchFile) {
+        const targets = runner.watchTargets(root)
+        for (const file of [...targets.files, ...targets.directories.flatMap(listFiles)]) this.addWatchFile(file)
+      }
+      await runGuarded({ root, watch, trigger: `${framework}-${watch ? 'watch' : 'build'}` }, false)
+    },
+  })
+
+  return {
+    name: NAME,
+    enforce: 'pre',
+    rollup: rollupLike('rollup'),
+    rolldown: rollupLike('rolldown'),
+    vite: {
+      configResolved(config) {
+        viteRoot = config.root
+        viteServe = config.command === 'serve'
+        viteWatch = viteServe || !!config.build.watch
+      },
+      async buildStart() {
+        // Vite calls buildStart per environment (client, ssr): the runner shares one run.
+        // In dev a failure must not stop the server from starting: report it and keep serving.
+        await runGuarded({ root: viteRoot, watch: viteWatch, trigger: viteServe ? 'vite-dev' : viteWatch ? 'vite-watch' : 'vite-build' }, viteServe)
+      },
+      configureServer(server) {
+        sendToBrowser = (payload) => server.ws.send(payload as Parameters<typeof server.ws.send>[0])
+        // A browser that connects after the error still needs to see it.
+        server.ws.on('connection', () => {
+          if (lastError) server.ws.send({ type: 'error', err: { ...lastError, plugin: NAME } })
+        })
+        const targets = runner.watchTargets(options.root ?? viteRoot)
+        const watched = [...targets.directories, ...targets.files]
+        server.watcher.add(watched)
+        let timer: NodeJS.Timeout | undefined
+        const onChange = (file: string) => {
+          if (!watched.some((w) => file === w || file.startsWith(`${w}/`))) return
+          clearTimeout(timer)
+          timer = setTimeout(() => {
+            void (async () => {
+              const before = lastError
+              await runGuarded({ root: viteRoot, watch: true, trigger: 'vite-dev' }, true)
+              if (!lastError && !before) server.ws.send({ type: 'full-reload', path: '*' })
+            })()
+          }, 50)
+        }
+        server.watcher.on('change', onChange)
+        server.watcher.on('add', onChange)
+        server.watcher.on('unlink', onChange)
+      },
+    },
+    webpack(compiler) {
+      webpackLike(compiler, 'webpack')
+    },
+    rspack(compiler) {
+      webpackLike(compiler as unknown as WebpackLikeCompiler, 'rspack')
+    },
+    esbuild: {
+      async setup(build) {
+        const root = options.root ?? build.initialOptions.absWorkingDir ?? process.cwd()
+        const watch = options.watch ?? false
+        const context = { root, watch, trigger: `esbuild-${watch ? 'watch' : 'build'}` }
+        let first = true
+        let firstError: unknown
+        // Awaited here so the first build cannot load a module before the database is migrated.
+        try {
+          await runGuarded(context, false)
+        } catch (error) {
+          firstError = error
+        }
+        build.onStart(async () => {
+          if (first) {
+            first = false
+            if (firstError) return { errors: [{ text: (firstError as Error).message }] }
+            return undefined
+          }
+          try {
+            await runGuarded(context, false)
+            return undefined
+          } catch (error) {
+            return { errors: [{ text: (error as Error).message }] }
+          }
+        })
+      },
+    },
+  }
+
+  function webpackLike(compiler: WebpackLikeCompiler, framework: 'webpack' | 'rspack'): void {
+    let watch = options.watch ?? false
+    const root = () => options.root ?? compiler.context ?? process.cwd()
+    compiler.hooks.watchRun.tap(NAME, () => { watch = true })
+    compiler.hooks.beforeCompile.tapPromise(NAME, async () => {
+      await runGuarded({ root: root(), watch, trigger: `${framework}-${watch ? 'watch' : 'build'}` }, false)
+    })
+    compiler.hooks.afterCompile.tap(NAME, (compilation) => {
+      const targets = runner.watchTargets(root())
+      for (const dir of targets.directories) compilation.contextDependencies.add(dir)
+      for (const file of targets.files) compilation.fileDependencies.add(file)
+    })
+  }
+}
+
+interface WebpackLikeCompiler {
+  context: string
+  hooks: {
+    watchRun: { tap(name: string, fn: () => void): void }
+    beforeCompile: { tapPromise(name: string, fn: () => Promise<void>): void }
+    afterCompile: { tap(name: string, fn: (compilation: { contextDependencies: Set<string> | { add(p: string): void }, fileDependencies: Set<string> | { add(p: string): void } }) => void): void }
+  }
+}
+
+export const unplugin = /* #__PURE__ */ createUnplugin(unpluginFactory)
+export default unplugin
+export type { PluginOptions }
