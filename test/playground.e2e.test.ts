@@ -1,0 +1,45 @@
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { Project, REPO } from './helpers.ts'
+
+const CHROMIUM = '/usr/bin/chromium'
+
+/** The playground in headless Chromium: demo tables and history, then a model edit shows up after reload. */
+describe.runIf(existsSync(CHROMIUM))('playground in a real browser', () => {
+  it('shows the demo tables and the history, and a new model column after reload', async () => {
+    const p = new Project()
+    cpSync(join(REPO, 'model'), join(p.root, 'model'), { recursive: true })
+    writeFileSync(join(p.root, 'migration.conf'), readFileSync(join(REPO, 'migration.conf'), 'utf8').replace('backup_directory = backups', 'backup_directory = .'))
+    process.env.PLAYGROUND_PROJECT_ROOT = p.root
+    const { createServer } = await import('vite')
+    const server = await createServer({ configFile: join(REPO, 'playground/vite.config.ts'), server: { port: 0, host: '127.0.0.1' } })
+    await server.listen()
+    const { chromium } = await import('playwright-core')
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    })
+    try {
+      const { port } = server.httpServer!.address() as { port: number }
+      const page = await browser.newPage()
+      await page.goto(`http://127.0.0.1:${port}/`)
+      for (const table of ['users', 'orders', 'order_items', 'products']) await page.locator(`article[data-table="${table}"]`).waitFor()
+      await expect.poll(() => page.locator('#history li.success').count()).toBeGreaterThan(0)
+      expect(await page.locator('#history').textContent()).toContain('create table users')
+      expect(await page.locator('article[data-table="users"] td').allTextContents()).toContain('ada@example.com')
+
+      const users = join(p.root, 'model/users.ts')
+      writeFileSync(users, readFileSync(users, 'utf8').replace('  name: text(),', '  name: text(),\n  nickname: text(),'))
+      await expect.poll(() => p.columns('users'), { timeout: 20_000 }).toContain('nickname')
+      await page.reload()
+      await page.locator('article[data-table="users"] th[data-column="nickname"]').waitFor()
+      expect(await page.locator('#history li').first().textContent()).toContain('add column users.nickname')
+      await page.screenshot({ path: join(p.root, 'playground.png'), fullPage: true })
+    } finally {
+      await browser.close()
+      await server.close()
+      delete process.env.PLAYGROUND_PROJECT_ROOT
+    }
+  })
+})
