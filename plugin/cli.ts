@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline/promises'
 import { relative } from 'node:path'
 import { cac } from 'cac'
 import pc from 'picocolors'
+import { clientMissing, generateClient } from './core/client.ts'
 import type { ConfigOverrides } from './core/config.ts'
 import { MigrateError, errorMessage, formatLocation } from './core/errors.ts'
 import { backups, generate, history, restore, status, type CommonOptions } from './core/inspect.ts'
@@ -174,11 +175,15 @@ async function runMigrate(command: Command, flags: Flags): Promise<number> {
     ...(flags.yes ? { yes: true } : {}),
     ...(canAsk() ? { confirm: async (plan: Plan) => { printSteps(plan); return ask('Apply these changes?') } } : {}),
   })
+  const client = command === 'apply' && result.config.generateClient && (result.outcome === 'applied' || clientMissing(result.config))
+    ? await generateClient(result.config)
+    : undefined
   if (flags.json) {
-    printJson({ ok: true, ...resultJson(result) })
+    printJson({ ok: true, ...resultJson(result), ...(client ? { client: client.state } : {}) })
     return command === 'check' && result.outcome === 'pending' ? 2 : 0
   }
   printResult(command, result)
+  if (client?.state === 'generated') out(c.dim(`  Prisma Client regenerated in ${rel(client.output!)}`))
   return command === 'check' && result.outcome === 'pending' ? 2 : 0
 }
 

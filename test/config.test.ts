@@ -43,6 +43,7 @@ history_table = migrations_log
 dev = warn
 build = apply
 drop_unmodelled_tables = yes
+generate_client = false
 
 [safety]
 require_confirmation = true
@@ -57,7 +58,7 @@ lock_timeout = 5
       configFile: join(conf, 'migration.conf'), databasePath: join(conf, 'data', 'app.db'), databaseUrlSource: 'config',
       backupEnabled: false, backupRetentionDays: 7, backupDirectory: join(conf, 'bk'),
       modelDirectory: join(p.root, 'models'), autoVerify: false, schemaOutput: join(conf, 'out', 'schema.prisma'),
-      clientOutput: join(conf, 'out', 'client'), historyTable: 'migrations_log', dev: 'warn', build: 'apply', dropUnmodelledTables: true,
+      clientOutput: join(conf, 'out', 'client'), historyTable: 'migrations_log', dev: 'warn', build: 'apply', dropUnmodelledTables: true, generateClient: false,
       requireConfirmation: true, maxTablesPerRun: 3, allowDataLoss: true, lockTimeout: 5,
     })
     // Every documented key was exercised above.

@@ -28,6 +28,7 @@ export interface ResolvedConfig {
   dev: Mode
   build: Mode
   dropUnmodelledTables: boolean
+  generateClient: boolean
   requireConfirmation: boolean
   maxTablesPerRun: number
   allowDataLoss: boolean
@@ -62,6 +63,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { section: 'migration', key: 'dev', option: 'dev', kind: 'mode', doc: 'Pending changes during `vite dev` / watch builds: apply, check (fail), warn or off.' },
   { section: 'migration', key: 'build', option: 'build', kind: 'mode', doc: 'Pending changes during production builds: apply, check (fail), warn or off. With CI set, apply becomes check unless given as an option.' },
   { section: 'migration', key: 'drop_unmodelled_tables', option: 'dropUnmodelledTables', kind: 'boolean', doc: 'Drop tables that no model defines. Off: they are left alone and listed by `status`.' },
+  { section: 'migration', key: 'generate_client', option: 'generateClient', kind: 'boolean', doc: 'After an apply, regenerate the Prisma Client (offline) when the project has `prisma` and `@prisma/client` installed.' },
   { section: 'safety', key: 'require_confirmation', option: 'requireConfirmation', kind: 'boolean', doc: 'Ask before applying (on a terminal); without one, refuse unless --yes.' },
   { section: 'safety', key: 'max_tables_per_run', option: 'maxTablesPerRun', kind: 'integer', min: 1, doc: 'Refuse a run that would change more tables than this.' },
   { section: 'safety', key: 'allow_data_loss', option: 'allowDataLoss', kind: 'boolean', doc: 'Apply changes the engine warns will lose data (dropped columns/tables with rows, lossy casts).' },
@@ -81,6 +83,7 @@ export const DEFAULTS: Required<ConfigOverrides> = {
   dev: 'apply',
   build: 'check',
   dropUnmodelledTables: false,
+  generateClient: true,
   requireConfirmation: false,
   maxTablesPerRun: 50,
   allowDataLoss: false,
