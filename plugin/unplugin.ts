@@ -49,7 +49,12 @@ export const unpluginFactory: UnpluginFactory<PluginOptions | undefined> = (rawO
         sendToBrowser?.({ type: 'full-reload', path: '*' })
       }
     } catch (error) {
-      if (!keepServing) throw new Error(describeError(error))
+      if (!keepServing) {
+        // The message is the whole story (what is pending, where, the fix): no stack trace under it.
+        const failure = new Error(describeError(error))
+        failure.stack = ''
+        throw failure
+      }
       const message = describeError(error)
       console.error(message)
       lastError = { message, stack: '' }

@@ -133,7 +133,7 @@ export class Runner {
     if (result.outcome === 'pending') {
       const text = pendingMessage(result)
       if (mode === 'warn') return { mode, result, warning: text }
-      throw new MigrateError('PENDING', text, { hint: 'run `npx migrate-plugin apply`, or let the build apply it with build: \'apply\'' })
+      throw new MigrateError('PENDING', `${text} (or let the build apply it: build: 'apply')`)
     }
     return this.options.quiet === false ? { mode, result, line: `migrate-plugin: ${config.databasePath} is in sync · ${ms}` } : { mode, result }
   }
