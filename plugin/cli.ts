@@ -35,6 +35,11 @@ const out = (line = '') => process.stdout.write(`${line}\n`)
 const SEED_FLAGS: Record<string, string> = { '--preview': 'preview', '--dry-run': 'preview', '--status': 'status', '--history': 'history' }
 
 export async function main(argv: string[]): Promise<number> {
+  // `migrate-plugin history | head` closes the pipe early: that is not an error worth a stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+    throw error
+  })
   const args = [...argv]
   const seed = args.findIndex((a) => a in SEED_FLAGS)
   if (seed >= 0 && !['apply', 'preview', 'check', 'status', 'history', 'backups', 'restore', 'generate'].includes(args[0] ?? '')) {

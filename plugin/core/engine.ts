@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
+import { setFlagsFromString } from 'node:v8'
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3'
 import { bindMigrationAwareSqlAdapterFactory, type SqlDriverAdapter, type SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils'
 import type Database from 'better-sqlite3'
@@ -44,7 +45,18 @@ export function loadEngineModule(): Promise<Bg> {
     const g = globalThis as { PRISMA_WASM_PANIC_REGISTRY?: { set_message(msg: string): void }, __migratePluginLastPanic?: string }
     g.PRISMA_WASM_PANIC_REGISTRY ??= { set_message: (msg: string) => { g.__migratePluginLastPanic = msg } }
     const bytes = await readFile(join(dirname(bgPath), 'schema_engine_bg.wasm'))
-    const { instance } = await WebAssembly.instantiate(bytes, { './schema_engine_bg.js': imports as WebAssembly.ModuleImports })
+    // The engine's 5 MB of wasm: V8's optimising tier (TurboFan) spends more time compiling it in the
+    // background than the engine spends running, and keeps the process alive until it is done.
+    // Measured on 2 cores: create 100 tables 1.8 s → 0.75 s, 1000 tables 9.0 s → 5.3 s and 508 → 329 MB RSS
+    // with the baseline compiler only. The flag is switched back right after, so other wasm in the
+    // same process (a bundler's) is compiled as usual.
+    setFlagsFromString('--liftoff-only')
+    let instance: WebAssembly.Instance
+    try {
+      instance = (await WebAssembly.instantiate(bytes, { './schema_engine_bg.js': imports as WebAssembly.ModuleImports })).instance
+    } finally {
+      setFlagsFromString('--no-liftoff-only')
+    }
     bg.__wbg_set_wasm(instance.exports)
     ;(instance.exports.__wbindgen_start as () => void)()
     engineStats.loads++

@@ -5,7 +5,7 @@ import { dirname, join, relative } from 'node:path'
 import Database from 'better-sqlite3'
 import { discoverModels, type DiscoveredModels } from '../model/discover.ts'
 import { loadConfig, type ConfigOverrides, type ResolvedConfig } from './config.ts'
-import { openEngineSession, type EngineSession } from './engine.ts'
+import { loadEngineModule, openEngineSession, type EngineSession } from './engine.ts'
 import { MigrateError, errorMessage } from './errors.ts'
 import { applyRetention, backupDatabase, restoreInto } from './backup.ts'
 import { hasTable, lastInSync, newMigrationId, schemaFingerprint, writeHistory, type HistoryRecord } from './history.ts'
@@ -204,6 +204,9 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
     if (command === 'apply' && !existsSync(config.schemaOutput)) writeSchema(config, schema)
     return done({ outcome: 'in-sync', fastPath: true })
   }
+  // Not the fast path: the engine will be needed. Its wasm compiles on V8's background threads, so
+  // start it now and let it overlap with formatting, validation and the lock.
+  loadEngineModule().catch(() => { /* reported when the session opens */ })
   // Formats and validates the schema: a model error surfaces here, before the database is touched.
   if (command === 'apply') writeSchema(config, schema)
   else void schema.text

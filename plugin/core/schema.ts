@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { createRequire } from 'node:module'
+import { setFlagsFromString } from 'node:v8'
 import { MigrateError, type Location } from './errors.ts'
 import type { AnyColumn, AnyTable, ColumnKind, IndexDef, ReferentialAction, TableMeta } from '../model/dsl.ts'
 import { TABLE } from '../model/dsl.ts'
@@ -526,7 +527,13 @@ function prismaSchemaWasm(): PrismaSchemaWasm {
   if (!schemaWasm) {
     const g = globalThis as { PRISMA_WASM_PANIC_REGISTRY?: { set_message(msg: string): void } }
     g.PRISMA_WASM_PANIC_REGISTRY ??= { set_message: () => {} }
-    schemaWasm = createRequire(import.meta.url)('@prisma/prisma-schema-wasm') as PrismaSchemaWasm
+    // Baseline compiler only, as for the engine (see engine.ts): compiling is the cost, not running.
+    setFlagsFromString('--liftoff-only')
+    try {
+      schemaWasm = createRequire(import.meta.url)('@prisma/prisma-schema-wasm') as PrismaSchemaWasm
+    } finally {
+      setFlagsFromString('--no-liftoff-only')
+    }
   }
   return schemaWasm
 }
