@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { extname, join, relative, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { createRequire } from 'node:module'
 import { createJiti } from 'jiti'
 import { MigrateError, errorMessage } from '../core/errors.ts'
 import { TABLE, isTable, type AnyTable } from './dsl.ts'
@@ -30,6 +31,8 @@ export interface DiscoveredModels {
   fragments: PrismaFragment[]
   files: ModelFile[]
 }
+
+const nodeRequire = createRequire(import.meta.url)
 
 const CODE_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'])
 
@@ -64,8 +67,12 @@ export function listModelFiles(modelDir: string): string[] {
  */
 export async function discoverModels(modelDir: string, projectRoot: string): Promise<DiscoveredModels> {
   const paths = listModelFiles(modelDir)
+  // Within one discovery every file is evaluated once (model files import each other: without a
+  // cache that is quadratic). Across discoveries nothing may be stale, so whatever this run added to
+  // Node's module cache is removed again at the end.
+  const cacheBefore = new Set(Object.keys(nodeRequire.cache))
   const jiti = createJiti(import.meta.url, {
-    moduleCache: false,
+    moduleCache: true,
     // Transpiled output is cached by content hash, so an edited file is never served stale.
     fsCache: true,
     interopDefault: false,
@@ -75,31 +82,40 @@ export async function discoverModels(modelDir: string, projectRoot: string): Pro
   const fragments: PrismaFragment[] = []
   const files: ModelFile[] = []
   const seen = new Set<string>()
-  for (const path of paths) {
-    const file = displayPath(path, projectRoot)
-    const content = readFileSync(path)
-    files.push({ file, hash: createHash('sha256').update(content).digest('hex') })
-    if (path.endsWith('.prisma')) {
-      fragments.push(parseFragment(file, content.toString('utf8')))
-      continue
-    }
-    let exports: Record<string, unknown>
-    try {
-      exports = (await jiti.import(path)) as Record<string, unknown>
-    } catch (error) {
-      throw loadError(error, path, file)
-    }
-    for (const [exportName, value] of Object.entries(exports ?? {})) {
-      if (!isTable(value)) continue
-      // A table re-exported by another file (an index.ts) is the same definition loaded twice.
-      const definedAt = value[TABLE].definedAt
-      const identity = definedAt ? `${value[TABLE].name}@${definedAt.file}:${definedAt.line}` : undefined
-      if (identity && seen.has(identity)) continue
-      if (identity) seen.add(identity)
-      tables.push({ table: value, file: definedAt ? displayPath(definedAt.file, projectRoot) : file, exportName })
-    }
+  try {
+    await loadAll()
+  } finally {
+    // Packages stay cached (they do not change while we run, and others in this process share them).
+    for (const key of Object.keys(nodeRequire.cache)) if (!cacheBefore.has(key) && !key.includes(`${sep}node_modules${sep}`)) delete nodeRequire.cache[key]
   }
   return { tables, fragments, files }
+
+  async function loadAll(): Promise<void> {
+    for (const path of paths) {
+      const file = displayPath(path, projectRoot)
+      const content = readFileSync(path)
+      files.push({ file, hash: createHash('sha256').update(content).digest('hex') })
+      if (path.endsWith('.prisma')) {
+        fragments.push(parseFragment(file, content.toString('utf8')))
+        continue
+      }
+      let exports: Record<string, unknown>
+      try {
+        exports = (await jiti.import(path)) as Record<string, unknown>
+      } catch (error) {
+        throw loadError(error, path, file)
+      }
+      for (const [exportName, value] of Object.entries(exports ?? {})) {
+        if (!isTable(value)) continue
+        // A table re-exported by another file (an index.ts) is the same definition loaded twice.
+        const definedAt = value[TABLE].definedAt
+        const identity = definedAt ? `${value[TABLE].name}@${definedAt.file}:${definedAt.line}` : undefined
+        if (identity && seen.has(identity)) continue
+        if (identity) seen.add(identity)
+        tables.push({ table: value, file: definedAt ? displayPath(definedAt.file, projectRoot) : file, exportName })
+      }
+    }
+  }
 }
 
 export function displayPath(path: string, projectRoot: string): string {
