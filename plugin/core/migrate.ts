@@ -354,8 +354,11 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
       })
     }
     if (pushed.warnings.length > 0 && pushed.executedSteps === 0) {
-      if (!config.allowDataLoss) {
-        throw new MigrateError('GUARD_DATA_LOSS', `refusing to lose data: ${pushed.warnings.join('; ')}`, {
+      // "A unique constraint … will be added. If there are existing duplicate values, this will fail":
+      // a step that may fail, not one that loses data. Our transaction rolls a failure back, so it runs.
+      const lossy = pushed.warnings.filter((w) => !/^A unique constraint covering/i.test(w))
+      if (lossy.length > 0 && !config.allowDataLoss) {
+        throw new MigrateError('GUARD_DATA_LOSS', `refusing to lose data: ${lossy.join('; ')}`, {
           step: 'guard', hint: 'if that is really what you want, run again with --accept-data-loss (or set [safety] allow_data_loss = true); nothing was changed',
         })
       }
