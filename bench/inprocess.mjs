@@ -27,7 +27,7 @@ if (mode === 'hook') {
 } else if (mode === 'devloop') {
   const { createServer } = await import('vite')
   const { default: migrate } = await import('../dist/vite.js')
-  const server = await createServer({ root, configFile: false, logLevel: 'silent', server: { port: 0 }, plugins: [migrate()] })
+  const server = await createServer({ root, configFile: false, logLevel: 'silent', server: { port: 0 }, plugins: [migrate({ dev: 'apply' })] })
   await server.listen()
   const file = join(root, 'model', 'tables0.ts')
   const original = readFileSync(file, 'utf8')

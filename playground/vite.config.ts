@@ -9,7 +9,9 @@ const projectRoot = process.env.PLAYGROUND_PROJECT_ROOT ?? fileURLToPath(new URL
 
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
-  plugins: [migrate({ root: projectRoot }), dataApi(projectRoot)],
+  // The playground exists to show auto-migration, so it applies even where CI is set (where the
+  // default for dev would be check).
+  plugins: [migrate({ root: projectRoot, dev: 'apply' }), dataApi(projectRoot)],
   server: { port: 5173 },
   logLevel: process.env.PLAYGROUND_PROJECT_ROOT ? 'silent' : 'info',
 })

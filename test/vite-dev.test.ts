@@ -22,7 +22,8 @@ describe('vite dev server', () => {
     })
     const { createServer } = await import('vite')
     const { default: migrate } = await import('../plugin/vite.ts')
-    const server = await createServer({ root: p.root, configFile: false, logLevel: 'silent', server: { port: 0, host: '127.0.0.1' }, plugins: [migrate()] })
+    // dev: 'apply' explicitly: with CI set (as in our CI) the default would be check.
+    const server = await createServer({ root: p.root, configFile: false, logLevel: 'silent', server: { port: 0, host: '127.0.0.1' }, plugins: [migrate({ dev: 'apply' })] })
     await server.listen()
     try {
       // Dev start applies the models (dev = apply by default).

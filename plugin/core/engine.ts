@@ -2,8 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
-import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3'
-import { bindMigrationAwareSqlAdapterFactory, type SqlDriverAdapter, type SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils'
+import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils'
 import type Database from 'better-sqlite3'
 import type { SchemaEngine as WasmSchemaEngine, SchemaFilter, SchemaPushOutput } from '@prisma/schema-engine-wasm'
 import { MigrateError, errorMessage } from './errors.ts'
@@ -90,6 +89,9 @@ interface AdapterWithClient extends SqlDriverAdapter {
  */
 export async function openEngineSession(dbPath: string, filters: SchemaFilter, busyTimeoutMs: number, mode: 'write' | 'read' = 'write'): Promise<EngineSession> {
   const bg = await loadEngineModule()
+  // Loaded here, not at the top: the fast path (most runs) never needs the driver adapter.
+  const { PrismaBetterSqlite3 } = await import('@prisma/adapter-better-sqlite3')
+  const { bindMigrationAwareSqlAdapterFactory } = await import('@prisma/driver-adapter-utils')
   const inner = new PrismaBetterSqlite3({ url: dbPath, timeout: busyTimeoutMs })
   const adapters: AdapterWithClient[] = []
   const factory: SqlMigrationAwareDriverAdapterFactory = {
