@@ -18,24 +18,12 @@ const builds: Record<string, Build> = {
   async webpack(p, options) {
     const { default: webpack } = await import('webpack')
     const { default: migrate } = await import('../plugin/webpack.ts')
-    await new Promise<void>((resolve, reject) => {
-      webpack({ context: p.root, mode: 'production', entry: './src/index.js', output: { path: join(p.root, 'dist-webpack') }, plugins: [migrate(options)] }, (err, stats) => {
-        if (err) return reject(err)
-        if (stats?.hasErrors()) return reject(new Error(stats.toString('errors-only')))
-        resolve()
-      })
-    })
+    await compile((done) => webpack(webpackLikeConfig(p, 'webpack', migrate(options)), done))
   },
   async rspack(p, options) {
     const { rspack } = await import('@rspack/core')
     const { default: migrate } = await import('../plugin/rspack.ts')
-    await new Promise<void>((resolve, reject) => {
-      rspack({ context: p.root, mode: 'production', entry: './src/index.js', output: { path: join(p.root, 'dist-rspack') }, plugins: [migrate(options)] }, (err, stats) => {
-        if (err) return reject(err)
-        if (stats?.hasErrors()) return reject(new Error(stats.toString('errors-only')))
-        resolve()
-      })
-    })
+    await compile((done) => rspack(webpackLikeConfig(p, 'rspack', migrate(options)) as never, done))
   },
   async esbuild(p, options) {
     const esbuild = await import('esbuild')
@@ -56,6 +44,21 @@ const builds: Record<string, Build> = {
     await bundle.write({ dir: join(p.root, 'dist-rolldown') })
     await bundle.close()
   },
+}
+
+function webpackLikeConfig(p: Project, name: string, plugin: unknown) {
+  return { context: p.root, mode: 'production' as const, entry: './src/index.js', output: { path: join(p.root, `dist-${name}`) }, plugins: [plugin as never] }
+}
+
+/** webpack and Rspack report through a callback: an error, or stats with errors. */
+function compile(run: (done: (err: Error | null, stats?: { hasErrors(): boolean, toString(o: 'errors-only'): string }) => void) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    run((err, stats) => {
+      if (err) return reject(err)
+      if (stats?.hasErrors()) return reject(new Error(stats.toString('errors-only')))
+      resolve()
+    })
+  })
 }
 
 function app(): Project {
