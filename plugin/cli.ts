@@ -187,6 +187,7 @@ async function runMigrate(command: Command, flags: Flags): Promise<number> {
     printJson({ ok: true, ...resultJson(result), ...(client ? { client: client.state } : {}) })
     return command === 'check' && result.outcome === 'pending' ? 2 : 0
   }
+  if (result.interruptedRun) out(c.yellow(`! a previous ${result.interruptedRun.trigger} run was killed during ${result.interruptedRun.step}; the database had kept its old schema (recorded in history)`))
   printResult(command, result)
   if (client?.state === 'generated') out(c.dim(`  Prisma Client regenerated in ${rel(client.output!)}`))
   return command === 'check' && result.outcome === 'pending' ? 2 : 0

@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import Database from 'better-sqlite3'
+import { crashPoint } from './crash.ts'
 import { MigrateError, errorMessage } from './errors.ts'
 
 /** Backups are named as the Python original named them: `<db file>.backup_YYYYMMDD_HHMMSS`. */
@@ -41,7 +42,12 @@ export async function backupDatabase(dbPath: string, directory: string, now = ne
   for (let n = 2; existsSync(target); n++) target = join(directory, `${basename(dbPath)}.backup_${stamp(now)}_${n}`)
   const source = new Database(dbPath, { readonly: true, fileMustExist: true })
   try {
-    await source.backup(target)
+    await source.backup(target, {
+      progress({ totalPages, remainingPages }) {
+        if (remainingPages < totalPages / 2) crashPoint('during-backup')
+        return 256
+      },
+    })
     chmodSync(target, statSync(dbPath).mode & 0o777)
   } catch (error) {
     rmSync(target, { force: true })

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import type Database from 'better-sqlite3'
 
 /** The history table lives inside the database, so it travels with it (and with its backups). */
-export type HistoryStatus = 'success' | 'failed' | 'rolled_back' | 'noop' | 'restored'
+export type HistoryStatus = 'success' | 'failed' | 'rolled_back' | 'noop' | 'restored' | 'interrupted'
 
 export interface HistoryRecord {
   id?: number

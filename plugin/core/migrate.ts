@@ -10,6 +10,8 @@ import { MigrateError, errorMessage } from './errors.ts'
 import { applyRetention, backupDatabase, restoreInto } from './backup.ts'
 import { hasTable, lastInSync, newMigrationId, schemaFingerprint, writeHistory, type HistoryRecord } from './history.ts'
 import { acquireLock, type Lock } from './lock.ts'
+import { crashPoint } from './crash.ts'
+import { clearMarker, recoverInterrupted, writeMarker, type RunMarker } from './interrupted.ts'
 import { buildPlan, liveSchemaOf, type Plan } from './plan.ts'
 import { generateSchema, type GeneratedSchema } from './schema.ts'
 import { TOOL_VERSION } from './version.ts'
@@ -55,6 +57,8 @@ export interface MigrateResult {
   /** A preview's push that the engine could not run (e.g. a unique index over duplicates). */
   previewError?: string
   backupPath?: string
+  /** A previous apply that died before finishing, found and recorded by this run. */
+  interruptedRun?: RunMarker
   deletedBackups: string[]
   migrationId?: string
   unmodelledTables: string[]
@@ -213,9 +217,16 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
 
   let lock: Lock | undefined
   let scratchDir: string | undefined
+  let marked = false
+  const migrationId = newMigrationId(started)
   try {
     if (command !== 'check') {
       lock = await acquireLock(dbPath, config.lockTimeout)
+      crashPoint('locked')
+      if (command === 'apply') {
+        const interrupted = recoverInterrupted(dbPath, config.historyTable, { toolVersion: TOOL_VERSION })
+        if (interrupted) base.interruptedRun = interrupted
+      }
       // Another migrator may have finished while we waited: look again.
       state = checkDatabaseFile(dbPath)
       if (state === 'ok' && isFastPathInSync({ dbPath, historyTable: config.historyTable, schemaHash: schema.hash })) {
@@ -250,8 +261,16 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
       throw error instanceof MigrateError && /database|locked|busy|readonly|corrupt|malformed/i.test(error.message) ? databaseError(error.cause ?? error, dbPath) : error
     }
     const createdDb = command === 'apply' && state !== 'ok'
-    return await runInSession({ session, command, config, schema, models, options, started, t0, done, dbPath, createdDb })
+    const marker = { migrationId, startedAt: started.toISOString(), trigger: options.trigger ?? 'cli', pid: process.pid }
+    const progress = (step: string, backupPath?: string) => {
+      if (command !== 'apply') return
+      writeMarker(dbPath, { ...marker, step, ...(backupPath ? { backupPath } : {}) })
+      marked = true
+    }
+    return await runInSession({ session, command, config, schema, models, options, started, t0, done, dbPath, createdDb, migrationId, progress })
   } finally {
+    // Before the lock goes: whoever takes it next must not mistake our marker for a dead run's.
+    if (marked) clearMarker(dbPath)
     lock?.release()
     if (scratchDir) rmSync(scratchDir, { recursive: true, force: true })
   }
@@ -269,6 +288,9 @@ interface SessionRun {
   done: (result: Partial<MigrateResult>) => MigrateResult
   dbPath: string
   createdDb: boolean
+  migrationId: string
+  /** Records the step reached (the run marker), so that a killed run can be told apart later. */
+  progress: (step: string, backupPath?: string) => void
 }
 
 async function runInSession(run: SessionRun): Promise<MigrateResult> {
@@ -276,7 +298,7 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
   let settled = false
   let backupPath: string | undefined
   const record = (partial: Partial<HistoryRecord> & Pick<HistoryRecord, 'status' | 'description'>): HistoryRecord => ({
-    migrationId: newMigrationId(run.started),
+    migrationId: run.migrationId,
     startedAt: run.started.toISOString(),
     finishedAt: new Date().toISOString(),
     steps: [],
@@ -342,11 +364,14 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
     }
 
     step = 'backup'
+    run.progress(step)
     if (config.backupEnabled && options.backup !== false && !run.createdDb) {
       backupPath = await backupDatabase(dbPath, config.backupDirectory)
+      crashPoint('after-backup')
     }
 
     step = 'apply'
+    run.progress(step, backupPath)
     let pushed = await session.push(schema.text, false)
     if (pushed.unexecutable.length > 0) {
       throw new MigrateError('GUARD_UNEXECUTABLE', `cannot apply: ${pushed.unexecutable.join('; ')}`, {
@@ -365,7 +390,9 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
       pushed = await session.push(schema.text, true)
     }
 
+    crashPoint('after-push')
     step = 'verify'
+    run.progress(step, backupPath)
     const db = session.connection()
     if (config.autoVerify && options.verify !== false) {
       const remaining = await session.diff(schema.text)
@@ -383,7 +410,9 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
       })
     }
 
+    crashPoint('after-verify')
     step = 'record'
+    run.progress(step, backupPath)
     const migration = record({
       status: 'success',
       description: plan.steps.map((s) => s.description).join('; '),
@@ -393,8 +422,10 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
       dbFingerprint: schemaFingerprint(db, config.historyTable),
     })
     writeHistory(db, config.historyTable, migration)
+    crashPoint('after-record')
     await session.commit()
     settled = true
+    crashPoint('after-commit')
     const deletedBackups = backupPath ? applyRetention(dbPath, config.backupDirectory, config.backupRetentionDays) : []
     return done({
       outcome: 'applied', plan, warnings: pushed.warnings,
