@@ -1,0 +1,66 @@
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { POSTS_MODEL, Project, REPO, USERS_MODEL, cleanEnv } from './helpers.ts'
+
+function runProcess(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null, stdout: string, stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd, env: { ...cleanEnv(), ...env } })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
+describe('concurrency', () => {
+  it('8 migrators at once (CLI and vite build mixed): one applies, the others find nothing to do, no errors, one history row', async () => {
+    const p = new Project({
+      'model/users.ts': USERS_MODEL,
+      'model/posts.ts': POSTS_MODEL,
+      'index.html': '<!doctype html><script type="module" src="/main.js"></script>',
+      'main.js': 'console.log(1)\n',
+      'vite.config.mjs': `import migrate from ${JSON.stringify(join(REPO, 'plugin/vite.ts'))}\nexport default { plugins: [migrate({ build: 'apply', quiet: false })], logLevel: 'warn' }\n`,
+    })
+    const cli = () => runProcess(p.root, [join(REPO, 'bin/migrate-plugin.mjs'), 'apply', '--json'])
+    const vite = () => runProcess(p.root, [join(REPO, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', `dist-${Math.random().toString(36).slice(2)}`])
+    const results = await Promise.all([cli(), vite(), cli(), vite(), cli(), vite(), cli(), vite()])
+    for (const r of results) expect(r.code, r.stderr).toBe(0)
+    const cliOutcomes = results.filter((_, i) => i % 2 === 0).map((r) => JSON.parse(r.stdout).outcome as string)
+    const viteApplied = results.filter((_, i) => i % 2 === 1).filter((r) => /migrate-plugin: created table/.test(r.stdout)).length
+    expect(cliOutcomes.filter((o) => o === 'applied').length + viteApplied).toBe(1)
+    expect(p.all("SELECT count(*) AS n FROM _migration_history WHERE status = 'success'")).toEqual([{ n: 1 }])
+    expect(p.tables()).toEqual(['_migration_history', 'posts', 'users'])
+  })
+
+  it('an app holding the database open in WAL mode and writing keeps working while the CLI migrates', async () => {
+    const p = new Project({ 'model/users.ts': USERS_MODEL })
+    await p.migrate()
+    p.sql('PRAGMA journal_mode=WAL')
+    // The "app": another process inserting users every few milliseconds for two seconds.
+    p.write('app.cjs', `const Database = require(${JSON.stringify(join(REPO, 'node_modules/better-sqlite3'))})
+const db = new Database('dev.db', { timeout: 10000 })
+db.pragma('journal_mode = WAL')
+let n = 0, errors = 0
+const end = Date.now() + 2000
+const tick = () => {
+  try { db.prepare('INSERT INTO users (email, createdAt) VALUES (?, ?)').run('u' + (n++) + '@x', Date.now()) } catch (e) { errors++; console.error(e.message) }
+  if (Date.now() < end) setTimeout(tick, 3); else { console.log(JSON.stringify({ n, errors, count: db.prepare('SELECT count(*) AS c FROM users').get().c })); db.close() }
+}
+tick()
+`)
+    const app = runProcess(p.root, ['app.cjs'])
+    await new Promise((r) => setTimeout(r, 300))
+    p.write('model/users.ts', USERS_MODEL.replace('name: text(),', 'name: text(),\n  phone: text(),'))
+    const migrated = await runProcess(p.root, [join(REPO, 'bin/migrate-plugin.mjs'), 'apply'])
+    const appResult = await app
+    expect(migrated.code, migrated.stderr).toBe(0)
+    expect(appResult.code, appResult.stderr).toBe(0)
+    const stats = JSON.parse(appResult.stdout) as { n: number, errors: number, count: number }
+    expect(stats.errors).toBe(0)
+    expect(stats.count).toBe(stats.n)
+    expect(p.columns('users')).toContain('phone')
+    expect(p.all('SELECT count(*) AS c FROM users')).toEqual([{ c: stats.n }])
+  })
+})
