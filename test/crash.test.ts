@@ -97,7 +97,7 @@ describe('crash safety', () => {
     expect(newSchema).not.toBe(oldSchema)
     expect(checksum(reference.dbPath)).toBe(rows)
 
-    const kills = [
+    const kills: { point?: string, afterMs?: number }[] = [
       ...NAMED_POINTS.map((point) => ({ point })),
       // Spread over the second half of a run, where the lock, the backup and the transaction are (the first half is start-up).
       ...Array.from({ length: TIMED_POINTS }, (_, i) => ({ afterMs: Math.round(duration * (0.5 + 0.5 * (i + 0.5) / TIMED_POINTS)) })),

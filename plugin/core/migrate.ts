@@ -130,9 +130,9 @@ function checkDatabaseFile(path: string): 'missing' | 'empty' | 'ok' {
   return 'ok'
 }
 
-function openReadonly(path: string): Database.Database {
+function openReadonly(path: string, timeoutMs: number): Database.Database {
   try {
-    const db = new Database(path, { readonly: true, fileMustExist: true, timeout: 5000 })
+    const db = new Database(path, { readonly: true, fileMustExist: true, timeout: timeoutMs })
     db.prepare('SELECT count(*) FROM sqlite_master').get()
     return db
   } catch (error) {
@@ -167,7 +167,8 @@ export function isFastPathInSync({ dbPath, historyTable, schemaHash }: FastPathI
   if (!existsSync(dbPath) || statSync(dbPath).size === 0) return false
   let db: Database.Database | undefined
   try {
-    db = new Database(dbPath, { readonly: true, fileMustExist: true, timeout: 2000 })
+    // No waiting here: a database someone holds locked simply misses the fast path.
+    db = new Database(dbPath, { readonly: true, fileMustExist: true, timeout: 0 })
     const last = lastInSync(db, historyTable)
     return last !== undefined && last.schemaHash === schemaHash && last.dbFingerprint === schemaFingerprint(db, historyTable)
   } catch {
@@ -233,10 +234,24 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
         return done({ outcome: 'in-sync', fastPath: true })
       }
     }
+    // A writer holding the database longer than lock_timeout is an error, not an endless wait.
+    const busyMs = config.lockTimeout * 1000
     let live: Database.Database | undefined
-    if (state === 'ok') live = openReadonly(dbPath)
+    if (state === 'ok') live = openReadonly(dbPath, busyMs)
     let unmodelled: string[]
     try {
+      // Before anything is backed up or changed: a damaged file is the user's to restore, not ours to migrate.
+      let problems = ['ok']
+      try {
+        if (live) problems = (live.prepare('PRAGMA quick_check(3)').all() as { quick_check: string }[]).map((r) => r.quick_check)
+      } catch (error) {
+        throw databaseError(error, dbPath)
+      }
+      if (problems[0] !== 'ok') {
+        throw new MigrateError('DATABASE', `${dbPath} is corrupt: ${problems.join('; ')}`, {
+          hint: 'nothing was changed; restore it from a backup (npx migrate-plugin backups, then npx migrate-plugin restore)',
+        })
+      }
       unmodelled = unmodelledTables(live, schema, config.historyTable)
     } finally {
       live?.close()
@@ -253,7 +268,6 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
       enginePath = join(scratchDir, 'empty.db')
     }
     if (command === 'apply' && state === 'ok') assertWritable(dbPath)
-    const busyMs = Math.min(config.lockTimeout, 10) * 1000
     let session: EngineSession
     try {
       session = await openEngineSession(enginePath, filters, busyMs, command === 'check' ? 'read' : 'write')
@@ -434,7 +448,8 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
   } catch (error) {
     if (settled) throw error
     settled = true
-    const refused = error instanceof MigrateError && error.code.startsWith('GUARD_')
+    // Refusals, and a backup that could not be made, come before any change: nothing to record.
+    const refused = error instanceof MigrateError && (error.code.startsWith('GUARD_') || error.code === 'BACKUP')
     let rolledBack = true
     try {
       await session.rollback()
