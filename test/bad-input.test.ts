@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -136,5 +136,39 @@ const db = new Database('dev.db'); db.exec('BEGIN EXCLUSIVE'); console.log('lock
     expect(r.stderr).toMatch(/nothing was changed/)
     expect(p.hash()).toBe(before)
     expect(p.columns('users')).not.toContain('phone')
+  })
+})
+
+describe.runIf(process.getuid?.() === 0)('bad input: permissions (run as an unprivileged user)', () => {
+  it('a read-only database file', async () => {
+    const p = await migrated()
+    p.write('model/users.ts', USERS_MODEL.replace('name: text(),', 'name: text(),\n  phone: text(),'))
+    execFileSync('chmod', ['-R', 'a+rX', p.root])
+    execFileSync('chmod', ['-R', 'a+w', p.root]) // the project is writable (lock file, backups, schema)…
+    execFileSync('chmod', ['0555', join(p.root, 'model')])
+    execFileSync('chmod', ['0444', p.dbPath]) // …but the database file is not
+    const before = p.hash()
+    const r = spawnSync(process.execPath, [join(REPO, 'bin/migrate-plugin.mjs'), 'apply'], {
+      cwd: p.root, encoding: 'utf8', uid: 65534, gid: 65534, env: { ...cleanEnv(), HOME: p.root, JITI_FS_CACHE: 'false' },
+    })
+    expect(r.status, r.stdout).toBe(1)
+    expect(r.stderr).toMatch(/cannot write the database .*dev\.db: EACCES/)
+    expect(p.hash()).toBe(before)
+  })
+
+  it('a schema output that cannot be written', async () => {
+    const p = await migrated()
+    p.write('model/users.ts', USERS_MODEL.replace('name: text(),', 'name: text(),\n  phone: text(),'))
+    execFileSync('chmod', ['-R', 'a+rwX', p.root])
+    execFileSync('chmod', ['0555', join(p.root, 'prisma')])
+    execFileSync('chmod', ['0444', join(p.root, 'prisma', 'schema.prisma')])
+    const before = p.hash()
+    const r = spawnSync(process.execPath, [join(REPO, 'bin/migrate-plugin.mjs'), 'apply'], {
+      cwd: p.root, encoding: 'utf8', uid: 65534, gid: 65534, env: { ...cleanEnv(), HOME: p.root, JITI_FS_CACHE: 'false' },
+    })
+    expect(r.status).toBe(1)
+    expect(r.stderr).toMatch(/cannot write the generated schema to .*schema\.prisma: EACCES/)
+    expect(r.stderr).not.toMatch(/unexpected error/)
+    expect(p.hash()).toBe(before)
   })
 })

@@ -95,8 +95,14 @@ export async function prepare(options: Pick<MigrateOptions, 'root' | 'config' | 
 export function writeSchema(config: ResolvedConfig, schema: GeneratedSchema): boolean {
   const path = config.schemaOutput
   if (existsSync(path) && readFileSync(path, 'utf8') === schema.text) return false
-  mkdirSync(dirname(path), { recursive: true })
-  writeFileSync(path, schema.text)
+  try {
+    mkdirSync(dirname(path), { recursive: true })
+    writeFileSync(path, schema.text)
+  } catch (error) {
+    throw new MigrateError('SCHEMA_INVALID', `cannot write the generated schema to ${path}: ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`, {
+      hint: 'check the permissions of that folder, or set [migration] schema_output in migration.conf',
+    })
+  }
   return true
 }
 
