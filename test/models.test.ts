@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { discoverModels } from '../plugin/model/discover.ts'
 import { generateSchema } from '../plugin/core/schema.ts'
 import { MigrateError } from '../plugin/core/errors.ts'
-import { prepare } from '../plugin/core/migrate.ts'
+import { migrate, prepare } from '../plugin/core/migrate.ts'
 import { POSTS_MODEL, Project, USERS_MODEL } from './helpers.ts'
 
 async function schemaOf(files: Record<string, string>) {
@@ -188,17 +188,22 @@ export const pairs = table('pairs', { a: int().notNull(), b: int().notNull() }, 
     expect(s.owners.find((o) => o.table === 'audit_log')?.file).toBe('model/audit.prisma')
   })
 
-  it('generates random model definitions into a valid schema or a clear error, never a crash', async () => {
+  it('random model definitions: a valid schema the engine can plan, or a clear error naming the file — never a crash', async () => {
     const kinds = ['int', 'bigint', 'text', 'real', 'decimal', 'boolean', 'datetime', 'json', 'bytes']
     const mods = ['.notNull()', '.unique()', '.default(1)', ".default('x')", '.default(true)', '.defaultNow()', '.primaryKey()', ".map('col_x')", '.updatedAt()', '']
     let seed = 7
     const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n
-    for (let i = 0; i < 25; i++) {
+    for (let i = 0; i < 40; i++) {
       const cols = Array.from({ length: 1 + rand(4) }, (_, j) => `c${j}: ${kinds[rand(kinds.length)]}()${mods[rand(mods.length)]}${mods[rand(mods.length)]}`)
       const files = { 'model/t.ts': `import { table, int, bigint, text, real, decimal, boolean, datetime, json, bytes } from 'migrate-plugin/model'\nexport const t = table('t', { id: int().primaryKey(), ${cols.join(', ')} })\n` }
       try {
-        const s = await schemaOf(files)
-        expect(s.text).toContain('model T {')
+        const p = new Project(files)
+        const prepared = await prepare({ root: p.root, env: {} })
+        expect(prepared.schema.text).toContain('model T {')
+        // What validates must also be accepted by the engine: a plan, never a raw panic.
+        const planned = await migrate({ root: p.root, env: {}, prepared, command: 'preview' })
+        expect(planned.outcome, files['model/t.ts']).toBe('previewed')
+        expect(planned.previewError, files['model/t.ts']).toBeUndefined()
       } catch (error) {
         expect(error, files['model/t.ts']).toBeInstanceOf(MigrateError)
         expect((error as MigrateError).message).toMatch(/^model\/t\.ts(:\d+)?: /)
