@@ -191,6 +191,19 @@ function unmodelledTables(db: Database.Database | undefined, schema: GeneratedSc
   return rows.map((r) => r.name).filter((name) => !owned.has(name.toLowerCase()) && name !== historyTable)
 }
 
+/** Unmodelled tables on the fast path too (a cheap read of sqlite_master), so every run can list them. */
+function unmodelledNow(dbPath: string, schema: GeneratedSchema, historyTable: string): string[] {
+  let db: Database.Database | undefined
+  try {
+    db = new Database(dbPath, { readonly: true, fileMustExist: true, timeout: 0 })
+    return unmodelledTables(db, schema, historyTable)
+  } catch {
+    return []
+  } finally {
+    db?.close()
+  }
+}
+
 /**
  * The pipeline: config → models → schema → fast path → lock → plan → guard → backup → apply →
  * verify → record, every database change inside one SQLite transaction.
@@ -213,7 +226,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
   let state = checkDatabaseFile(dbPath)
   if (state === 'ok' && isFastPathInSync({ dbPath, historyTable: config.historyTable, schemaHash: schema.hash })) {
     if (command === 'apply' && !existsSync(config.schemaOutput)) writeSchema(config, schema)
-    return done({ outcome: 'in-sync', fastPath: true })
+    return done({ outcome: 'in-sync', fastPath: true, unmodelledTables: unmodelledNow(dbPath, schema, config.historyTable) })
   }
   // Not the fast path: the engine will be needed. Its wasm compiles on V8's background threads, so
   // start it now and let it overlap with formatting, validation and the lock.
@@ -237,7 +250,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
       // Another migrator may have finished while we waited: look again.
       state = checkDatabaseFile(dbPath)
       if (state === 'ok' && isFastPathInSync({ dbPath, historyTable: config.historyTable, schemaHash: schema.hash })) {
-        return done({ outcome: 'in-sync', fastPath: true })
+        return done({ outcome: 'in-sync', fastPath: true, unmodelledTables: unmodelledNow(dbPath, schema, config.historyTable) })
       }
     }
     // A writer holding the database longer than lock_timeout is an error, not an endless wait.
