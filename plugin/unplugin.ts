@@ -86,6 +86,11 @@ export const unpluginFactory: UnpluginFactory<PluginOptions | undefined> = (rawO
         viteWatch = viteServe || !!config.build.watch
       },
       async buildStart() {
+        // `vite build --watch` rebuilds through Rollup's watcher: tell it about the model files.
+        if (viteWatch && !viteServe) {
+          const targets = runner.watchTargets(options.root ?? viteRoot)
+          for (const file of [...targets.files, ...targets.directories.flatMap(listFiles)]) this.addWatchFile(file)
+        }
         // Vite calls buildStart per environment (client, ssr): the runner shares one run.
         // In dev a failure must not stop the server from starting: report it and keep serving.
         await runGuarded({ root: viteRoot, watch: viteWatch, trigger: viteServe ? 'vite-dev' : viteWatch ? 'vite-watch' : 'vite-build' }, viteServe)
