@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { decideMode, isCI, summary } from '../plugin/core/runner.ts'
+import { Runner, decideMode, isCI, summary } from '../plugin/core/runner.ts'
 import { DEFAULTS, loadConfig } from '../plugin/core/config.ts'
-import { Project } from './helpers.ts'
+import { Project, USERS_MODEL } from './helpers.ts'
 
 describe('dev or build, CI or not', () => {
   const config = loadConfig({ root: new Project().root, env: {} })
@@ -29,5 +29,24 @@ describe('dev or build, CI or not', () => {
     const step = (description: string, file?: string) => ({ kind: 'add column' as const, table: 'users', description, sql: [], ...(file ? { file } : {}) })
     expect(summary({ steps: [step('add column users.phone', 'model/user_models.ts')], sql: '', tables: ['users'] })).toBe('added column users.phone (model/user_models.ts)')
     expect(summary({ steps: [step('create table orders'), step('add column users.phone')], sql: '', tables: [] })).toBe('created table orders and 1 more change(s)')
+  })
+})
+
+describe('Runner', () => {
+  it('never overlaps runs, and a change saved during a run is applied by the run after it', async () => {
+    const p = new Project({ 'model/users.ts': USERS_MODEL })
+    const runner = new Runner({ dev: 'apply' })
+    const context = { root: p.root, watch: true, trigger: 'test' }
+    const first = runner.run(context)
+    p.write('model/users.ts', USERS_MODEL.replace('name: text(),', 'name: text(),\n  phone: text(),'))
+    const second = runner.run(context)
+    const third = runner.run(context)
+    expect(third).toBe(second) // callers arriving meanwhile share the follow-up run
+    await Promise.all([first, second])
+    expect(p.columns('users')).toContain('phone')
+    // The first run may or may not have seen the edit; either way each apply left exactly one history row.
+    const applied = [(await first).result?.outcome, (await second).result?.outcome].filter((o) => o === 'applied').length
+    expect(applied).toBeGreaterThan(0)
+    expect(p.all("SELECT count(*) AS n FROM _migration_history WHERE status = 'success'")).toEqual([{ n: applied }])
   })
 })

@@ -81,6 +81,7 @@ function fileStamp(dir: string): string {
 
 export class Runner {
   private inFlight: Promise<RunReport> | undefined
+  private next: Promise<RunReport> | undefined
   private cache: { key: string, prepared: Prepared } | undefined
   constructor(private readonly options: PluginOptions = {}) {}
 
@@ -100,11 +101,21 @@ export class Runner {
     return rest
   }
 
-  /** One run at a time per plugin instance; callers that arrive meanwhile share it. */
+  /**
+   * One run at a time per plugin instance. A call that arrives while one is under way (a save during
+   * the first migration, Vite's second environment) gets one more run after it, shared by everyone
+   * who asks meanwhile: nothing saved is missed, and runs never overlap.
+   */
   run(context: RunContext): Promise<RunReport> {
-    if (this.inFlight) return this.inFlight
-    this.inFlight = this.execute(context).finally(() => { this.inFlight = undefined })
-    return this.inFlight
+    if (!this.inFlight) {
+      this.inFlight = this.execute(context).finally(() => { this.inFlight = undefined })
+      return this.inFlight
+    }
+    this.next ??= this.inFlight.catch(() => undefined).then(() => {
+      this.next = undefined
+      return this.run(context)
+    })
+    return this.next
   }
 
   private async execute(context: RunContext): Promise<RunReport> {
