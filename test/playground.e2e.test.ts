@@ -32,8 +32,14 @@ describe.runIf(existsSync(CHROMIUM))('playground in a real browser', () => {
       const users = join(p.root, 'model/users.ts')
       writeFileSync(users, readFileSync(users, 'utf8').replace('  name: text(),', '  name: text(),\n  nickname: text(),'))
       await expect.poll(() => p.columns('users'), { timeout: 20_000 }).toContain('nickname')
-      await page.reload()
-      await page.locator('article[data-table="users"] th[data-column="nickname"]').waitFor()
+      // The dev server reloads the page itself after migrating; reload as a user would, too. The two
+      // can race (the browser aborts one navigation for the other), so keep reloading until it shows.
+      const column = page.locator('article[data-table="users"] th[data-column="nickname"]')
+      await expect.poll(async () => {
+        if (await column.count() > 0) return true
+        await page.reload().catch(() => undefined)
+        return false
+      }, { timeout: 20_000, intervals: [300, 500, 1000] }).toBe(true)
       expect(await page.locator('#history li').first().textContent()).toContain('add column users.nickname')
       await page.screenshot({ path: join(p.root, 'playground.png'), fullPage: true })
     } finally {
