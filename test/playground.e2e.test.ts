@@ -39,7 +39,7 @@ describe.runIf(existsSync(CHROMIUM))('playground in a real browser', () => {
         if (await column.count() > 0) return true
         await page.reload().catch(() => undefined)
         return false
-      }, { timeout: 20_000, intervals: [300, 500, 1000] }).toBe(true)
+      }, { timeout: 20_000, interval: 500 }).toBe(true)
       expect(await page.locator('#history li').first().textContent()).toContain('add column users.nickname')
       await page.screenshot({ path: join(p.root, 'playground.png'), fullPage: true })
     } finally {
