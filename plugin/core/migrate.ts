@@ -1,5 +1,4 @@
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { createHash } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import Database from 'better-sqlite3'
@@ -87,7 +86,7 @@ export async function prepare(options: Pick<MigrateOptions, 'root' | 'config' | 
     })
   }
   const clientOutput = relative(dirname(config.schemaOutput), config.clientOutput).split('\\').join('/')
-  const schema = generateSchema(models, { clientOutput })
+  const schema = generateSchema(models, { clientOutput, dropUnmodelledTables: config.dropUnmodelledTables })
   return { config, models, schema }
 }
 
@@ -162,23 +161,22 @@ function databaseError(error: unknown, path: string): MigrateError {
   return new MigrateError('DATABASE', `${path}: ${message}`, { cause: error })
 }
 
-interface FastPathInput {
-  dbPath: string
-  historyTable: string
-  schemaHash: string
-}
-
-/** Milliseconds: both the generated schema and the live schema are what they were after the last good run. */
-export function isFastPathInSync({ dbPath, historyTable, schemaHash }: FastPathInput): boolean {
-  if (!existsSync(dbPath) || statSync(dbPath).size === 0) return false
+/**
+ * Milliseconds: when both the generated schema and the live schema are what they were after the
+ * last good run, the unmodelled tables (so every run can list them); otherwise undefined.
+ * One read-only open of the database, no engine.
+ */
+export function fastPathInSync(dbPath: string, schema: GeneratedSchema, historyTable: string): { unmodelled: string[] } | undefined {
+  if (!existsSync(dbPath) || statSync(dbPath).size === 0) return undefined
   let db: Database.Database | undefined
   try {
     // No waiting here: a database someone holds locked simply misses the fast path.
     db = new Database(dbPath, { readonly: true, fileMustExist: true, timeout: 0 })
     const last = lastInSync(db, historyTable)
-    return last !== undefined && last.schemaHash === schemaHash && last.dbFingerprint === schemaFingerprint(db, historyTable)
+    const inSync = last !== undefined && last.schemaHash === schema.hash && last.dbFingerprint === schemaFingerprint(db, historyTable)
+    return inSync ? { unmodelled: unmodelledTables(db, schema, historyTable) } : undefined
   } catch {
-    return false
+    return undefined
   } finally {
     db?.close()
   }
@@ -191,19 +189,6 @@ function unmodelledTables(db: Database.Database | undefined, schema: GeneratedSc
   return rows.map((r) => r.name).filter((name) => !owned.has(name.toLowerCase()) && name !== historyTable)
 }
 
-/** Unmodelled tables on the fast path too (a cheap read of sqlite_master), so every run can list them. */
-function unmodelledNow(dbPath: string, schema: GeneratedSchema, historyTable: string): string[] {
-  let db: Database.Database | undefined
-  try {
-    db = new Database(dbPath, { readonly: true, fileMustExist: true, timeout: 0 })
-    return unmodelledTables(db, schema, historyTable)
-  } catch {
-    return []
-  } finally {
-    db?.close()
-  }
-}
-
 /**
  * The pipeline: config → models → schema → fast path → lock → plan → guard → backup → apply →
  * verify → record, every database change inside one SQLite transaction.
@@ -212,10 +197,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
   const started = new Date()
   const t0 = performance.now()
   const command = options.command ?? 'apply'
-  const prepared = options.prepared ?? await prepare(options)
-  const { config, models } = prepared
-  // Settings that change what the diff contains are part of what the fast path compares.
-  const schema = config.dropUnmodelledTables ? { owners: prepared.schema.owners, hash: createHash('sha256').update(`${prepared.schema.hash}:drop-unmodelled`).digest('hex'), get text() { return prepared.schema.text } } : prepared.schema
+  const { config, models, schema } = options.prepared ?? await prepare(options)
   const dbPath = config.databasePath
   const base: MigrateResult = {
     outcome: 'in-sync', fastPath: false, config, schemaPath: config.schemaOutput, schemaHash: schema.hash,
@@ -224,9 +206,10 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
   const done = (result: Partial<MigrateResult>): MigrateResult => ({ ...base, ...result, durationMs: performance.now() - t0 })
 
   let state = checkDatabaseFile(dbPath)
-  if (state === 'ok' && isFastPathInSync({ dbPath, historyTable: config.historyTable, schemaHash: schema.hash })) {
+  const fast = state === 'ok' ? fastPathInSync(dbPath, schema, config.historyTable) : undefined
+  if (fast) {
     if (command === 'apply' && !existsSync(config.schemaOutput)) writeSchema(config, schema)
-    return done({ outcome: 'in-sync', fastPath: true, unmodelledTables: unmodelledNow(dbPath, schema, config.historyTable) })
+    return done({ outcome: 'in-sync', fastPath: true, unmodelledTables: fast.unmodelled })
   }
   // Not the fast path: the engine will be needed. Its wasm compiles on V8's background threads, so
   // start it now and let it overlap with formatting, validation and the lock.
@@ -249,9 +232,8 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
       }
       // Another migrator may have finished while we waited: look again.
       state = checkDatabaseFile(dbPath)
-      if (state === 'ok' && isFastPathInSync({ dbPath, historyTable: config.historyTable, schemaHash: schema.hash })) {
-        return done({ outcome: 'in-sync', fastPath: true, unmodelledTables: unmodelledNow(dbPath, schema, config.historyTable) })
-      }
+      const after = state === 'ok' ? fastPathInSync(dbPath, schema, config.historyTable) : undefined
+      if (after) return done({ outcome: 'in-sync', fastPath: true, unmodelledTables: after.unmodelled })
     }
     // A writer holding the database longer than lock_timeout is an error, not an endless wait.
     const busyMs = config.lockTimeout * 1000

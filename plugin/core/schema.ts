@@ -25,7 +25,7 @@ export interface ModelOwner {
 export interface GeneratedSchema {
   /** Formatted and validated by Prisma's own tooling (loaded on first access: the fast path never needs it). */
   readonly text: string
-  /** Hash of the unformatted text and the tool version: same models, same hash. */
+  /** Hash of the unformatted text, the tool version and the settings that change the diff: same inputs, same hash. */
   hash: string
   /** Every table the models own, with the file that owns it. */
   owners: ModelOwner[]
@@ -65,6 +65,8 @@ const MAX_NAME_LENGTH = 128
 export interface GenerateOptions {
   /** Where the Prisma Client is generated, relative to the schema file. */
   clientOutput: string
+  /** Changes what the diff contains, so it is part of the hash the fast path compares. */
+  dropUnmodelledTables?: boolean
 }
 
 export function generateSchema(models: DiscoveredModels, options: GenerateOptions): GeneratedSchema {
@@ -103,7 +105,7 @@ export function generateSchema(models: DiscoveredModels, options: GenerateOption
       text ??= formatAndValidate(raw, owners)
       return text
     },
-    hash: createHash('sha256').update(`${TOOL_VERSION}\n${raw}`).digest('hex'),
+    hash: createHash('sha256').update(`${TOOL_VERSION}\n${options.dropUnmodelledTables ? 'drop-unmodelled\n' : ''}${raw}`).digest('hex'),
     owners,
   }
 }
