@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline/promises'
 import { relative } from 'node:path'
 import { cac } from 'cac'
 import pc from 'picocolors'
-import { clientMissing, generateClient } from './core/client.ts'
+import { regenerateClientAfterApply } from './core/client.ts'
 import type { ConfigOverrides } from './core/config.ts'
 import { MigrateError, errorMessage, formatLocation } from './core/errors.ts'
 import { backups, generate, history, restore, status, type CommonOptions } from './core/inspect.ts'
@@ -180,17 +180,16 @@ async function runMigrate(command: Command, flags: Flags): Promise<number> {
     ...(flags.yes ? { yes: true } : {}),
     ...(canAsk() ? { confirm: async (plan: Plan) => { printSteps(plan); return ask('Apply these changes?') } } : {}),
   })
-  const client = command === 'apply' && result.config.generateClient && (result.outcome === 'applied' || clientMissing(result.config))
-    ? await generateClient(result.config)
-    : undefined
+  const client = command === 'apply' ? await regenerateClientAfterApply(result) : undefined
+  const exitCode = command === 'check' && result.outcome === 'pending' ? 2 : 0
   if (flags.json) {
-    printJson({ ok: true, ...resultJson(result), ...(client ? { client: client.state } : {}) })
-    return command === 'check' && result.outcome === 'pending' ? 2 : 0
+    printJson({ ok: true, ...resultJson(result), ...(client && client.state !== 'disabled' ? { client: client.state } : {}) })
+    return exitCode
   }
   if (result.interruptedRun) out(c.yellow(`! a previous ${result.interruptedRun.trigger} run was killed during ${result.interruptedRun.step}; the database had kept its old schema (recorded in history)`))
   printResult(command, result)
   if (client?.state === 'generated') out(c.dim(`  Prisma Client regenerated in ${rel(client.output!)}`))
-  return command === 'check' && result.outcome === 'pending' ? 2 : 0
+  return exitCode
 }
 
 function resultJson(result: MigrateResult): Record<string, unknown> {

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import type { ResolvedConfig } from './config.ts'
+import type { MigrateResult } from './migrate.ts'
 import { MigrateError } from './errors.ts'
 
 /**
@@ -31,8 +32,18 @@ export function findPrismaCli(root: string): string | undefined {
   }
 }
 
-export async function generateClient(config: ResolvedConfig, options: { enabled?: boolean } = {}): Promise<ClientGeneration> {
-  if (options.enabled === false) return { state: 'disabled' }
+/**
+ * After an apply (CLI or plugin): regenerate when the apply changed the schema, or when the client
+ * was never generated; `generate_client = false` turns it off.
+ */
+export async function regenerateClientAfterApply(result: MigrateResult): Promise<ClientGeneration | undefined> {
+  const { config } = result
+  if (!config.generateClient) return { state: 'disabled' }
+  if (result.outcome !== 'applied' && existsSync(config.clientOutput)) return undefined
+  return generateClient(config)
+}
+
+export async function generateClient(config: ResolvedConfig): Promise<ClientGeneration> {
   const cli = findPrismaCli(config.root)
   if (!cli) return { state: 'not-installed' }
   const started = performance.now()
@@ -50,8 +61,4 @@ export async function generateClient(config: ResolvedConfig, options: { enabled?
     })
   }
   return { state: 'generated', output: config.clientOutput, durationMs: performance.now() - started }
-}
-
-export function clientMissing(config: ResolvedConfig): boolean {
-  return !existsSync(config.clientOutput)
 }

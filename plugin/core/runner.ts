@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadConfig, type ConfigOverrides, type Mode, type ResolvedConfig } from './config.ts'
-import { clientMissing, generateClient } from './client.ts'
+import { regenerateClientAfterApply } from './client.ts'
 import { MigrateError, errorMessage } from './errors.ts'
 import { migrate, prepare, type MigrateResult, type Prepared } from './migrate.ts'
 import type { Plan } from './plan.ts'
@@ -134,9 +134,9 @@ export class Runner {
     const result = await migrate({ prepared, command, trigger: context.trigger })
     const ms = `${Math.round(result.durationMs)} ms`
     let client = ''
-    if (mode === 'apply' && config.generateClient && (result.outcome === 'applied' || clientMissing(config))) {
-      const generated = await generateClient(config)
-      if (generated.state === 'generated') client = ` · Prisma Client regenerated in ${Math.round(generated.durationMs!)} ms`
+    if (mode === 'apply') {
+      const generated = await regenerateClientAfterApply(result)
+      if (generated?.state === 'generated') client = ` · Prisma Client regenerated in ${Math.round(generated.durationMs!)} ms`
     }
     if (result.outcome === 'applied') {
       return { mode, result, line: `migrate-plugin: ${summary(result.plan!)} · ${ms}${client}` }
