@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { POSTS_MODEL, Project, REPO, USERS_MODEL, cleanEnv } from './helpers.ts'
+import { POSTS_MODEL, Project, REPO, USERS_MODEL, cleanEnv, nobodyCanRun } from './helpers.ts'
 
 /**
  * Every bad input gets a clear message, exit code 1, and leaves the database byte-for-byte as it
@@ -140,13 +140,7 @@ const db = new Database('dev.db'); db.exec('BEGIN EXCLUSIVE'); console.log('lock
   })
 })
 
-/** Root can write anything, so these run as `nobody` — where that user can reach this checkout. */
-function nobodyCanRun(): boolean {
-  if (process.getuid?.() !== 0) return false
-  const can = (flag: string, path: string) => spawnSync('test', [flag, path], { uid: 65534, gid: 65534 }).status === 0
-  return can('-r', join(REPO, 'bin/migrate-plugin.mjs')) && can('-x', tmpdir())
-}
-
+/** Root can write anything, so these run as `nobody`. */
 describe.runIf(nobodyCanRun())('bad input: permissions (run as an unprivileged user)', () => {
   it('a read-only database file', async () => {
     const p = await migrated()

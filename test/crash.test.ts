@@ -1,11 +1,14 @@
-import { spawn } from 'node:child_process'
-import { copyFileSync } from 'node:fs'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { copyFileSync, existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import Database from 'better-sqlite3'
 import { schemaFingerprint } from '../plugin/core/history.ts'
-import { BIN, Project, cleanEnv } from './helpers.ts'
+import { BIN, Project, USERS_MODEL, cleanEnv, nobodyCanRun } from './helpers.ts'
+
+const require = createRequire(import.meta.url)
 
 /**
  * Crash safety: SIGKILL the migrating process at named points of an apply and at evenly spread
@@ -102,12 +105,16 @@ describe('crash safety', () => {
       // Spread over the second half of a run, where the lock, the backup and the transaction are (the first half is start-up).
       ...Array.from({ length: TIMED_POINTS }, (_, i) => ({ afterMs: Math.round(duration * (0.5 + 0.5 * (i + 0.5) / TIMED_POINTS)) })),
     ]
-    const seen = { old: 0, new: 0, interruptedRecorded: 0 }
+    const seen = { old: 0, new: 0, interruptedRecorded: 0, hotJournal: 0 }
     for (const kill of kills) {
       const p = fresh()
       const code = await applyAndKill(p, kill)
       const label = JSON.stringify(kill)
+      if (existsSync(`${p.dbPath}-journal`)) seen.hotJournal++
+      // A read-only command first: a kill inside the transaction can leave a hot journal, which it must read through.
+      const checked = await p.migrate({ command: 'check' })
       const after = inspect(p.dbPath)
+      expect(checked.outcome, label).toBe(after.fingerprint === newSchema ? 'in-sync' : 'pending')
       expect(after.integrity, label).toBe('ok')
       expect(after.fk, label).toBe(0)
       expect([oldSchema, newSchema], label).toContain(after.fingerprint)
@@ -129,6 +136,75 @@ describe('crash safety', () => {
     expect(seen.old).toBeGreaterThan(0)
     expect(seen.new).toBeGreaterThan(0)
     expect(seen.interruptedRecorded).toBeGreaterThan(0)
-    console.log(`crash safety: ${kills.length} kill points · old schema after ${seen.old}, new after ${seen.new} · ${seen.interruptedRecorded} interrupted runs recorded`)
+    console.log(`crash safety: ${kills.length} kill points · old schema after ${seen.old}, new after ${seen.new} · ${seen.interruptedRecorded} interrupted runs recorded · ${seen.hotJournal} left a rollback journal`)
   }, 600_000)
+})
+
+/**
+ * The user's app dying inside a write transaction leaves a hot rollback journal. SQLite undoes it
+ * on the next open that may write; a read-only open fails instead ("attempt to write a readonly
+ * database"). Every command must read through it — check and status too — and report the
+ * database as it was at its last commit.
+ */
+function crashInsideTransaction(p: Project): void {
+  const script = `const Database = require(${JSON.stringify(require.resolve('better-sqlite3'))})
+const db = new Database(${JSON.stringify(p.dbPath)})
+db.pragma('cache_size = 10') // small, so the uncommitted pages spill into the file and the journal is hot
+db.exec('BEGIN')
+for (let i = 0; i < 3000; i++) db.prepare('INSERT INTO users (email, name) VALUES (?, ?)').run('crash' + i + '@x', 'x'.repeat(400))
+process.kill(process.pid, 'SIGKILL')`
+  spawnSync(process.execPath, ['-e', script])
+  // The set-up itself: a hot journal that a plain read-only connection cannot get past.
+  expect(existsSync(`${p.dbPath}-journal`)).toBe(true)
+  const raw = new Database(p.dbPath, { readonly: true })
+  try {
+    expect(() => raw.prepare('SELECT count(*) FROM users').get()).toThrow(/readonly/)
+  } finally {
+    raw.close()
+  }
+}
+
+async function appWithRows(): Promise<Project> {
+  const p = new Project({ 'model/users.ts': USERS_MODEL })
+  await p.migrate()
+  p.sql(`INSERT INTO users (email, name) VALUES ('a@x', 'Ada'), ('b@x', 'Bo')`)
+  return p
+}
+
+describe('an app that crashed inside a write transaction (hot journal)', () => {
+  it('check and status read the database as of its last commit', async () => {
+    const p = await appWithRows()
+    crashInsideTransaction(p)
+    const check = p.cli(['check'])
+    expect(check.code, check.stderr).toBe(0)
+    expect(check.stdout).toMatch(/nothing to do: dev.db matches the models/)
+    const status = p.cli(['status'])
+    expect(status.code, status.stderr).toBe(0)
+    expect(status.stdout).toMatch(/users\s+2 rows/)
+    expect(p.all('SELECT email FROM users ORDER BY id')).toEqual([{ email: 'a@x' }, { email: 'b@x' }])
+  })
+
+  it('apply migrates it, keeping exactly the committed rows', async () => {
+    const p = await appWithRows()
+    crashInsideTransaction(p)
+    p.write('model/users.ts', USERS_MODEL.replace('name: text(),', 'name: text(),\n  phone: text(),'))
+    const r = p.cli(['apply'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(p.columns('users')).toContain('phone')
+    expect(p.all('SELECT email FROM users ORDER BY id')).toEqual([{ email: 'a@x' }, { email: 'b@x' }])
+  })
+
+  it.runIf(nobodyCanRun())('a user who may not write the database gets told why, and nothing changes', async () => {
+    const p = await appWithRows()
+    crashInsideTransaction(p)
+    execFileSync('chmod', ['-R', 'a+rX', p.root])
+    const before = p.hash()
+    const r = spawnSync(process.execPath, [BIN, 'check'], {
+      cwd: p.root, encoding: 'utf8', uid: 65534, gid: 65534, env: { ...cleanEnv(), HOME: p.root, JITI_FS_CACHE: 'false' },
+    })
+    expect(r.status, r.stdout).toBe(1)
+    expect(r.stderr).toMatch(/unfinished transaction of a process that crashed/)
+    expect(r.stderr).toMatch(/user who can write the database/)
+    expect(p.hash()).toBe(before)
+  })
 })

@@ -128,3 +128,10 @@ export const posts = table('posts', {
   authorId: int().notNull().references(() => users.id, { onDelete: 'cascade' }),
 }, (t) => [index(t.authorId)])
 `
+
+/** Whether tests can run the CLI as `nobody` (uid 65534): only as root, and where that user can reach this checkout. */
+export function nobodyCanRun(): boolean {
+  if (process.getuid?.() !== 0) return false
+  const can = (flag: string, path: string) => spawnSync('test', [flag, path], { uid: 65534, gid: 65534 }).status === 0
+  return can('-r', BIN) && can('-x', tmpdir())
+}

@@ -1,7 +1,9 @@
-import { chmodSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, readdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
+import Database from 'better-sqlite3'
+import { status } from '../plugin/core/inspect.ts'
 import { applyRetention, listBackups } from '../plugin/core/backup.ts'
 import { readHistory } from '../plugin/core/history.ts'
 import { POSTS_MODEL, Project, REPO, USERS_MODEL, cleanEnv } from './helpers.ts'
@@ -197,5 +199,43 @@ console.log(JSON.stringify({ outcome: r.outcome, fastPath: r.fastPath, loads: en
     const outcomes = [JSON.parse(a.stdout).outcome, JSON.parse(b.stdout).outcome].sort()
     expect(outcomes).toEqual(['applied', 'in-sync'])
     expect(history(p).filter((h) => h.status === 'success')).toHaveLength(1)
+  })
+
+  it('a long-lived process (a dev server) holds no connection after any kind of run', async () => {
+    const p = blog()
+    // What this process has open on the database, and whether another writer could take it right now.
+    const released = (label: string) => {
+      const open = readdirSync('/proc/self/fd').map((fd) => {
+        try { return readlinkSync(`/proc/self/fd/${fd}`) } catch { return '' }
+      }).filter((target) => target.startsWith(p.dbPath))
+      expect(open, label).toEqual([])
+      const other = new Database(p.dbPath, { timeout: 0 })
+      try {
+        other.exec('BEGIN EXCLUSIVE; ROLLBACK')
+      } finally {
+        other.close()
+      }
+    }
+    await p.migrate()
+    released('apply (create)')
+    p.sql('DELETE FROM _migration_history') // in sync but unrecorded: the next apply records a noop
+    expect((await p.migrate({ command: 'check' })).outcome).toBe('in-sync')
+    released('check, in sync, through the engine')
+    expect((await p.migrate()).outcome).toBe('in-sync')
+    released('apply recording a noop')
+    p.write('model/users.ts', USERS_MODEL.replace('name: text(),', 'name: text(),\n  phone: text(),'))
+    expect((await p.migrate({ command: 'check' })).outcome).toBe('pending')
+    released('check, pending')
+    expect((await p.migrate({ command: 'preview' })).outcome).toBe('previewed')
+    released('preview')
+    await status({ root: p.root, env: {} })
+    released('status')
+    p.sql("INSERT INTO users (email, createdAt) VALUES ('a@x', 0)")
+    p.write('model/users.ts', USERS_MODEL.replace('name: text(),', 'name: text(),\n  nickname: text().notNull(),'))
+    await expect(p.migrate()).rejects.toMatchObject({ code: 'GUARD_UNEXECUTABLE' })
+    released('a refused apply')
+    p.write('model/users.ts', USERS_MODEL.replace('name: text(),', 'name: text(),\n  phone: text(),'))
+    expect((await p.migrate()).outcome).toBe('applied')
+    released('apply (change)')
   })
 })

@@ -3,6 +3,7 @@ import { basename, join } from 'node:path'
 import Database from 'better-sqlite3'
 import { crashPoint } from './crash.ts'
 import { MigrateError, errorMessage } from './errors.ts'
+import { openForReading } from './sqlite.ts'
 
 /** Backups are named as the Python original named them: `<db file>.backup_YYYYMMDD_HHMMSS`. */
 export interface BackupFile {
@@ -40,7 +41,7 @@ export async function backupDatabase(dbPath: string, directory: string, now = ne
   }
   let target = join(directory, `${basename(dbPath)}.backup_${stamp(now)}`)
   for (let n = 2; existsSync(target); n++) target = join(directory, `${basename(dbPath)}.backup_${stamp(now)}_${n}`)
-  const source = new Database(dbPath, { readonly: true, fileMustExist: true })
+  const source = openForReading(dbPath, 5000)
   try {
     await source.backup(target, {
       progress({ totalPages, remainingPages }) {

@@ -6,6 +6,7 @@ import { MigrateError } from './errors.ts'
 import { hasTable, newMigrationId, readHistory, schemaFingerprint, writeHistory, type HistoryRecord } from './history.ts'
 import { acquireLock } from './lock.ts'
 import { migrate, prepare, writeSchema, type MigrateResult } from './migrate.ts'
+import { openForReading } from './sqlite.ts'
 import { TOOL_VERSION } from './version.ts'
 
 /** The read-only commands (status, history, backups), restore, and generate. */
@@ -27,7 +28,7 @@ function configOf(options: CommonOptions): ResolvedConfig {
 
 function withDatabase<T>(config: ResolvedConfig, fn: (db: Database.Database) => T, fallback: T): T {
   if (!existsSync(config.databasePath)) return fallback
-  const db = new Database(config.databasePath, { readonly: true, fileMustExist: true, timeout: 5000 })
+  const db = openForReading(config.databasePath, 5000)
   try {
     return fn(db)
   } finally {

@@ -13,6 +13,7 @@ import { crashPoint } from './crash.ts'
 import { clearMarker, recoverInterrupted, writeMarker, type RunMarker } from './interrupted.ts'
 import { buildPlan, liveSchemaOf, type Plan } from './plan.ts'
 import { generateSchema, type GeneratedSchema } from './schema.ts'
+import { openForReading } from './sqlite.ts'
 import { TOOL_VERSION } from './version.ts'
 
 export type Command = 'apply' | 'preview' | 'check'
@@ -137,9 +138,7 @@ function checkDatabaseFile(path: string): 'missing' | 'empty' | 'ok' {
 
 function openReadonly(path: string, timeoutMs: number): Database.Database {
   try {
-    const db = new Database(path, { readonly: true, fileMustExist: true, timeout: timeoutMs })
-    db.prepare('SELECT count(*) FROM sqlite_master').get()
-    return db
+    return openForReading(path, timeoutMs)
   } catch (error) {
     throw databaseError(error, path)
   }
@@ -171,7 +170,7 @@ export function fastPathInSync(dbPath: string, schema: GeneratedSchema, historyT
   let db: Database.Database | undefined
   try {
     // No waiting here: a database someone holds locked simply misses the fast path.
-    db = new Database(dbPath, { readonly: true, fileMustExist: true, timeout: 0 })
+    db = openForReading(dbPath, 0)
     const last = lastInSync(db, historyTable)
     const inSync = last !== undefined && last.schemaHash === schema.hash && last.dbFingerprint === schemaFingerprint(db, historyTable)
     return inSync ? { unmodelled: unmodelledTables(db, schema, historyTable) } : undefined
@@ -282,7 +281,13 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
       writeMarker(dbPath, { ...marker, step, ...(backupPath ? { backupPath } : {}) })
       marked = true
     }
-    return await runInSession({ session, command, config, schema, models, options, started, t0, done, dbPath, createdDb, migrationId, progress })
+    try {
+      return await runInSession({ session, command, config, schema, models, options, started, t0, done, dbPath, createdDb, migrationId, progress })
+    } finally {
+      // Check, preview and an in-sync apply end without commit or rollback: their read transaction
+      // must still end here, or a long-lived process (a dev server) keeps the database locked.
+      await session.close()
+    }
   } finally {
     // Before the lock goes: whoever takes it next must not mistake our marker for a dead run's.
     if (marked) clearMarker(dbPath)
