@@ -15,12 +15,25 @@ import { describeError, Runner, type PluginOptions, type RunContext, type RunRep
 
 const NAME = 'migrate-plugin'
 
-function listFiles(dir: string): string[] {
-  try {
-    return readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((f) => join(dir, f))
-  } catch {
-    return []
+/**
+ * Every file and folder under the model folders, plus migration.conf: what bundlers that watch
+ * only named paths (Rollup, Rolldown, esbuild) are given. Folders are included so that a new
+ * model file triggers a rebuild too.
+ */
+function expandWatchTargets(targets: { directories: string[], files: string[] }): { files: string[], dirs: string[] } {
+  const files = [...targets.files]
+  const dirs: string[] = []
+  for (const dir of targets.directories) {
+    let entries
+    try {
+      entries = readdirSync(dir, { recursive: true, withFileTypes: true })
+    } catch {
+      continue
+    }
+    dirs.push(dir)
+    for (const e of entries) (e.isDirectory() ? dirs : files).push(join(e.parentPath, e.name))
   }
+  return { files, dirs }
 }
 
 function report(outcome: RunReport, log: (line: string) => void, warn: (line: string) => void): void {
@@ -67,8 +80,8 @@ export const unpluginFactory: UnpluginFactory<PluginOptions | undefined> = (rawO
       const root = options.root ?? process.cwd()
       const watch = options.watch ?? this.meta?.watchMode ?? false
       if (watch && this.addWatchFile) {
-        const targets = runner.watchTargets(root)
-        for (const file of [...targets.files, ...targets.directories.flatMap(listFiles)]) this.addWatchFile(file)
+        const { files, dirs } = expandWatchTargets(runner.watchTargets(root))
+        for (const path of [...files, ...dirs]) this.addWatchFile(path)
       }
       await runGuarded({ root, watch, trigger: `${framework}-${watch ? 'watch' : 'build'}` }, false)
     },
@@ -88,8 +101,8 @@ export const unpluginFactory: UnpluginFactory<PluginOptions | undefined> = (rawO
       async buildStart() {
         // `vite build --watch` rebuilds through Rollup's watcher: tell it about the model files.
         if (viteWatch && !viteServe) {
-          const targets = runner.watchTargets(options.root ?? viteRoot)
-          for (const file of [...targets.files, ...targets.directories.flatMap(listFiles)]) this.addWatchFile(file)
+          const { files, dirs } = expandWatchTargets(runner.watchTargets(options.root ?? viteRoot))
+          for (const path of [...files, ...dirs]) this.addWatchFile(path)
         }
         // Vite calls buildStart per environment (client, ssr): the runner shares one run.
         // In dev a failure must not stop the server from starting: report it and keep serving.
@@ -140,7 +153,20 @@ export const unpluginFactory: UnpluginFactory<PluginOptions | undefined> = (rawO
         } catch (error) {
           firstError = error
         }
+        // esbuild watches only what the build read. The models are not imported by the app, so the
+        // first resolve of each build carries them as watch files (a result without a path passes
+        // the resolve on to esbuild and the other plugins).
+        let toWatch = watch
+        if (watch) {
+          build.onResolve({ filter: /.*/ }, () => {
+            if (!toWatch) return undefined
+            toWatch = false
+            const { files, dirs } = expandWatchTargets(runner.watchTargets(root))
+            return { watchFiles: files, watchDirs: dirs }
+          })
+        }
         build.onStart(async () => {
+          toWatch = watch
           if (first) {
             first = false
             if (firstError) return { errors: [{ text: (firstError as Error).message }] }
@@ -159,12 +185,23 @@ export const unpluginFactory: UnpluginFactory<PluginOptions | undefined> = (rawO
 
   function webpackLike(compiler: WebpackLikeCompiler, framework: 'webpack' | 'rspack'): void {
     let watch = options.watch ?? false
+    let failure: Error | undefined
     const root = () => options.root ?? compiler.context ?? process.cwd()
     compiler.hooks.watchRun.tap(NAME, () => { watch = true })
     compiler.hooks.beforeCompile.tapPromise(NAME, async () => {
-      await runGuarded({ root: root(), watch, trigger: `${framework}-${watch ? 'watch' : 'build'}` }, false)
+      failure = undefined
+      try {
+        await runGuarded({ root: root(), watch, trigger: `${framework}-${watch ? 'watch' : 'build'}` }, false)
+      } catch (error) {
+        // A hook error ends a webpack/Rspack watch for good (it never re-watches after one), so in
+        // watch mode the failure becomes a compilation error instead: shown, and fixed by a save.
+        if (!watch) throw error
+        failure = error as Error
+      }
     })
-    compiler.hooks.afterCompile.tap(NAME, (compilation) => {
+    // thisCompilation runs even when the build has errors, so the model files stay watched.
+    compiler.hooks.thisCompilation.tap(NAME, (compilation) => {
+      if (failure) compilation.errors.push(new compiler.webpack.WebpackError(failure.message))
       const targets = runner.watchTargets(root())
       for (const dir of targets.directories) compilation.contextDependencies.add(dir)
       for (const file of targets.files) compilation.fileDependencies.add(file)
@@ -174,10 +211,11 @@ export const unpluginFactory: UnpluginFactory<PluginOptions | undefined> = (rawO
 
 interface WebpackLikeCompiler {
   context: string
+  webpack: { WebpackError: new (message: string) => Error }
   hooks: {
     watchRun: { tap(name: string, fn: () => void): void }
     beforeCompile: { tapPromise(name: string, fn: () => Promise<void>): void }
-    afterCompile: { tap(name: string, fn: (compilation: { contextDependencies: Set<string> | { add(p: string): void }, fileDependencies: Set<string> | { add(p: string): void } }) => void): void }
+    thisCompilation: { tap(name: string, fn: (compilation: { errors: Error[], contextDependencies: { add(p: string): void }, fileDependencies: { add(p: string): void } }) => void): void }
   }
 }
 

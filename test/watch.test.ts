@@ -1,0 +1,153 @@
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { PluginOptions } from '../plugin/core/runner.ts'
+import { POSTS_MODEL, Project, USERS_MODEL } from './helpers.ts'
+
+/**
+ * Watch mode of every bundler, live: the watcher starts, a saved model file is applied while it
+ * keeps running, a broken one is reported and does not stop it, and the fix is applied.
+ * `dev: 'apply'` is explicit because CI=true turns the default into `check`.
+ */
+interface Watching {
+  /** Error texts the bundler reported for its builds so far. */
+  errors: string[]
+  /** Completed builds (successful or not). */
+  builds: () => number
+  stop: () => Promise<void>
+}
+
+type StartWatch = (p: Project, options: PluginOptions) => Promise<Watching>
+
+function recorder() {
+  const state = { errors: [] as string[], builds: 0 }
+  return { state, builds: () => state.builds }
+}
+
+const watchers: Record<string, StartWatch> = {
+  async rollup(p, options) {
+    const { watch } = await import('rollup')
+    const { default: migrate } = await import('../plugin/rollup.ts')
+    const { state, builds } = recorder()
+    const watcher = watch({ input: join(p.root, 'src/index.js'), plugins: [migrate(options)], output: { dir: join(p.root, 'dist') }, onwarn: () => {}, watch: { buildDelay: 20 } })
+    watcher.on('event', (event) => {
+      if (event.code === 'ERROR') { state.errors.push(event.error.message); state.builds++ }
+      if (event.code === 'BUNDLE_END') { void event.result.close(); state.builds++ }
+    })
+    return { errors: state.errors, builds, stop: () => watcher.close() }
+  },
+  async rolldown(p, options) {
+    const { watch } = await import('rolldown')
+    const { default: migrate } = await import('../plugin/rolldown.ts')
+    const { state, builds } = recorder()
+    const watcher = watch({ input: join(p.root, 'src/index.js'), plugins: [migrate(options)], output: { dir: join(p.root, 'dist') }, logLevel: 'silent' })
+    watcher.on('event', (event) => {
+      if (event.code === 'ERROR') { state.errors.push(String((event.error as Error).message ?? event.error)); state.builds++; void event.result?.close() }
+      if (event.code === 'BUNDLE_END') { void event.result.close(); state.builds++ }
+    })
+    return { errors: state.errors, builds, stop: () => watcher.close() }
+  },
+  async vite(p, options) {
+    const { build } = await import('vite')
+    const { default: migrate } = await import('../plugin/vite.ts')
+    const { state, builds } = recorder()
+    const watcher = await build({
+      root: p.root, logLevel: 'silent', configFile: false, plugins: [migrate(options)],
+      build: { watch: {}, outDir: join(p.root, 'dist'), lib: { entry: join(p.root, 'src/index.js'), formats: ['es'], fileName: 'index' } },
+    }) as import('rolldown').RolldownWatcher // Vite 8 builds with Rolldown
+    watcher.on('event', (event) => {
+      if (event.code === 'ERROR') { state.errors.push(String((event.error as Error).message ?? event.error)); state.builds++; void event.result?.close() }
+      if (event.code === 'BUNDLE_END') { void event.result.close(); state.builds++ }
+    })
+    return { errors: state.errors, builds, stop: () => watcher.close() }
+  },
+  async webpack(p, options) {
+    const { default: webpack } = await import('webpack')
+    const { default: migrate } = await import('../plugin/webpack.ts')
+    const { state, builds } = recorder()
+    const compiler = webpack({ context: p.root, mode: 'development', entry: './src/index.js', output: { path: join(p.root, 'dist') }, plugins: [migrate(options)] })
+    const watching = compiler.watch({ aggregateTimeout: 20 }, (err, stats) => {
+      if (err) state.errors.push(err.message)
+      else if (stats?.hasErrors()) state.errors.push(stats.toString('errors-only'))
+      state.builds++
+    })
+    return { errors: state.errors, builds, stop: () => new Promise<void>((resolve) => watching ? watching.close(() => resolve()) : resolve()) }
+  },
+  async rspack(p, options) {
+    const { rspack } = await import('@rspack/core')
+    const { default: migrate } = await import('../plugin/rspack.ts')
+    const { state, builds } = recorder()
+    const compiler = rspack({ context: p.root, mode: 'development', entry: './src/index.js', output: { path: join(p.root, 'dist') }, plugins: [migrate(options) as never] })
+    const watching = compiler.watch({ aggregateTimeout: 20 }, (err, stats) => {
+      if (err) state.errors.push(err.message)
+      else if (stats?.hasErrors()) state.errors.push(stats.toString('errors-only'))
+      state.builds++
+    })
+    return { errors: state.errors, builds, stop: () => new Promise<void>((resolve) => watching ? watching.close(() => resolve()) : resolve()) }
+  },
+  async esbuild(p, options) {
+    const esbuild = await import('esbuild')
+    const { default: migrate } = await import('../plugin/esbuild.ts')
+    const { state, builds } = recorder()
+    const context = await esbuild.context({
+      absWorkingDir: p.root, entryPoints: ['src/index.js'], bundle: true, outdir: join(p.root, 'dist'), logLevel: 'silent',
+      plugins: [migrate({ ...options, watch: true }), {
+        name: 'record',
+        setup(build) {
+          build.onEnd((result) => {
+            state.errors.push(...result.errors.map((e) => e.text))
+            state.builds++
+          })
+        },
+      }],
+    })
+    await context.watch()
+    return { errors: state.errors, builds, stop: () => context.dispose() }
+  },
+}
+
+async function until(what: string, condition: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`)
+    await sleep(50)
+  }
+}
+
+const withPhone = USERS_MODEL.replace('name: text(),', 'name: text(),\n  phone: text(),')
+const withPhoneAndCity = withPhone.replace('phone: text(),', 'phone: text(),\n  city: text(),')
+
+let running: Watching | undefined
+afterEach(async () => {
+  await running?.stop()
+  running = undefined
+})
+
+describe.each(Object.entries(watchers))('%s watch mode', (_name, start) => {
+  it('applies a saved model change while watching; a broken model is reported and the fix applied; a new model file too', async () => {
+    const p = new Project({ 'model/users.ts': USERS_MODEL, 'src/index.js': "export const answer = 42\n" })
+    running = await start(p, { root: p.root, dev: 'apply' })
+    const w = running
+    await until('the first build', () => w.builds() >= 1)
+    expect(w.errors).toEqual([])
+    expect(p.columns('users')).toContain('email')
+
+    // Saving a model file: the watcher rebuilds, the plugin applies, nobody restarts anything.
+    p.write('model/users.ts', withPhone)
+    await until('users.phone in the database', () => p.columns('users').includes('phone'))
+
+    // A broken model: the rebuild fails naming the file, the database is left alone, the watcher lives on.
+    const before = p.hash()
+    p.write('model/users.ts', withPhone.replace('phone: text(),', 'phone: ,'))
+    await until('the error to be reported', () => w.errors.some((e) => /model\/users\.ts:\d+/.test(e)))
+    expect(p.hash()).toBe(before)
+
+    // The fix (with one more column) is applied by the same watcher.
+    p.write('model/users.ts', withPhoneAndCity)
+    await until('users.city in the database', () => p.columns('users').includes('city'))
+
+    // A new model file in the watched folder is picked up too.
+    p.write('model/blog/posts.ts', POSTS_MODEL.replace("'./users.ts'", "'../users.ts'"))
+    await until('the posts table', () => p.tables().includes('posts'))
+  }, 90_000)
+})
