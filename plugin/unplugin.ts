@@ -53,6 +53,7 @@ export const unpluginFactory: UnpluginFactory<PluginOptions | undefined> = (rawO
   let viteServe = false
   let lastError: { message: string, stack: string } | undefined
   let sendToBrowser: ((payload: unknown) => void) | undefined
+  let watchNewDevTargets: (() => void) | undefined
 
   const runGuarded = async (context: RunContext, keepServing: boolean): Promise<void> => {
     try {
@@ -79,11 +80,15 @@ export const unpluginFactory: UnpluginFactory<PluginOptions | undefined> = (rawO
     async buildStart(this: { meta?: { watchMode?: boolean }, addWatchFile?: (id: string) => void }) {
       const root = options.root ?? process.cwd()
       const watch = options.watch ?? this.meta?.watchMode ?? false
-      if (watch && this.addWatchFile) {
-        const { files, dirs } = expandWatchTargets(runner.watchTargets(root))
-        for (const path of [...files, ...dirs]) this.addWatchFile(path)
+      try {
+        await runGuarded({ root, watch, trigger: `${framework}-${watch ? 'watch' : 'build'}` }, false)
+      } finally {
+        // After the run, which finds the files the models import from elsewhere; a failed run still watches.
+        if (watch && this.addWatchFile) {
+          const { files, dirs } = expandWatchTargets(runner.watchTargets(root))
+          for (const path of [...files, ...dirs]) this.addWatchFile(path)
+        }
       }
-      await runGuarded({ root, watch, trigger: `${framework}-${watch ? 'watch' : 'build'}` }, false)
     },
   })
 
@@ -99,14 +104,18 @@ export const unpluginFactory: UnpluginFactory<PluginOptions | undefined> = (rawO
         viteWatch = viteServe || !!config.build.watch
       },
       async buildStart() {
-        // `vite build --watch` rebuilds through Rollup's watcher: tell it about the model files.
-        if (viteWatch && !viteServe) {
-          const { files, dirs } = expandWatchTargets(runner.watchTargets(options.root ?? viteRoot))
-          for (const path of [...files, ...dirs]) this.addWatchFile(path)
+        try {
+          // Vite calls buildStart per environment (client, ssr): the runner shares one run.
+          // In dev a failure must not stop the server from starting: report it and keep serving.
+          await runGuarded({ root: viteRoot, watch: viteWatch, trigger: viteServe ? 'vite-dev' : viteWatch ? 'vite-watch' : 'vite-build' }, viteServe)
+        } finally {
+          // `vite build --watch` rebuilds through Rollup's watcher: tell it about the model files.
+          if (viteWatch && !viteServe) {
+            const { files, dirs } = expandWatchTargets(runner.watchTargets(options.root ?? viteRoot))
+            for (const path of [...files, ...dirs]) this.addWatchFile(path)
+          }
+          watchNewDevTargets?.()
         }
-        // Vite calls buildStart per environment (client, ssr): the runner shares one run.
-        // In dev a failure must not stop the server from starting: report it and keep serving.
-        await runGuarded({ root: viteRoot, watch: viteWatch, trigger: viteServe ? 'vite-dev' : viteWatch ? 'vite-watch' : 'vite-build' }, viteServe)
       },
       configureServer(server) {
         sendToBrowser = (payload) => server.ws.send(payload as Parameters<typeof server.ws.send>[0])
@@ -114,20 +123,29 @@ export const unpluginFactory: UnpluginFactory<PluginOptions | undefined> = (rawO
         server.ws.on('connection', () => {
           if (lastError) server.ws.send({ type: 'error', err: { ...lastError, plugin: NAME } })
         })
-        const targets = runner.watchTargets(options.root ?? viteRoot)
-        const watched = [...targets.directories, ...targets.files]
-        server.watcher.add(watched)
+        const watched: string[] = []
+        // Called after every run: the models may have started importing a file from elsewhere.
+        watchNewDevTargets = () => {
+          const targets = runner.watchTargets(options.root ?? viteRoot)
+          const added = [...targets.directories, ...targets.files].filter((path) => !watched.includes(path))
+          watched.push(...added)
+          if (added.length > 0) server.watcher.add(added)
+        }
+        watchNewDevTargets()
         let timer: NodeJS.Timeout | undefined
         const onChange = (file: string) => {
           if (!watched.some((w) => file === w || file.startsWith(`${w}/`))) return
           clearTimeout(timer)
+          // Short: editors' write bursts (truncate + write, rename) land within a few ms, every ms
+          // here is added to save → column, and a save during a run still gets its own follow-up run.
           timer = setTimeout(() => {
             void (async () => {
               const before = lastError
               await runGuarded({ root: viteRoot, watch: true, trigger: 'vite-dev' }, true)
+              watchNewDevTargets?.()
               if (!lastError && !before) server.ws.send({ type: 'full-reload', path: '*' })
             })()
-          }, 50)
+          }, 15)
         }
         server.watcher.on('change', onChange)
         server.watcher.on('add', onChange)

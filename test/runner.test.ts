@@ -49,4 +49,33 @@ describe('Runner', () => {
     expect(applied).toBeGreaterThan(0)
     expect(p.all("SELECT count(*) AS n FROM _migration_history WHERE status = 'success'")).toEqual([{ n: applied }])
   })
+
+  it('re-reads models when a helper they import from outside model/ changes, and reports it as a watch target', async () => {
+    const p = new Project({
+      'shared/audit.ts': "import { text } from 'migrate-plugin/model'\nexport const audit = () => ({ createdBy: text() })\n",
+      'model/notes.ts': "import { table, int } from 'migrate-plugin/model'\nimport { audit } from '../shared/audit.ts'\nexport const notes = table('notes', { id: int().primaryKey(), ...audit() })\n",
+    })
+    const runner = new Runner({ dev: 'apply' })
+    const context = { root: p.root, watch: true, trigger: 'test' }
+    await runner.run(context)
+    expect(p.columns('notes')).toEqual(['id', 'createdBy'])
+    expect(runner.watchTargets(p.root).files).toContain(`${p.root}/shared/audit.ts`)
+    expect((await runner.run(context)).result?.outcome).toBe('in-sync')
+    p.write('shared/audit.ts', "import { text } from 'migrate-plugin/model'\nexport const audit = () => ({ createdBy: text(), updatedBy: text() })\n")
+    expect((await runner.run(context)).result?.outcome).toBe('applied')
+    expect(p.columns('notes')).toEqual(['id', 'createdBy', 'updatedBy'])
+  })
+
+  it('an edited migration.conf takes effect on the next run (settings are not cached with the models)', async () => {
+    const p = new Project({ 'model/users.ts': USERS_MODEL.replace('name: text(),', 'name: text(),\n  phone: text(),'), 'migration.conf': '[safety]\nallow_data_loss = false\n' })
+    const runner = new Runner({ dev: 'apply' })
+    const context = { root: p.root, watch: true, trigger: 'test' }
+    await runner.run(context)
+    p.sql("INSERT INTO users (email, phone) VALUES ('a@x', '555')")
+    p.write('model/users.ts', USERS_MODEL)
+    await expect(runner.run(context)).rejects.toMatchObject({ code: 'GUARD_DATA_LOSS' })
+    p.write('migration.conf', '[safety]\nallow_data_loss = true\n')
+    expect((await runner.run(context)).result?.outcome).toBe('applied')
+    expect(p.columns('users')).not.toContain('phone')
+  })
 })

@@ -124,7 +124,7 @@ afterEach(async () => {
 })
 
 describe.each(Object.entries(watchers))('%s watch mode', (_name, start) => {
-  it('applies a saved model change while watching; a broken model is reported and the fix applied; a new model file too', async () => {
+  it('applies a saved model change while watching; a broken model is reported and the fix applied; new model files and imported helpers too', async () => {
     const p = new Project({ 'model/users.ts': USERS_MODEL, 'src/index.js': "export const answer = 42\n" })
     running = await start(p, { root: p.root, dev: 'apply' })
     const w = running
@@ -149,5 +149,29 @@ describe.each(Object.entries(watchers))('%s watch mode', (_name, start) => {
     // A new model file in the watched folder is picked up too.
     p.write('model/blog/posts.ts', POSTS_MODEL.replace("'./users.ts'", "'../users.ts'"))
     await until('the posts table', () => p.tables().includes('posts'))
+
+    // A helper the models import from outside model/ is watched as well.
+    p.write('shared/audit.ts', AUDIT(false))
+    p.write('model/notes.ts', NOTES)
+    await until('the notes table', () => p.tables().includes('notes'))
+    p.write('shared/audit.ts', AUDIT(true))
+    await until('notes.updatedBy in the database', () => p.columns('notes').includes('updatedBy'))
   }, 90_000)
+})
+
+const AUDIT = (more: boolean) => `import { text } from 'migrate-plugin/model'\nexport const audit = () => ({ createdBy: text(),${more ? ' updatedBy: text(),' : ''} })\n`
+const NOTES = "import { table, int } from 'migrate-plugin/model'\nimport { audit } from '../shared/audit.ts'\nexport const notes = table('notes', { id: int().primaryKey(), ...audit() })\n"
+
+describe('vite dev server', () => {
+  it('watches a helper the models import from outside model/', async () => {
+    const { createServer } = await import('vite')
+    const { default: migrate } = await import('../plugin/vite.ts')
+    const p = new Project({ 'model/notes.ts': NOTES, 'shared/audit.ts': AUDIT(false), 'index.html': '<p>hi</p>' })
+    const server = await createServer({ root: p.root, configFile: false, logLevel: 'silent', server: { port: 0 }, plugins: [migrate({ dev: 'apply' })] })
+    running = { errors: [], builds: () => 0, stop: () => server.close() }
+    await server.listen()
+    await until('the notes table', () => p.tables().includes('notes'))
+    p.write('shared/audit.ts', AUDIT(true))
+    await until('notes.updatedBy in the database', () => p.columns('notes').includes('updatedBy'))
+  }, 60_000)
 })

@@ -55,11 +55,17 @@ export function decideMode(config: ResolvedConfig, options: PluginOptions, watch
   return mode
 }
 
-function fileStamp(dir: string): string {
+/** Size and mtime of a file, or of every file under a folder: changes when anything in it changes. */
+function fileStamp(path: string): string {
   const parts: string[] = []
   const walk = (d: string) => {
     let entries
     try {
+      const stat = statSync(d)
+      if (!stat.isDirectory()) {
+        parts.push(`${d}:${stat.size}:${stat.mtimeMs}`)
+        return
+      }
       entries = readdirSync(d, { withFileTypes: true })
     } catch {
       parts.push(`${d}:missing`)
@@ -75,7 +81,7 @@ function fileStamp(dir: string): string {
       }
     }
   }
-  walk(dir)
+  walk(path)
   return parts.join('\n')
 }
 
@@ -90,11 +96,17 @@ export class Runner {
     return loadConfig({ root: this.options.root ?? root, ...(this.options.config ? { configFile: this.options.config } : {}), overrides: this.overrides() })
   }
 
-  /** Files whose change should re-run the pipeline. */
+  /**
+   * Files whose change should re-run the pipeline: the model folder, migration.conf, and the
+   * project files the models imported from elsewhere (known once a run has loaded them; the list
+   * only grows, so a helper that breaks stays watched until it is fixed).
+   */
   watchTargets(root: string): { directories: string[], files: string[] } {
     const config = this.config(root)
-    return { directories: [config.modelDirectory], files: config.configFile ? [config.configFile] : [] }
+    return { directories: [config.modelDirectory], files: [...(config.configFile ? [config.configFile] : []), ...this.dependencies] }
   }
+
+  private readonly dependencies = new Set<string>()
 
   private overrides(): ConfigOverrides {
     const { config: _c, root: _r, watch: _w, quiet: _q, dev: _d, build: _b, ...rest } = this.options
@@ -124,10 +136,13 @@ export class Runner {
     const mode = decideMode(config, this.options, context.watch)
     if (mode === 'off') return { mode }
     // Unchanged files on disk: reuse the loaded models and generated schema (no module loading at all).
-    const key = `${config.configFile ?? ''}\n${fileStamp(config.modelDirectory)}\n${config.configFile ? fileStamp(config.configFile) : ''}`
+    const key = [config.configFile ?? '', fileStamp(config.modelDirectory), ...(config.configFile ? [fileStamp(config.configFile)] : []), ...[...this.dependencies].map(fileStamp)].join('\n')
     let prepared = this.cache?.key === key ? this.cache.prepared : undefined
     if (!prepared) {
       prepared = await prepare({ root, ...(this.options.config ? { config: this.options.config } : {}), overrides: this.overrides() })
+      // Newly found imports are not in this key yet, so the next run loads once more and from then
+      // on watches their stamps too (stamping them now could miss an edit made during this load).
+      for (const dependency of prepared.models.dependencies) this.dependencies.add(dependency)
       this.cache = { key, prepared }
     }
     const command = mode === 'apply' ? 'apply' : 'check'

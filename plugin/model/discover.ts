@@ -30,6 +30,8 @@ export interface DiscoveredModels {
   tables: DiscoveredTable[]
   fragments: PrismaFragment[]
   files: ModelFile[]
+  /** Absolute paths of the project's own files the models imported from outside the model folder (helpers, shared enums): watched too. */
+  dependencies: string[]
 }
 
 const nodeRequire = createRequire(import.meta.url)
@@ -82,13 +84,21 @@ export async function discoverModels(modelDir: string, projectRoot: string): Pro
   const fragments: PrismaFragment[] = []
   const files: ModelFile[] = []
   const seen = new Set<string>()
+  const loaded: string[] = []
   try {
     await loadAll()
   } finally {
     // Packages stay cached (they do not change while we run, and others in this process share them).
-    for (const key of Object.keys(nodeRequire.cache)) if (!cacheBefore.has(key) && !key.includes(`${sep}node_modules${sep}`)) delete nodeRequire.cache[key]
+    for (const key of Object.keys(nodeRequire.cache)) {
+      if (cacheBefore.has(key) || key.includes(`${sep}node_modules${sep}`)) continue
+      delete nodeRequire.cache[key]
+      loaded.push(key)
+    }
   }
-  return { tables, fragments, files }
+  const modelPaths = new Set(paths)
+  const ownSources = `${join(fileURLToPath(import.meta.url), '..', '..')}${sep}`
+  const dependencies = loaded.filter((path) => !modelPaths.has(path) && !path.startsWith(ownSources)).sort()
+  return { tables, fragments, files, dependencies }
 
   async function loadAll(): Promise<void> {
     for (const path of paths) {
