@@ -63,4 +63,30 @@ tick()
     expect(p.columns('users')).toContain('phone')
     expect(p.all('SELECT count(*) AS c FROM users')).toEqual([{ c: stats.n }])
   })
+
+  it('waiting for an app\'s write transaction does not freeze the process (a dev server keeps serving)', async () => {
+    const p = new Project({ 'model/users.ts': USERS_MODEL })
+    await p.migrate()
+    p.write('model/users.ts', USERS_MODEL.replace('name: text(),', 'name: text(),\n  phone: text(),'))
+    // The app: a write transaction held for 1.5 s.
+    p.write('hold.cjs', `const Database = require(${JSON.stringify(join(REPO, 'node_modules/better-sqlite3'))})
+const db = new Database('dev.db'); db.exec('BEGIN IMMEDIATE'); db.exec("INSERT INTO users (email) VALUES ('app@x')"); console.log('locked')
+setTimeout(() => { db.exec('COMMIT'); db.close() }, 1500)
+`)
+    const holder = spawn(process.execPath, ['hold.cjs'], { cwd: p.root, env: cleanEnv() })
+    const exited = new Promise((resolve) => holder.on('exit', resolve))
+    await new Promise((resolve) => holder.stdout.once('data', resolve))
+    // What a dev server needs: its event loop turning while the migration waits.
+    let ticks = 0
+    const ticker = setInterval(() => { ticks++ }, 10)
+    const started = Date.now()
+    const result = await p.migrate({ overrides: { lockTimeout: 20 } }).finally(() => clearInterval(ticker))
+    const waitedMs = Date.now() - started
+    await exited
+    expect(result.outcome).toBe('applied')
+    expect(waitedMs).toBeGreaterThan(800) // it did wait for the app…
+    expect(ticks).toBeGreaterThan(20) // …and the loop kept turning (a synchronous busy wait allows next to none)
+    expect(p.all('SELECT email FROM users')).toEqual([{ email: 'app@x' }]) // the app's write is kept
+    expect(p.columns('users')).toContain('phone')
+  })
 })

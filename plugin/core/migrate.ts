@@ -13,7 +13,7 @@ import { crashPoint } from './crash.ts'
 import { clearMarker, recoverInterrupted, writeMarker, type RunMarker } from './interrupted.ts'
 import { buildPlan, liveSchemaOf, type Plan } from './plan.ts'
 import { generateSchema, type GeneratedSchema } from './schema.ts'
-import { openForReading } from './sqlite.ts'
+import { openForReading, waitForDatabase } from './sqlite.ts'
 import { TOOL_VERSION } from './version.ts'
 
 export type Command = 'apply' | 'preview' | 'check'
@@ -237,7 +237,10 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
     // A writer holding the database longer than lock_timeout is an error, not an endless wait.
     const busyMs = config.lockTimeout * 1000
     let live: Database.Database | undefined
-    if (state === 'ok') live = openReadonly(dbPath, busyMs)
+    if (state === 'ok') {
+      await waitForDatabase(dbPath, busyMs, command === 'check' ? 'read' : 'write')
+      live = openReadonly(dbPath, busyMs)
+    }
     let unmodelled: string[]
     try {
       // Before anything is backed up or changed: a damaged file is the user's to restore, not ours to migrate.

@@ -49,3 +49,35 @@ function openProbed(path: string, options: Database.Options): Database.Database 
     throw error
   }
 }
+
+/**
+ * Wait until no other connection's lock stands in the way of reading (check) or of starting a
+ * write transaction (apply, preview) — polling, so a dev server's event loop keeps running
+ * meanwhile. SQLite's own busy handler, which the engine's connection relies on, sleeps
+ * synchronously and would freeze the server for up to lock_timeout. Problems other than a lock
+ * are left to the real open, which reports them in its own words.
+ */
+export async function waitForDatabase(path: string, timeoutMs: number, access: 'read' | 'write'): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+    let db: Database.Database | undefined
+    try {
+      db = new Database(path, { fileMustExist: true, timeout: 0, readonly: access === 'read' })
+      if (access === 'write') db.exec('BEGIN IMMEDIATE; ROLLBACK')
+      else db.prepare('SELECT count(*) FROM sqlite_master').get()
+      return
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? ''
+      if (!code.startsWith('SQLITE_BUSY') && !code.startsWith('SQLITE_LOCKED')) return
+      if (Date.now() >= deadline) {
+        throw new MigrateError('LOCKED', `${path} is locked by another connection, still after ${Math.round(timeoutMs / 1000)} s: ${errorMessage(error)}`, {
+          hint: 'close the program writing to it, or raise [safety] lock_timeout; nothing was changed',
+          cause: error,
+        })
+      }
+    } finally {
+      db?.close()
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay))
+  }
+}
