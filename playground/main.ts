@@ -1,7 +1,7 @@
 interface Data {
   database: string
   error?: string
-  tables: { name: string, columns: { name: string, type: string }[], rows: unknown[][] }[]
+  tables: { name: string, reader: string, columns: { name: string, type: string }[], rows: unknown[][] }[]
   history: { migrationId: string, status: string, finishedAt: string, durationMs: number, trigger: string, steps: { description: string, file?: string }[], error: string | null }[]
 }
 
@@ -13,15 +13,15 @@ function el(tag: string, attrs: Record<string, string> = {}, ...children: (Node 
 }
 
 function cell(value: unknown): string {
-  return value === null ? 'NULL' : String(value)
+  return value === null || value === undefined ? 'NULL' : String(value)
 }
 
 async function render(): Promise<void> {
   const data = (await (await fetch('/api/data')).json()) as Data
   document.getElementById('db')!.textContent = data.database
   const tables = document.getElementById('tables')!
-  tables.replaceChildren(...(data.error ? [el('p', { class: 'error' }, data.error)] : []), ...data.tables.map((t) => el('article', { 'data-table': t.name },
-    el('h3', {}, t.name, el('small', {}, ` ${t.rows.length} row(s)`)),
+  tables.replaceChildren(...(data.error ? [el('p', { class: 'error' }, data.error)] : []), ...data.tables.map((t) => el('article', { 'data-table': t.name, 'data-reader': t.reader },
+    el('h3', {}, t.name, el('small', {}, ` ${t.rows.length} row(s) · read with ${t.reader === 'prisma-client' ? 'the generated Prisma Client' : 'better-sqlite3'}`)),
     el('table', {},
       el('thead', {}, el('tr', {}, ...t.columns.map((c) => el('th', { 'data-column': c.name }, c.name, el('small', {}, ` ${c.type}`))))),
       el('tbody', {}, ...t.rows.map((r) => el('tr', {}, ...r.map((v) => el('td', {}, cell(v))))))),

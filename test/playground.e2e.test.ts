@@ -1,4 +1,4 @@
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { Project, REPO } from './helpers.ts'
@@ -8,7 +8,11 @@ const CHROMIUM = '/usr/bin/chromium'
 /** The playground in headless Chromium: demo tables and history, then a model edit shows up after reload. */
 describe.runIf(existsSync(CHROMIUM))('playground in a real browser', () => {
   it('shows the demo tables and the history, and a new model column after reload', async () => {
+    // Inside the repository, so that the project finds `prisma` and `@prisma/client` and the plugin
+    // regenerates the client the page reads with.
+    mkdirSync(join(REPO, '.tmp-tests'), { recursive: true })
     const p = new Project()
+    Object.defineProperty(p, 'root', { value: mkdtempSync(join(REPO, '.tmp-tests', 'playground-')) })
     cpSync(join(REPO, 'model'), join(p.root, 'model'), { recursive: true })
     writeFileSync(join(p.root, 'migration.conf'), readFileSync(join(REPO, 'migration.conf'), 'utf8').replace('backup_directory = backups', 'backup_directory = .'))
     process.env.PLAYGROUND_PROJECT_ROOT = p.root
@@ -28,15 +32,19 @@ describe.runIf(existsSync(CHROMIUM))('playground in a real browser', () => {
       await expect.poll(() => page.locator('#history li.success').count()).toBeGreaterThan(0)
       expect(await page.locator('#history').textContent()).toContain('create table users')
       expect(await page.locator('article[data-table="users"] td').allTextContents()).toContain('ada@example.com')
+      expect(await page.locator('article[data-table="users"]').getAttribute('data-reader')).toBe('prisma-client')
 
       const users = join(p.root, 'model/users.ts')
       writeFileSync(users, readFileSync(users, 'utf8').replace('  name: text(),', '  name: text(),\n  nickname: text(),'))
       await expect.poll(() => p.columns('users'), { timeout: 20_000 }).toContain('nickname')
+      // A value only a client regenerated with the new field can read.
+      p.sql("UPDATE users SET nickname = 'Countess' WHERE email = 'ada@example.com'")
       // The dev server reloads the page itself after migrating; reload as a user would, too. The two
       // can race (the browser aborts one navigation for the other), so keep reloading until it shows.
       const column = page.locator('article[data-table="users"] th[data-column="nickname"]')
+      const value = page.locator('article[data-table="users"][data-reader="prisma-client"] td', { hasText: 'Countess' })
       await expect.poll(async () => {
-        if (await column.count() > 0) return true
+        if (await column.count() > 0 && await value.count() > 0) return true
         await page.reload().catch(() => undefined)
         return false
       }, { timeout: 20_000, interval: 500 }).toBe(true)
