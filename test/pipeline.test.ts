@@ -238,4 +238,41 @@ console.log(JSON.stringify({ outcome: r.outcome, fastPath: r.fastPath, loads: en
     expect((await p.migrate()).outcome).toBe('applied')
     released('apply (change)')
   })
+
+  it('a fresh process answers "in sync" without loading models that did not change, and never trusts a stale record', () => {
+    // Any load of this model file while LOAD_TRAP is set fails the command: exit 0 then proves nothing was loaded.
+    const trap = "if (process.env.LOAD_TRAP) throw new Error('model loaded')\n"
+    const p = new Project({
+      'node_modules/.keep': '', // an installed project: the record lives in node_modules/.cache
+      'shared/audit.ts': "import { text } from 'migrate-plugin/model'\nexport const audit = () => ({ createdBy: text() })\n",
+      'model/notes.ts': `${trap}import { table, int } from 'migrate-plugin/model'\nimport { audit } from '../shared/audit.ts'\nexport const notes = table('notes', { id: int().primaryKey(), ...audit() })\n`,
+    })
+    const trapped = { LOAD_TRAP: '1' }
+    expect(p.cli(['apply']).code).toBe(0)
+    // The first load found an import the record did not cover yet; the next load completes it.
+    expect(p.cli(['check']).code).toBe(0)
+    const quick = p.cli(['check'], trapped)
+    expect(quick.code, quick.stderr).toBe(0)
+    expect(quick.stdout).toMatch(/nothing to do/)
+    expect(p.cli(['apply'], trapped).code).toBe(0)
+
+    // An edited helper outside model/: the record no longer matches, the models are loaded, the change is seen.
+    p.write('shared/audit.ts', "import { text } from 'migrate-plugin/model'\nexport const audit = () => ({ createdBy: text(), updatedBy: text() })\n")
+    expect(p.cli(['check'], trapped).stderr).toMatch(/model loaded/)
+    const pending = p.cli(['check'])
+    expect(pending.code).toBe(2)
+    expect(pending.stdout).toMatch(/add column notes\.updatedBy/)
+    expect(p.cli(['apply']).code).toBe(0)
+    expect(p.cli(['check'], trapped).code).toBe(0)
+
+    // A changed setting, and a database changed behind our back: both go the full way.
+    p.write('migration.conf', '[migration]\ndrop_unmodelled_tables = false\n')
+    expect(p.cli(['check'], trapped).stderr).toMatch(/model loaded/)
+    expect(p.cli(['check']).code).toBe(0)
+    expect(p.cli(['check'], trapped).code).toBe(0)
+    p.sql('ALTER TABLE notes ADD COLUMN sneaky TEXT')
+    const drift = p.cli(['check'])
+    expect(drift.code).toBe(2)
+    expect(drift.stdout).toMatch(/notes/)
+  })
 })

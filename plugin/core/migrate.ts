@@ -14,6 +14,7 @@ import { clearMarker, recoverInterrupted, writeMarker, type RunMarker } from './
 import { buildPlan, liveSchemaOf, type Plan } from './plan.ts'
 import { generateSchema, type GeneratedSchema } from './schema.ts'
 import { openForReading, waitForDatabase } from './sqlite.ts'
+import { inputsKey, readInputsRecord, writeInputsRecord } from './inputs.ts'
 import { TOOL_VERSION } from './version.ts'
 
 export type Command = 'apply' | 'preview' | 'check'
@@ -72,13 +73,18 @@ export interface Prepared {
   schema: GeneratedSchema
 }
 
-export async function prepare(options: Pick<MigrateOptions, 'root' | 'config' | 'overrides' | 'env'>): Promise<Prepared> {
-  const config = loadConfig({
+type PrepareOptions = Pick<MigrateOptions, 'root' | 'config' | 'overrides' | 'env'>
+
+function configFor(options: PrepareOptions): ResolvedConfig {
+  return loadConfig({
     ...(options.root ? { root: options.root } : {}),
     ...(options.config ? { configFile: options.config } : {}),
     ...(options.overrides ? { overrides: options.overrides } : {}),
     ...(options.env ? { env: options.env } : {}),
   })
+}
+
+export async function prepare(options: PrepareOptions, config = configFor(options)): Promise<Prepared> {
   const models = await discoverModels(config.modelDirectory, config.root)
   const fragmentModels = models.fragments.flatMap((f) => f.blocks.filter((b) => b.kind === 'model'))
   if (models.tables.length === 0 && fragmentModels.length === 0) {
@@ -165,7 +171,7 @@ function databaseError(error: unknown, path: string): MigrateError {
  * last good run, the unmodelled tables (so every run can list them); otherwise undefined.
  * One read-only open of the database, no engine.
  */
-export function fastPathInSync(dbPath: string, schema: GeneratedSchema, historyTable: string): { unmodelled: string[] } | undefined {
+export function fastPathInSync(dbPath: string, schema: SchemaSummary, historyTable: string): { unmodelled: string[] } | undefined {
   if (!existsSync(dbPath) || statSync(dbPath).size === 0) return undefined
   let db: Database.Database | undefined
   try {
@@ -181,9 +187,17 @@ export function fastPathInSync(dbPath: string, schema: GeneratedSchema, historyT
   }
 }
 
-function unmodelledTables(db: Database.Database | undefined, schema: GeneratedSchema, historyTable: string): string[] {
+/** What the fast path compares: the schema's hash and the tables the models own. */
+interface SchemaSummary {
+  hash: string
+  tables: string[]
+}
+
+const summaryOf = (schema: GeneratedSchema): SchemaSummary => ({ hash: schema.hash, tables: schema.owners.map((o) => o.table) })
+
+function unmodelledTables(db: Database.Database | undefined, schema: SchemaSummary, historyTable: string): string[] {
   if (!db) return []
-  const owned = new Set(schema.owners.map((o) => o.table.toLowerCase()))
+  const owned = new Set(schema.tables.map((t) => t.toLowerCase()))
   const rows = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`).all() as { name: string }[]
   return rows.map((r) => r.name).filter((name) => !owned.has(name.toLowerCase()) && name !== historyTable)
 }
@@ -196,7 +210,27 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
   const started = new Date()
   const t0 = performance.now()
   const command = options.command ?? 'apply'
-  const { config, models, schema } = options.prepared ?? await prepare(options)
+  let prepared = options.prepared
+  if (!prepared) {
+    // A fresh process (the CLI): models unchanged since a run that loaded them and the database as
+    // that run left it → in sync without loading a single model file.
+    const config = configFor(options)
+    const record = readInputsRecord(config)
+    const covered = record?.dependencies ?? []
+    const keyBefore = inputsKey(config, covered)
+    if (record?.key && record.key === keyBefore && (command !== 'apply' || existsSync(config.schemaOutput))) {
+      const fast = fastPathInSync(config.databasePath, { hash: record.schemaHash, tables: record.tables }, config.historyTable)
+      if (fast) {
+        return {
+          outcome: 'in-sync', fastPath: true, config, schemaPath: config.schemaOutput, schemaHash: record.schemaHash,
+          warnings: [], unexecutable: [], deletedBackups: [], unmodelledTables: fast.unmodelled, durationMs: performance.now() - t0,
+        }
+      }
+    }
+    prepared = await prepare(options, config)
+    writeInputsRecord(config, keyBefore, covered, { schemaHash: prepared.schema.hash, tables: prepared.schema.owners.map((o) => o.table), dependencies: prepared.models.dependencies })
+  }
+  const { config, models, schema } = prepared
   const dbPath = config.databasePath
   const base: MigrateResult = {
     outcome: 'in-sync', fastPath: false, config, schemaPath: config.schemaOutput, schemaHash: schema.hash,
@@ -205,7 +239,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
   const done = (result: Partial<MigrateResult>): MigrateResult => ({ ...base, ...result, durationMs: performance.now() - t0 })
 
   let state = checkDatabaseFile(dbPath)
-  const fast = state === 'ok' ? fastPathInSync(dbPath, schema, config.historyTable) : undefined
+  const fast = state === 'ok' ? fastPathInSync(dbPath, summaryOf(schema), config.historyTable) : undefined
   if (fast) {
     if (command === 'apply' && !existsSync(config.schemaOutput)) writeSchema(config, schema)
     return done({ outcome: 'in-sync', fastPath: true, unmodelledTables: fast.unmodelled })
@@ -231,7 +265,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
       }
       // Another migrator may have finished while we waited: look again.
       state = checkDatabaseFile(dbPath)
-      const after = state === 'ok' ? fastPathInSync(dbPath, schema, config.historyTable) : undefined
+      const after = state === 'ok' ? fastPathInSync(dbPath, summaryOf(schema), config.historyTable) : undefined
       if (after) return done({ outcome: 'in-sync', fastPath: true, unmodelledTables: after.unmodelled })
     }
     // A writer holding the database longer than lock_timeout is an error, not an endless wait.
@@ -255,7 +289,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
           hint: 'nothing was changed; restore it from a backup (npx migrate-plugin backups, then npx migrate-plugin restore)',
         })
       }
-      unmodelled = unmodelledTables(live, schema, config.historyTable)
+      unmodelled = unmodelledTables(live, summaryOf(schema), config.historyTable)
     } finally {
       live?.close()
     }

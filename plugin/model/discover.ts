@@ -3,7 +3,6 @@ import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { extname, join, relative, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
-import { createJiti } from 'jiti'
 import { MigrateError, errorMessage } from '../core/errors.ts'
 import { TABLE, isTable, type AnyTable } from './dsl.ts'
 
@@ -73,6 +72,8 @@ export async function discoverModels(modelDir: string, projectRoot: string): Pro
   // cache that is quadratic). Across discoveries nothing may be stale, so whatever this run added to
   // Node's module cache is removed again at the end.
   const cacheBefore = new Set(Object.keys(nodeRequire.cache))
+  // Imported here: a run that never loads a model (the fast paths) should not pay for the loader.
+  const { createJiti } = await import('jiti')
   const jiti = createJiti(import.meta.url, {
     moduleCache: true,
     // Transpiled output is cached by content hash, so an edited file is never served stale.
