@@ -11,10 +11,10 @@ import { TOOL_VERSION } from './version.ts'
  * else on an in-sync project: the loader, then every file).
  *
  * The key is a content hash of everything the generated schema is made from: every model file, the
- * project files they imported (recorded by the run that loaded them), the resolved settings, the
- * tool's version, and the project's lockfile (standing in for imported packages). Whatever the key
- * maps to is only trusted together with the database's own record (history row + live fingerprint),
- * exactly as on the ordinary fast path; any difference sends the run down the full path.
+ * project files they imported (recorded by the run that loaded them), the settings the schema
+ * depends on, the tool's version, and the project's lockfile (standing in for imported packages).
+ * Whatever the key maps to is only trusted together with the database's own record (history row +
+ * live fingerprint), exactly as on the ordinary fast path; any difference takes the full path.
  */
 export interface InputsRecord {
   /** Null when the last load found imports the key did not cover yet: the next load records them. */
@@ -57,7 +57,10 @@ export function inputsKey(config: ResolvedConfig, dependencies: string[]): strin
     return undefined
   }
   const hash = createHash('sha256')
-  hash.update(JSON.stringify({ version: TOOL_VERSION, config }))
+  // Only the settings the generated schema depends on: flags such as --accept-data-loss must not
+  // make the record miss.
+  const { modelDirectory, schemaOutput, clientOutput, dropUnmodelledTables } = config
+  hash.update(JSON.stringify({ version: TOOL_VERSION, modelDirectory, schemaOutput, clientOutput, dropUnmodelledTables }))
   for (const path of [...modelFiles, ...dependencies]) hash.update(`\n${path}\n${contentHash(path)}`)
   for (const name of LOCKFILES) hash.update(`\n${name}\n${contentHash(join(config.root, name))}`)
   return hash.digest('hex')
@@ -69,10 +72,10 @@ export function inputsKey(config: ResolvedConfig, dependencies: string[]): strin
  * file edited while the models were loading can never be paired with a schema it did not produce.
  */
 export function writeInputsRecord(config: ResolvedConfig, keyBefore: string | undefined, coveredDependencies: string[], result: Omit<InputsRecord, 'key'>): void {
+  if (!existsSync(join(config.root, 'node_modules'))) return
   const sameImports = JSON.stringify(coveredDependencies) === JSON.stringify(result.dependencies)
   const key = keyBefore !== undefined && sameImports && inputsKey(config, result.dependencies) === keyBefore ? keyBefore : null
   const path = cachePath(config)
-  if (!existsSync(join(config.root, 'node_modules'))) return
   try {
     mkdirSync(join(path, '..'), { recursive: true })
     // Written whole and renamed, so a concurrent reader never sees half a record.
