@@ -123,39 +123,39 @@ afterEach(async () => {
   running = undefined
 })
 
-describe.each(Object.entries(watchers))('%s watch mode', (_name, start) => {
+describe.each(Object.entries(watchers))('%s watch mode', (name, start) => {
   it('applies a saved model change while watching; a broken model is reported and the fix applied; new model files and imported helpers too', async () => {
     const p = new Project({ 'model/users.ts': USERS_MODEL, 'src/index.js': "export const answer = 42\n" })
     running = await start(p, { root: p.root, dev: 'apply' })
     const w = running
-    await until('the first build', () => w.builds() >= 1)
+    await until(`${name}: the first build`, () => w.builds() >= 1)
     expect(w.errors).toEqual([])
     expect(p.columns('users')).toContain('email')
+    // As a user works: save, then let that rebuild finish before the next save.
+    const step = async (what: string, edit: () => void, done: () => boolean) => {
+      const builds = w.builds()
+      edit()
+      await until(`${name}: ${what}`, () => done() && w.builds() > builds)
+    }
 
     // Saving a model file: the watcher rebuilds, the plugin applies, nobody restarts anything.
-    p.write('model/users.ts', withPhone)
-    await until('users.phone in the database', () => p.columns('users').includes('phone'))
+    await step('users.phone in the database', () => p.write('model/users.ts', withPhone), () => p.columns('users').includes('phone'))
 
     // A broken model: the rebuild fails naming the file, the database is left alone, the watcher lives on.
     const before = p.hash()
-    p.write('model/users.ts', withPhone.replace('phone: text(),', 'phone: ,'))
-    await until('the error to be reported', () => w.errors.some((e) => /model\/users\.ts:\d+/.test(e)))
+    await step('the error to be reported', () => p.write('model/users.ts', withPhone.replace('phone: text(),', 'phone: ,')),
+      () => w.errors.some((e) => /model\/users\.ts:\d+/.test(e)))
     expect(p.hash()).toBe(before)
 
     // The fix (with one more column) is applied by the same watcher.
-    p.write('model/users.ts', withPhoneAndCity)
-    await until('users.city in the database', () => p.columns('users').includes('city'))
+    await step('users.city in the database', () => p.write('model/users.ts', withPhoneAndCity), () => p.columns('users').includes('city'))
 
-    // A new model file in the watched folder is picked up too.
-    p.write('model/blog/posts.ts', POSTS_MODEL.replace("'./users.ts'", "'../users.ts'"))
-    await until('the posts table', () => p.tables().includes('posts'))
+    // A new model file, in a new folder under the watched one, is picked up too.
+    await step('the posts table', () => p.write('model/blog/posts.ts', POSTS_MODEL.replace("'./users.ts'", "'../users.ts'")), () => p.tables().includes('posts'))
 
-    // A helper the models import from outside model/ is watched as well.
-    p.write('shared/audit.ts', AUDIT(false))
-    p.write('model/notes.ts', NOTES)
-    await until('the notes table', () => p.tables().includes('notes'))
-    p.write('shared/audit.ts', AUDIT(true))
-    await until('notes.updatedBy in the database', () => p.columns('notes').includes('updatedBy'))
+    // A helper the models import from outside model/ is watched as well, from the build that first loaded it.
+    await step('the notes table', () => { p.write('shared/audit.ts', AUDIT(false)); p.write('model/notes.ts', NOTES) }, () => p.tables().includes('notes'))
+    await step('notes.updatedBy in the database', () => p.write('shared/audit.ts', AUDIT(true)), () => p.columns('notes').includes('updatedBy'))
   }, 90_000)
 })
 
@@ -171,6 +171,8 @@ describe('vite dev server', () => {
     running = { errors: [], builds: () => 0, stop: () => server.close() }
     await server.listen()
     await until('the notes table', () => p.tables().includes('notes'))
+    // The helper is watched once the run that first loaded it has ended.
+    await until('the helper to be watched', () => (server.watcher.getWatched()[join(p.root, 'shared')] ?? []).includes('audit.ts'))
     p.write('shared/audit.ts', AUDIT(true))
     await until('notes.updatedBy in the database', () => p.columns('notes').includes('updatedBy'))
   }, 60_000)
