@@ -12,6 +12,7 @@ import { acquireLock, type Lock } from './lock.ts'
 import { crashPoint } from './crash.ts'
 import { clearMarker, recoverInterrupted, writeMarker, type RunMarker } from './interrupted.ts'
 import { buildPlan, liveSchemaOf, type Plan } from './plan.ts'
+import { applicableRenames, renameHints, type Rename } from './renames.ts'
 import { generateSchema, type GeneratedSchema } from './schema.ts'
 import { openForReading, waitForDatabase } from './sqlite.ts'
 import { inputsKey, readInputsRecord, writeInputsRecord } from './inputs.ts'
@@ -276,6 +277,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
       live = openReadonly(dbPath, busyMs)
     }
     let unmodelled: string[]
+    let renames: Rename[] = []
     try {
       // Before anything is backed up or changed: a damaged file is the user's to restore, not ours to migrate.
       let problems = ['ok']
@@ -290,6 +292,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
         })
       }
       unmodelled = unmodelledTables(live, summaryOf(schema), config.historyTable)
+      if (live) renames = applicableRenames(live, renameHints(models), config.historyTable)
     } finally {
       live?.close()
     }
@@ -307,7 +310,8 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
     if (command === 'apply' && state === 'ok') assertWritable(dbPath)
     let session: EngineSession
     try {
-      session = await openEngineSession(enginePath, filters, busyMs, command === 'check' ? 'read' : 'write')
+      // A check with renames to make runs them in its transaction too (always rolled back), which needs the write lock.
+      session = await openEngineSession(enginePath, filters, busyMs, command === 'check' && renames.length === 0 ? 'read' : 'write')
     } catch (error) {
       throw error instanceof MigrateError && /database|locked|busy|readonly|corrupt|malformed/i.test(error.message) ? databaseError(error.cause ?? error, dbPath) : error
     }
@@ -319,7 +323,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
       marked = true
     }
     try {
-      return await runInSession({ session, command, config, schema, models, options, started, t0, done, dbPath, createdDb, migrationId, progress })
+      return await runInSession({ session, command, config, schema, models, renames, options, started, t0, done, dbPath, createdDb, migrationId, progress })
     } finally {
       // Check, preview and an in-sync apply end without commit or rollback: their read transaction
       // must still end here, or a long-lived process (a dev server) keeps the database locked.
@@ -339,6 +343,8 @@ interface SessionRun {
   config: ResolvedConfig
   schema: GeneratedSchema
   models: DiscoveredModels
+  /** Renames the models declare that this database still needs, run before the engine diffs. */
+  renames: Rename[]
   options: MigrateOptions
   started: Date
   t0: number
@@ -375,8 +381,13 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
   let step = 'plan'
   let plan: Plan | undefined
   try {
+    if (run.renames.length > 0) {
+      step = 'rename'
+      session.connection().exec(run.renames.map((r) => r.step.sql.join('\n')).join('\n'))
+      step = 'plan'
+    }
     const script = await session.diff(schema.text)
-    if (script.trim() === '') {
+    if (script.trim() === '' && run.renames.length === 0) {
       if (command === 'apply') {
         // In sync, but not recorded as such (first run on an existing database, or a schema edit
         // that changes nothing in SQLite): remember it, so the next run takes the fast path.
@@ -391,7 +402,7 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
       }
       return done({ outcome: 'in-sync' })
     }
-    plan = buildPlan(script, schema.owners, liveSchemaOf(command === 'apply' || !run.createdDb ? session.connection() : undefined))
+    plan = withRenames(run.renames, buildPlan(script, schema.owners, liveSchemaOf(command === 'apply' || !run.createdDb ? session.connection() : undefined)))
     if (command === 'check') return done({ outcome: 'pending', plan })
 
     step = 'guard'
@@ -551,6 +562,17 @@ function recordFailure(dbPath: string, table: string, record: HistoryRecord): vo
     // Recording is best effort: the error itself is still reported to the user.
   } finally {
     db?.close()
+  }
+}
+
+/** The renames come first: they ran first, and the engine's steps are relative to them. */
+function withRenames(renames: Rename[], plan: Plan): Plan {
+  if (renames.length === 0) return plan
+  const sql = renames.flatMap((r) => r.step.sql).join('\n')
+  return {
+    steps: [...renames.map((r) => r.step), ...plan.steps],
+    sql: plan.sql ? `${sql}\n${plan.sql}` : sql,
+    tables: [...new Set([...renames.map((r) => r.table), ...plan.tables])],
   }
 }
 

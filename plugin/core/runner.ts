@@ -169,7 +169,7 @@ export class Runner {
 export function summary(plan: Plan): string {
   const first = plan.steps[0]
   if (!first) return 'no changes'
-  const words = (s: Plan['steps'][number]) => `${s.description.replace(/^add /, 'added ').replace(/^create /, 'created ').replace(/^drop /, 'dropped ').replace(/^redefine /, 'redefined ')}${s.file ? ` (${s.file})` : ''}`
+  const words = (s: Plan['steps'][number]) => `${s.description.replace(/^add /, 'added ').replace(/^rename /, 'renamed ').replace(/^create /, 'created ').replace(/^drop /, 'dropped ').replace(/^redefine /, 'redefined ')}${s.file ? ` (${s.file})` : ''}`
   return plan.steps.length === 1 ? words(first) : `${words(first)} and ${plan.steps.length - 1} more change(s)`
 }
 

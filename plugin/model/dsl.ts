@@ -43,6 +43,8 @@ export interface ColumnState {
   default?: DefaultValue
   references?: { target: () => AnyColumn, options: ReferenceOptions }
   enumType?: EnumType
+  /** Earlier names of this column in the database, renamed in place instead of dropped and re-added. */
+  renamedFrom?: string[]
   /** Set by table(): the owning table and the key the column has there. */
   table?: AnyTable
   key?: string
@@ -121,6 +123,15 @@ export class Column<T = unknown, N extends boolean = true> {
     this.state.dbName = dbName
     return this
   }
+
+  /**
+   * The column used to be called `oldName` in the database: rename it (keeping its data) instead
+   * of dropping it and adding an empty one. Harmless to leave in place once it has run.
+   */
+  renamedFrom(...oldNames: string[]): this {
+    this.state.renamedFrom = [...(this.state.renamedFrom ?? []), ...oldNames]
+    return this
+  }
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -177,6 +188,8 @@ export const primaryKey = (...columns: AnyColumn[]) => indexDef('primaryKey', co
 export interface TableOptions {
   /** The Prisma model name (default: the table name in PascalCase). */
   modelName?: string
+  /** Earlier names of the table: renamed in place, with its rows, instead of created anew. */
+  renamedFrom?: string | string[]
 }
 
 export interface TableMeta {

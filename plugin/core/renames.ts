@@ -1,0 +1,82 @@
+import type Database from 'better-sqlite3'
+import type { DiscoveredModels } from '../model/discover.ts'
+import { meta } from './schema.ts'
+import { MigrateError } from './errors.ts'
+import type { PlanStep } from './plan.ts'
+
+/**
+ * Renames the models declare (`table(…, { renamedFrom })`, `column.renamedFrom(…)`). A schema diff
+ * cannot tell a rename from a drop plus an add, and the drop loses the data, so the engine would
+ * refuse it; these hints run as `ALTER TABLE … RENAME` inside the run's transaction before the
+ * engine diffs, which then sees the data where the models want it. A hint applies while the old
+ * name exists and the new one does not, so it can stay in the code after it has run.
+ */
+export interface RenameHint {
+  kind: 'table' | 'column'
+  /** The table the hint belongs to, by its (new) name. */
+  table: string
+  from: string
+  to: string
+  file: string
+  line?: number
+}
+
+export interface Rename extends RenameHint {
+  step: PlanStep
+}
+
+export function renameHints(models: DiscoveredModels): RenameHint[] {
+  const hints: RenameHint[] = []
+  for (const entry of models.tables) {
+    const m = meta(entry.table)
+    const at = { file: entry.file, ...(m.definedAt ? { line: m.definedAt.line } : {}) }
+    for (const from of [m.options.renamedFrom ?? []].flat()) hints.push({ kind: 'table', table: m.name, from, to: m.name, ...at })
+    for (const [key, column] of Object.entries(m.columns)) {
+      for (const from of column.state.renamedFrom ?? []) hints.push({ kind: 'column', table: m.name, from, to: column.state.dbName ?? key, ...at })
+    }
+  }
+  return hints
+}
+
+const quote = (name: string) => `"${name.replace(/"/g, '""')}"`
+const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase()
+
+/** The hints that still have something to rename in `db`, as steps with their SQL, tables first. */
+export function applicableRenames(db: Database.Database, hints: RenameHint[], historyTable: string): Rename[] {
+  const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]).map((r) => r.name)
+  const exists = (name: string) => tables.some((t) => same(t, name))
+  const where = (h: RenameHint) => `${h.file}${h.line ? `:${h.line}` : ''}`
+  const renames: Rename[] = []
+  // Where each model's table is now: under its old name until its own rename has run.
+  const currentName = new Map<string, string>()
+  for (const h of hints.filter((x) => x.kind === 'table')) {
+    if (same(h.from, historyTable) || !exists(h.from)) continue
+    if (exists(h.to)) {
+      throw new MigrateError('RENAME', `${where(h)}: table ${h.to} says renamedFrom '${h.from}', but both tables exist`, {
+        hint: `move what you need from ${h.from} into ${h.to} and drop ${h.from}, or remove the renamedFrom hint; nothing was changed`,
+      })
+    }
+    if (currentName.has(h.to.toLowerCase())) {
+      throw new MigrateError('RENAME', `${where(h)}: table ${h.to} could be renamed from more than one existing table (${currentName.get(h.to.toLowerCase())}, ${h.from})`, {
+        hint: 'keep only the renamedFrom name that exists; nothing was changed',
+      })
+    }
+    currentName.set(h.to.toLowerCase(), h.from)
+    const sql = `ALTER TABLE ${quote(h.from)} RENAME TO ${quote(h.to)};`
+    renames.push({ ...h, step: { kind: 'rename table', table: h.to, description: `rename table ${h.from} → ${h.to}`, file: h.file, sql: [sql] } })
+  }
+  for (const h of hints.filter((x) => x.kind === 'column')) {
+    const table = currentName.get(h.table.toLowerCase()) ?? h.table
+    if (!exists(table)) continue
+    const columns = (db.prepare('SELECT name FROM pragma_table_info(?)').all(table) as { name: string }[]).map((c) => c.name)
+    if (!columns.some((c) => same(c, h.from))) continue
+    if (columns.some((c) => same(c, h.to))) {
+      throw new MigrateError('RENAME', `${where(h)}: column ${h.table}.${h.to} says renamedFrom '${h.from}', but both columns exist`, {
+        hint: `copy what you need from ${h.from} into ${h.to} and drop ${h.from} from the model and the table, or remove the renamedFrom hint; nothing was changed`,
+      })
+    }
+    const sql = `ALTER TABLE ${quote(h.table)} RENAME COLUMN ${quote(h.from)} TO ${quote(h.to)};`
+    renames.push({ ...h, step: { kind: 'rename column', table: h.table, description: `rename column ${h.table}.${h.from} → ${h.table}.${h.to}`, file: h.file, sql: [sql] } })
+  }
+  return renames
+}
