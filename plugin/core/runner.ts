@@ -139,7 +139,7 @@ export class Runner {
     const key = [config.configFile ?? '', fileStamp(config.modelDirectory), ...(config.configFile ? [fileStamp(config.configFile)] : []), ...[...this.dependencies].map(fileStamp)].join('\n')
     let prepared = this.cache?.key === key ? this.cache.prepared : undefined
     if (!prepared) {
-      prepared = await prepare({ root, ...(this.options.config ? { config: this.options.config } : {}), overrides: this.overrides() })
+      prepared = await prepare({}, config) // the settings just read: migration.conf is not parsed twice
       // Newly found imports are not in this key yet, so the next run loads once more and from then
       // on watches their stamps too (stamping them now could miss an edit made during this load).
       for (const dependency of prepared.models.dependencies) this.dependencies.add(dependency)
