@@ -16,9 +16,9 @@ import { describeError, Runner, type PluginOptions, type RunContext, type RunRep
 const NAME = 'migrate-plugin'
 
 /**
- * Every file and folder under the model folders, plus migration.conf: what bundlers that watch
- * only named paths (Rollup, Rolldown, esbuild) are given. Folders are included so that a new
- * model file triggers a rebuild too.
+ * Every file and folder under the model folders, plus migration.conf and the files the models
+ * import from elsewhere: what bundlers that watch only named paths (Rollup, Rolldown, esbuild) are
+ * given. Folders are included so that a new model file triggers a rebuild too.
  */
 function expandWatchTargets(targets: { directories: string[], files: string[] }): { files: string[], dirs: string[] } {
   const files = [...targets.files]
