@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import Database from 'better-sqlite3'
+import { Runner } from '../plugin/core/runner.ts'
 import { POSTS_MODEL, Project, REPO, USERS_MODEL, cleanEnv } from './helpers.ts'
 
 function runProcess(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null, stdout: string, stderr: string }> {
@@ -88,5 +90,41 @@ setTimeout(() => { db.exec('COMMIT'); db.close() }, 1500)
     expect(ticks).toBeGreaterThan(20) // …and the loop kept turning (a synchronous busy wait allows next to none)
     expect(p.all('SELECT email FROM users')).toEqual([{ email: 'app@x' }]) // the app's write is kept
     expect(p.columns('users')).toContain('phone')
+  })
+
+  it('code in the same process writing with better-sqlite3 while the plugin migrates (SSR in a dev server): no write fails', async () => {
+    const p = new Project({ 'model/users.ts': USERS_MODEL })
+    await p.migrate()
+    // The app: the dev server's own request handlers, synchronous better-sqlite3, WAL, a 2 s busy timeout.
+    // If a run yielded to the event loop while holding the write lock, a write landing then would wait
+    // in SQLite's busy handler on the thread the run needs, and fail when the timeout ends.
+    const app = new Database(p.dbPath, { timeout: 2000 })
+    app.pragma('journal_mode = WAL')
+    let writes = 0
+    const failures: string[] = []
+    const timer = setInterval(() => {
+      try {
+        app.prepare('INSERT INTO users (email, createdAt) VALUES (?, ?)').run(`app${writes++}@x`, Date.now())
+      } catch (error) {
+        failures.push((error as Error).message)
+      }
+    }, 1)
+    const runner = new Runner({ dev: 'apply' })
+    try {
+      for (const column of ['phone', 'city', 'zip']) {
+        await new Promise((resolve) => setTimeout(resolve, 40))
+        p.write('model/users.ts', p.read('model/users.ts').replace('name: text(),', `name: text(),\n  ${column}: text(),`))
+        const report = await runner.run({ root: p.root, watch: true, trigger: 'test' })
+        expect(report.result?.outcome).toBe('applied')
+      }
+      await new Promise((resolve) => setTimeout(resolve, 40))
+    } finally {
+      clearInterval(timer)
+      app.close()
+    }
+    expect(failures).toEqual([])
+    expect(writes).toBeGreaterThan(20)
+    expect(p.all('SELECT count(*) AS c FROM users')).toEqual([{ c: writes }])
+    expect(p.columns('users')).toEqual(expect.arrayContaining(['phone', 'city', 'zip']))
   })
 })

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync } from 'node:fs'
+import { copyFileSync, existsSync, readdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { createHash } from 'node:crypto'
@@ -124,6 +124,16 @@ describe('crash safety', () => {
       // The next run finishes the job by itself and says what happened.
       const next = await p.migrate({ overrides: { allowDataLoss: true } })
       expect(['applied', 'in-sync'], label).toContain(next.outcome)
+      // No half-written copy left behind, and every file named as a backup opens as a database.
+      expect(readdirSync(p.root).filter((f) => f.endsWith('.partial')), label).toEqual([])
+      for (const backup of readdirSync(p.root).filter((f) => /\.backup_\d{8}_\d{6}(_\d+)?$/.test(f))) {
+        const copy = new Database(join(p.root, backup), { readonly: true })
+        try {
+          expect((copy.prepare('PRAGMA quick_check').get() as { quick_check: string }).quick_check, `${label} ${backup}`).toBe('ok')
+        } finally {
+          copy.close()
+        }
+      }
       expect(inspect(p.dbPath).fingerprint, label).toBe(newSchema)
       expect(checksum(p.dbPath), label).toBe(rows)
       if (next.interruptedRun) {

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { chmodSync, existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import Database from 'better-sqlite3'
 import { crashPoint } from './crash.ts'
@@ -29,10 +29,15 @@ function backupPattern(dbPath: string): RegExp {
 }
 
 /**
- * Copy the database with SQLite's online backup API: a consistent snapshot even while the app
- * holds it open in WAL mode, which a file copy is not. The copy gets the database's permissions.
+ * Copy the database with `VACUUM INTO` on a read-only connection: a consistent snapshot of the last
+ * commit, even while the app holds the database open in WAL mode, in one synchronous statement.
+ * Synchronous on purpose: it runs while the run holds the write lock, and yielding to the event loop
+ * there (as the online backup API does between steps) lets code of the same process — a dev
+ * server's SSR handler writing with better-sqlite3 — run into that lock and block the very event
+ * loop the run needs to finish: a deadlock until the writer's busy timeout. The copy is written
+ * under a temporary name and renamed, so no file with a backup's name is ever half-written.
  */
-export async function backupDatabase(dbPath: string, directory: string, now = new Date()): Promise<string> {
+export function backupDatabase(dbPath: string, directory: string, now = new Date()): string {
   if (!existsSync(directory)) {
     throw new MigrateError('BACKUP', `the backup directory ${directory} does not exist`, {
       step: 'backup',
@@ -41,26 +46,33 @@ export async function backupDatabase(dbPath: string, directory: string, now = ne
   }
   let target = join(directory, `${basename(dbPath)}.backup_${stamp(now)}`)
   for (let n = 2; existsSync(target); n++) target = join(directory, `${basename(dbPath)}.backup_${stamp(now)}_${n}`)
-  const source = openForReading(dbPath, 5000)
+  const partial = `${target}.partial`
+  removeAbandonedCopies(dbPath, directory)
+  let source: Database.Database | undefined
   try {
-    await source.backup(target, {
-      progress({ totalPages, remainingPages }) {
-        if (remainingPages < totalPages / 2) crashPoint('during-backup')
-        return 256
-      },
-    })
-    chmodSync(target, statSync(dbPath).mode & 0o777)
+    source = openForReading(dbPath, 5000)
+    source.prepare('VACUUM INTO ?').run(partial)
+    // Before it is visible under its name: a database that may hold secrets gets its own permissions.
+    chmodSync(partial, statSync(dbPath).mode & 0o777)
+    crashPoint('during-backup')
+    renameSync(partial, target)
   } catch (error) {
-    rmSync(target, { force: true })
+    rmSync(partial, { force: true })
     throw new MigrateError('BACKUP', `could not back up ${dbPath} to ${target}: ${errorMessage(error)}`, {
       step: 'backup',
       hint: 'check free disk space and permissions of the backup directory; nothing was changed',
       cause: error,
     })
   } finally {
-    source.close()
+    source?.close()
   }
   return target
+}
+
+/** Copies left by a run killed while backing up (callers hold the migrator lock, so none is in progress). */
+function removeAbandonedCopies(dbPath: string, directory: string): void {
+  const pattern = new RegExp(`${backupPattern(dbPath).source.slice(0, -1)}\\.partial$`)
+  for (const name of readdirSync(directory)) if (pattern.test(name)) rmSync(join(directory, name), { force: true })
 }
 
 /** Newest first. */

@@ -126,7 +126,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
   const lock = await acquireLock(config.databasePath, config.lockTimeout)
   try {
     let safetyBackup: string | undefined
-    if (existsSync(config.databasePath)) safetyBackup = await backupDatabase(config.databasePath, config.backupDirectory)
+    if (existsSync(config.databasePath)) safetyBackup = backupDatabase(config.databasePath, config.backupDirectory)
     await restoreInto(chosen.path, config.databasePath)
     const db = new Database(config.databasePath, { timeout: 5000 })
     try {

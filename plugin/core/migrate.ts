@@ -434,7 +434,7 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
     step = 'backup'
     run.progress(step)
     if (config.backupEnabled && options.backup !== false && !run.createdDb) {
-      backupPath = await backupDatabase(dbPath, config.backupDirectory)
+      backupPath = backupDatabase(dbPath, config.backupDirectory)
       crashPoint('after-backup')
     }
 
