@@ -5,6 +5,7 @@ import Database from 'better-sqlite3'
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3'
 import { loadConfig } from '../plugin/core/config.ts'
 import { readHistory } from '../plugin/core/history.ts'
+import { openForReading } from '../plugin/core/sqlite.ts'
 
 /**
  * A small read-only API in the dev server: the tables of the database with their rows, and the
@@ -27,7 +28,7 @@ export function dataApi(projectRoot: string): Plugin {
             seedDemoRows(config.databasePath)
             const client = await clients.load(config.clientOutput, config.databasePath)
             const models = tableModels(config.schemaOutput)
-            const db = new Database(config.databasePath, { readonly: true, fileMustExist: true })
+            const db = openForReading(config.databasePath, 5000)
             try {
               const names = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> ? ORDER BY name`)
                 .all(config.historyTable) as { name: string }[]).map((r) => r.name)
