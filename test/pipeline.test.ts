@@ -169,6 +169,39 @@ console.log(JSON.stringify({ outcome: r.outcome, fastPath: r.fastPath, loads: en
     expect(shown).toBeGreaterThan(0)
   })
 
+  it('asks for confirmation before taking any lock (the app keeps writing), and refuses a plan that changed meanwhile', async () => {
+    const p = blog()
+    await p.migrate()
+    p.write('model/users.ts', USERS_MODEL.replace('name: text(),', 'name: text(),\n  phone: text(),'))
+    // While the user reads the plan, the app writes (no busy wait allowed: it must not be locked out).
+    const ok = await p.migrate({
+      overrides: { requireConfirmation: true },
+      confirm: async () => {
+        const app = new Database(p.dbPath, { timeout: 0 })
+        try {
+          app.exec("BEGIN IMMEDIATE; INSERT INTO users (email, createdAt) VALUES ('app@x', 0); COMMIT")
+        } finally {
+          app.close()
+        }
+        return true
+      },
+    })
+    expect(ok.outcome).toBe('applied')
+    expect(p.all('SELECT email FROM users')).toEqual([{ email: 'app@x' }])
+    // The database changes between the question and the apply: what was confirmed is no longer the plan.
+    p.write('model/users.ts', USERS_MODEL.replace('name: text(),', 'name: text(),\n  phone: text(),\n  city: text(),'))
+    let before = ''
+    await expect(p.migrate({
+      overrides: { requireConfirmation: true },
+      confirm: async () => {
+        p.sql('ALTER TABLE users ADD COLUMN legacy TEXT') // the plan now also drops it
+        before = p.hash()
+        return true
+      },
+    })).rejects.toMatchObject({ code: 'GUARD_NOT_CONFIRMED', message: expect.stringMatching(/the plan changed after it was confirmed/) })
+    expect(p.hash()).toBe(before)
+  })
+
   it('leaves unmodelled tables alone and lists them; drops them only when asked', async () => {
     const p = blog()
     await p.migrate()

@@ -39,6 +39,8 @@ export interface MigrateOptions {
   yes?: boolean
   /** Ask the user to confirm the plan (the CLI asks on a TTY). Without it, require_confirmation refuses. */
   confirm?: (plan: Plan) => Promise<boolean>
+  /** The plan's SQL as the user confirmed it; set by migrate() itself, which asks before it takes any lock. */
+  confirmedSql?: string
   env?: NodeJS.ProcessEnv
   /** Reuse models and schema already prepared by the caller (status, the dev server's watcher). */
   prepared?: Prepared
@@ -245,6 +247,19 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
     if (command === 'apply' && !existsSync(config.schemaOutput)) writeSchema(config, schema)
     return done({ outcome: 'in-sync', fastPath: true, unmodelledTables: fast.unmodelled })
   }
+  if (command === 'apply' && config.requireConfirmation && !options.yes && options.confirmedSql === undefined) {
+    // Ask before any lock is taken: an answer can take minutes, and the app must be able to write
+    // meanwhile. The apply then checks that its plan is still the one confirmed.
+    const pending = await migrate({ ...options, prepared, command: 'check' })
+    if (pending.outcome === 'pending' && pending.plan) {
+      if (!(options.confirm ? await options.confirm(pending.plan) : false)) {
+        throw new MigrateError('GUARD_NOT_CONFIRMED', options.confirm ? 'not confirmed: nothing was changed' : 'require_confirmation is on and there is no terminal to ask: nothing was changed', {
+          step: 'guard', hint: 'run it on a terminal to confirm, or pass --yes',
+        })
+      }
+      return migrate({ ...options, prepared, confirmedSql: pending.plan.sql })
+    }
+  }
   // Not the fast path: the engine will be needed. Its wasm compiles on V8's background threads, so
   // start it now and let it overlap with formatting, validation and the lock.
   loadEngineModule().catch(() => { /* reported when the session opens */ })
@@ -422,13 +437,10 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
       return done({ outcome: 'previewed', plan, warnings: pushed.warnings, unexecutable: pushed.unexecutable })
     }
 
-    if (config.requireConfirmation && !options.yes) {
-      const ok = options.confirm ? await options.confirm(plan) : false
-      if (!ok) {
-        throw new MigrateError('GUARD_NOT_CONFIRMED', options.confirm ? 'not confirmed: nothing was changed' : 'require_confirmation is on and there is no terminal to ask: nothing was changed', {
-          step, hint: 'run it on a terminal to confirm, or pass --yes',
-        })
-      }
+    if (config.requireConfirmation && !options.yes && plan.sql !== options.confirmedSql) {
+      throw new MigrateError('GUARD_NOT_CONFIRMED', 'the plan changed after it was confirmed (the database or the models changed meanwhile): nothing was changed', {
+        step, hint: 'run again to see the new plan and confirm it',
+      })
     }
 
     step = 'backup'
