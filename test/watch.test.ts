@@ -19,90 +19,103 @@ interface Watching {
 
 type StartWatch = (p: Project, options: PluginOptions) => Promise<Watching>
 
+/** Counts finished builds, successful or not, and keeps their error texts. */
 function recorder() {
-  const state = { errors: [] as string[], builds: 0 }
-  return { state, builds: () => state.builds }
+  const errors: string[] = []
+  let builds = 0
+  return {
+    done(...texts: string[]) {
+      errors.push(...texts)
+      builds++
+    },
+    watching: (stop: () => Promise<void>): Watching => ({ errors, builds: () => builds, stop }),
+  }
+}
+
+type Recorder = ReturnType<typeof recorder>
+
+/** Rollup, Rolldown and Vite 8's `build --watch` report each build as an `event`. */
+function rollupEvents(r: Recorder) {
+  return (event: { code: string, error?: unknown, result?: { close(): Promise<void> } | null }) => {
+    if (event.code === 'ERROR') {
+      r.done(String((event.error as Error).message ?? event.error))
+      void event.result?.close()
+    }
+    if (event.code === 'BUNDLE_END') {
+      r.done()
+      void event.result?.close()
+    }
+  }
+}
+
+/** webpack and Rspack call back once per build. */
+function compilerCallback(r: Recorder) {
+  return (err: Error | null, stats?: { hasErrors(): boolean, toString(options: 'errors-only'): string }) => {
+    if (err) r.done(err.message)
+    else if (stats?.hasErrors()) r.done(stats.toString('errors-only'))
+    else r.done()
+  }
 }
 
 const watchers: Record<string, StartWatch> = {
   async rollup(p, options) {
     const { watch } = await import('rollup')
     const { default: migrate } = await import('../plugin/rollup.ts')
-    const { state, builds } = recorder()
+    const r = recorder()
     const watcher = watch({ input: join(p.root, 'src/index.js'), plugins: [migrate(options)], output: { dir: join(p.root, 'dist') }, onwarn: () => {}, watch: { buildDelay: 20 } })
-    watcher.on('event', (event) => {
-      if (event.code === 'ERROR') { state.errors.push(event.error.message); state.builds++ }
-      if (event.code === 'BUNDLE_END') { void event.result.close(); state.builds++ }
-    })
-    return { errors: state.errors, builds, stop: () => watcher.close() }
+    watcher.on('event', rollupEvents(r))
+    return r.watching(() => watcher.close())
   },
   async rolldown(p, options) {
     const { watch } = await import('rolldown')
     const { default: migrate } = await import('../plugin/rolldown.ts')
-    const { state, builds } = recorder()
+    const r = recorder()
     const watcher = watch({ input: join(p.root, 'src/index.js'), plugins: [migrate(options)], output: { dir: join(p.root, 'dist') }, logLevel: 'silent' })
-    watcher.on('event', (event) => {
-      if (event.code === 'ERROR') { state.errors.push(String((event.error as Error).message ?? event.error)); state.builds++; void event.result?.close() }
-      if (event.code === 'BUNDLE_END') { void event.result.close(); state.builds++ }
-    })
-    return { errors: state.errors, builds, stop: () => watcher.close() }
+    watcher.on('event', rollupEvents(r))
+    return r.watching(() => watcher.close())
   },
   async vite(p, options) {
     const { build } = await import('vite')
     const { default: migrate } = await import('../plugin/vite.ts')
-    const { state, builds } = recorder()
+    const r = recorder()
     const watcher = await build({
       root: p.root, logLevel: 'silent', configFile: false, plugins: [migrate(options)],
       build: { watch: {}, outDir: join(p.root, 'dist'), lib: { entry: join(p.root, 'src/index.js'), formats: ['es'], fileName: 'index' } },
     }) as import('rolldown').RolldownWatcher // Vite 8 builds with Rolldown
-    watcher.on('event', (event) => {
-      if (event.code === 'ERROR') { state.errors.push(String((event.error as Error).message ?? event.error)); state.builds++; void event.result?.close() }
-      if (event.code === 'BUNDLE_END') { void event.result.close(); state.builds++ }
-    })
-    return { errors: state.errors, builds, stop: () => watcher.close() }
+    watcher.on('event', rollupEvents(r))
+    return r.watching(() => watcher.close())
   },
   async webpack(p, options) {
     const { default: webpack } = await import('webpack')
     const { default: migrate } = await import('../plugin/webpack.ts')
-    const { state, builds } = recorder()
+    const r = recorder()
     const compiler = webpack({ context: p.root, mode: 'development', entry: './src/index.js', output: { path: join(p.root, 'dist') }, plugins: [migrate(options)] })
-    const watching = compiler.watch({ aggregateTimeout: 20 }, (err, stats) => {
-      if (err) state.errors.push(err.message)
-      else if (stats?.hasErrors()) state.errors.push(stats.toString('errors-only'))
-      state.builds++
-    })
-    return { errors: state.errors, builds, stop: () => new Promise<void>((resolve) => watching ? watching.close(() => resolve()) : resolve()) }
+    const watching = compiler.watch({ aggregateTimeout: 20 }, compilerCallback(r))
+    return r.watching(() => new Promise<void>((resolve) => watching ? watching.close(() => resolve()) : resolve()))
   },
   async rspack(p, options) {
     const { rspack } = await import('@rspack/core')
     const { default: migrate } = await import('../plugin/rspack.ts')
-    const { state, builds } = recorder()
+    const r = recorder()
     const compiler = rspack({ context: p.root, mode: 'development', entry: './src/index.js', output: { path: join(p.root, 'dist') }, plugins: [migrate(options) as never] })
-    const watching = compiler.watch({ aggregateTimeout: 20 }, (err, stats) => {
-      if (err) state.errors.push(err.message)
-      else if (stats?.hasErrors()) state.errors.push(stats.toString('errors-only'))
-      state.builds++
-    })
-    return { errors: state.errors, builds, stop: () => new Promise<void>((resolve) => watching ? watching.close(() => resolve()) : resolve()) }
+    const watching = compiler.watch({ aggregateTimeout: 20 }, compilerCallback(r))
+    return r.watching(() => new Promise<void>((resolve) => watching ? watching.close(() => resolve()) : resolve()))
   },
   async esbuild(p, options) {
     const esbuild = await import('esbuild')
     const { default: migrate } = await import('../plugin/esbuild.ts')
-    const { state, builds } = recorder()
+    const r = recorder()
     const context = await esbuild.context({
       absWorkingDir: p.root, entryPoints: ['src/index.js'], bundle: true, outdir: join(p.root, 'dist'), logLevel: 'silent',
       plugins: [migrate({ ...options, watch: true }), {
         name: 'record',
         setup(build) {
-          build.onEnd((result) => {
-            state.errors.push(...result.errors.map((e) => e.text))
-            state.builds++
-          })
+          build.onEnd((result) => r.done(...result.errors.map((e) => e.text)))
         },
       }],
     })
     await context.watch()
-    return { errors: state.errors, builds, stop: () => context.dispose() }
+    return r.watching(() => context.dispose())
   },
 }
 
