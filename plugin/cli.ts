@@ -216,7 +216,8 @@ function printResult(command: Command, r: MigrateResult): void {
   if (r.outcome === 'pending') {
     out(`${c.yellow('●')} ${plan.steps.length} pending change(s) in ${rel(r.config.databasePath)} ${ms}`)
     printSteps(plan)
-    out(`apply them with: ${c.cyan('npx migrate-plugin apply')}`)
+    for (const w of r.warnings) out(c.yellow(`  ! data loss: ${w}`))
+    out(`apply them with: ${c.cyan(`npx migrate-plugin apply${r.warnings.length ? ' --accept-data-loss' : ''}`)}${r.warnings.length ? ' (after reading the data-loss lines above)' : ''}`)
     return
   }
   out(`${c.bold('Preview')} of ${plan.steps.length} change(s) to ${rel(r.config.databasePath)} — nothing was changed ${ms}`)

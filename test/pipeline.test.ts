@@ -130,20 +130,35 @@ console.log(JSON.stringify({ outcome: r.outcome, fastPath: r.fastPath, loads: en
     expect(existsSync(p.dbPath)).toBe(false)
   })
 
-  it('verifies foreign keys after the change: violations roll back and are recorded as a failure', async () => {
+  it('verifies foreign keys after the change: new violations roll back and are recorded as a failure, naming table and rowid', async () => {
     const p = blog()
     await p.migrate()
-    // A dangling child row, written with foreign keys off (as some apps do).
-    p.sql("PRAGMA foreign_keys=OFF; INSERT INTO posts (title, authorId) VALUES ('orphan', 99)")
-    p.write('model/posts.ts', POSTS_MODEL.replace("title: text().notNull(),", "title: text().notNull().default('untitled'),"))
+    // A column that holds ids of missing users, then a model change that makes it a foreign key.
+    p.write('model/posts.ts', POSTS_MODEL.replace('title: text().notNull(),', 'title: text().notNull(),\n  editorId: int(),'))
+    await p.migrate()
+    p.sql("INSERT INTO users (id, email, createdAt) VALUES (1, 'a@x', 0); INSERT INTO posts (id, title, authorId, editorId) VALUES (7, 'p', 1, 42)")
+    p.write('model/posts.ts', POSTS_MODEL.replace('title: text().notNull(),', 'title: text().notNull(),\n  editorId: int().references(() => users.id, { backref: \'edited\' }),'))
     const before = p.all('SELECT * FROM posts')
     const error = await p.migrate().catch((e: unknown) => e)
     expect(error).toMatchObject({ code: 'VERIFY', step: 'verify', backupPath: expect.stringMatching(/backup_/) })
-    expect((error as Error).message).toMatch(/1 row\(s\) break foreign keys.*rolled back/s)
+    expect((error as Error).message).toMatch(/1 row\(s\) would break foreign keys: posts rowid 7 → missing users row.*rolled back/s)
     expect(p.all('SELECT * FROM posts')).toEqual(before)
-    expect(p.all("SELECT dflt_value FROM pragma_table_info('posts') WHERE name = 'title'")).toEqual([{ dflt_value: null }])
+    expect(p.all('SELECT * FROM pragma_foreign_key_list(\'posts\')').length).toBe(1)
     const [failed] = history(p)
     expect(failed).toMatchObject({ status: 'rolled_back', failedStep: 'verify', error: expect.stringMatching(/foreign keys/) })
+  })
+
+  it('foreign-key violations that were already in the database do not fail an unrelated change', async () => {
+    const p = blog()
+    await p.migrate()
+    // A dangling child row, written with foreign keys off (as some apps do), before the change.
+    p.sql("PRAGMA foreign_keys=OFF; INSERT INTO posts (title, authorId) VALUES ('orphan', 99)")
+    p.write('model/posts.ts', POSTS_MODEL.replace('title: text().notNull(),', "title: text().notNull().default('untitled'),"))
+    const result = await p.migrate()
+    expect(result.outcome).toBe('applied')
+    expect(result.plan?.steps.map((s) => s.description)).toEqual(['redefine table posts: default of title none → \'untitled\''])
+    expect(p.all('SELECT title, authorId FROM posts')).toEqual([{ title: 'orphan', authorId: 99 }])
+    expect(p.all('PRAGMA foreign_key_check')).toHaveLength(1)
   })
 
   it('refusals leave the database byte-identical and remove their backup', async () => {

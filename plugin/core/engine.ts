@@ -100,6 +100,7 @@ export async function openEngineSession(dbPath: string, filters: SchemaFilter, b
     async connect() {
       const adapter = (await inner.connect()) as AdapterWithClient
       adapters.push(adapter)
+      quirks(adapter)
       // A read-only session (check) takes no write lock: it works on read-only files and never waits on writers.
       await adapter.executeScript(mode === 'write' ? 'PRAGMA foreign_keys=OFF; BEGIN IMMEDIATE;' : 'BEGIN;')
       return adapter
@@ -164,6 +165,23 @@ export async function openEngineSession(dbPath: string, filters: SchemaFilter, b
   }
 }
 
+/**
+ * The engine reads a partial index's definition with `… AND name = "idx"`, a double-quoted string
+ * literal. better-sqlite3 builds SQLite without double-quoted strings (SQLITE_DQS=0), so that query
+ * fails and, with it, every diff of a database holding a partial index. That one query is rewritten
+ * to a bound parameter; test/engine-contract.test.ts notices when the engine stops sending it.
+ */
+const INDEX_SQL_QUERY = /^(SELECT sql FROM sqlite_master WHERE type = 'index' AND name = )"((?:[^"]|"")*)"(;?)\s*$/
+
+function quirks(adapter: SqlDriverAdapter): void {
+  const queryRaw = adapter.queryRaw.bind(adapter)
+  adapter.queryRaw = (query) => {
+    const m = INDEX_SQL_QUERY.exec(query.sql)
+    if (!m || query.args.length > 0) return queryRaw(query)
+    return queryRaw({ ...query, sql: `${m[1]}?${m[3]}`, args: [m[2]!.replace(/""/g, '"')], argTypes: [{ scalarType: 'string', arity: 'scalar' }] })
+  }
+}
+
 function datasourceOnly(): string {
   return 'datasource db {\n  provider = "sqlite"\n}\n'
 }
@@ -186,6 +204,8 @@ function engineError(error: unknown, bound: { errorRegistry: { consumeError(id: 
     const panic = (globalThis as { __migratePluginLastPanic?: string }).__migratePluginLastPanic
     message = `the schema engine crashed${panic ? `: ${panic}` : ''}`
   }
+  // The engine appends a Rust backtrace ("   0: sql_schema_connector::…") that helps nobody reading it.
+  message = message.replace(/\n\s+0: [\s\S]*$/, '').trim()
   const code = (error as { code?: string }).code
   return new MigrateError('ENGINE', code ? `${message} (${code})` : message, { cause: error })
 }

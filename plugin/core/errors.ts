@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'GUARD_UNEXECUTABLE'
   | 'GUARD_TOO_MANY_TABLES'
   | 'GUARD_NOT_CONFIRMED'
+  | 'GUARD_DEPENDENT_OBJECTS'
   | 'RENAME'
   | 'BACKUP'
   | 'APPLY'

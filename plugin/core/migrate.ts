@@ -11,7 +11,12 @@ import { hasTable, lastInSync, newMigrationId, schemaFingerprint, writeHistory, 
 import { acquireLock, type Lock } from './lock.ts'
 import { crashPoint } from './crash.ts'
 import { clearMarker, recoverInterrupted, writeMarker, type RunMarker } from './interrupted.ts'
-import { buildPlan, liveSchemaOf, type Plan } from './plan.ts'
+import { buildPlan, liveSchemaOf, type Plan, type PlanStep } from './plan.ts'
+import { applyAutoIncrementChange, autoIncrementChanges, autoIncrementStep } from './autoincrement.ts'
+import { detachDependents, indexesDroppedByRebuild, reattachDependents } from './dependents.ts'
+import { describeEnumProblem, enumFixHint, enumProblems, enumStep } from './enums.ts'
+import { describeViolations, foreignKeyViolations, lostRows, newViolations, rowCounts } from './integrity.ts'
+import { findRewrites, unwarnedRewrites } from './rewrites.ts'
 import { applicableRenames, renameHints, type Rename } from './renames.ts'
 import { generateSchema, type GeneratedSchema } from './schema.ts'
 import { openForReading, waitForDatabase } from './sqlite.ts'
@@ -402,11 +407,14 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
       step = 'plan'
     }
     const script = await session.diff(schema.text)
-    if (script.trim() === '' && run.renames.length === 0) {
+    const db = session.connection()
+    // What the engine's diff cannot see: enum values in rows, and AUTOINCREMENT (see their modules).
+    const enumIssues = enumProblems(db, run.models)
+    const autoIncrement = autoIncrementChanges(db, run.models)
+    if (script.trim() === '' && run.renames.length === 0 && enumIssues.length === 0 && autoIncrement.length === 0) {
       if (command === 'apply') {
         // In sync, but not recorded as such (first run on an existing database, or a schema edit
         // that changes nothing in SQLite): remember it, so the next run takes the fast path.
-        const db = session.connection()
         const last = lastInSync(db, config.historyTable)
         const fingerprint = schemaFingerprint(db, config.historyTable)
         if (!last || last.schemaHash !== schema.hash || last.dbFingerprint !== fingerprint) {
@@ -417,8 +425,18 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
       }
       return done({ outcome: 'in-sync' })
     }
-    plan = withRenames(run.renames, buildPlan(script, schema.owners, liveSchemaOf(command === 'apply' || !run.createdDb ? session.connection() : undefined)))
-    if (command === 'check') return done({ outcome: 'pending', plan })
+    const engineSteps = buildPlan(script, schema.owners, liveSchemaOf(command === 'apply' || !run.createdDb ? db : undefined))
+    const ownerFile = (table: string) => schema.owners.find((o) => o.table.toLowerCase() === table.toLowerCase())?.file
+    const silentlyDropped = indexesDroppedByRebuild(db, rebuiltTables(engineSteps), script).map((i): PlanStep => {
+      const file = ownerFile(i.table)
+      return { kind: 'drop index', table: i.table, description: `drop index ${i.name} on ${i.table} (the models do not list it; rebuilding ${i.table} removes it)`, sql: [], ...(file ? { file } : {}) }
+    })
+    plan = withExtraSteps(withRenames(run.renames, engineSteps), [...silentlyDropped, ...autoIncrement.map(autoIncrementStep), ...enumIssues.map(enumStep)])
+    // Values the engine would rewrite without a warning, and rows the enum no longer allows: data
+    // loss in every command's words, refused before anything runs unless the user accepts it.
+    const rewrites = findRewrites(db, script)
+    const dataLoss = [...rewrites.map((r) => r.description), ...enumIssues.map(describeEnumProblem)]
+    if (command === 'check') return done({ outcome: 'pending', plan, warnings: dataLoss })
 
     step = 'guard'
     if (plan.tables.length > config.maxTablesPerRun) {
@@ -428,18 +446,32 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
     }
 
     if (command === 'preview') {
+      // The real change, rolled back when the session closes: the engine's own warnings, and any
+      // object of the user's that the change would break, are found exactly as an apply finds them.
+      const ours = (engineWarnings: string[]) => [...unwarnedRewrites(rewrites, engineWarnings).map((r) => r.description), ...enumIssues.map(describeEnumProblem)]
       let pushed
       try {
+        const dependents = detachDependents(db)
         pushed = await session.push(schema.text, false)
+        if (pushed.warnings.length > 0 && pushed.executedSteps === 0) pushed = { ...await session.push(schema.text, true), warnings: pushed.warnings, unexecutable: pushed.unexecutable }
+        for (const change of autoIncrementChanges(db, run.models)) applyAutoIncrementChange(db, change)
+        reattachDependents(db, dependents, rebuiltTables(plan))
       } catch (error) {
-        return done({ outcome: 'previewed', plan, previewError: errorMessage(error) })
+        return done({ outcome: 'previewed', plan, warnings: ours(pushed?.warnings ?? []), ...(pushed ? { unexecutable: pushed.unexecutable } : {}), previewError: errorMessage(error) })
       }
-      return done({ outcome: 'previewed', plan, warnings: pushed.warnings, unexecutable: pushed.unexecutable })
+      return done({ outcome: 'previewed', plan, warnings: [...pushed.warnings, ...ours(pushed.warnings)], unexecutable: pushed.unexecutable })
     }
 
     if (config.requireConfirmation && !options.yes && plan.sql !== options.confirmedSql) {
       throw new MigrateError('GUARD_NOT_CONFIRMED', 'the plan changed after it was confirmed (the database or the models changed meanwhile): nothing was changed', {
         step, hint: 'run again to see the new plan and confirm it',
+      })
+    }
+
+    if (dataLoss.length > 0 && !config.allowDataLoss) {
+      throw new MigrateError('GUARD_DATA_LOSS', `refusing to change data: ${dataLoss.join('; ')}`, {
+        step: 'guard',
+        hint: enumIssues.length > 0 ? enumFixHint(enumIssues) : 'if that is really what you want, run again with --accept-data-loss (or set [safety] allow_data_loss = true); nothing was changed',
       })
     }
 
@@ -452,6 +484,9 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
 
     step = 'apply'
     run.progress(step, backupPath)
+    const violationsBefore = foreignKeyViolations(db)
+    const rowsBefore = rowCounts(db, rebuiltTables(plan))
+    const dependents = detachDependents(db)
     let pushed = await session.push(schema.text, false)
     if (pushed.unexecutable.length > 0) {
       throw new MigrateError('GUARD_UNEXECUTABLE', `cannot apply: ${pushed.unexecutable.join('; ')}`, {
@@ -459,9 +494,12 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
       })
     }
     if (pushed.warnings.length > 0 && pushed.executedSteps === 0) {
-      // "A unique constraint … will be added. If there are existing duplicate values, this will fail":
-      // a step that may fail, not one that loses data. Our transaction rolls a failure back, so it runs.
-      const lossy = pushed.warnings.filter((w) => !/^A unique constraint covering/i.test(w))
+      // "A unique constraint … will be added. If there are existing duplicate values, this will fail"
+      // and "The primary key for the `t` table will be changed. If it partially fails, …": steps that
+      // may fail, not ones that lose data. Our transaction rolls a failure back, and the row counts
+      // below prove that every row was kept, so they run without --accept-data-loss (which would
+      // switch the real checks off for the whole run).
+      const lossy = pushed.warnings.filter((w) => !NOT_DATA_LOSS.some((pattern) => pattern.test(w)))
       if (lossy.length > 0 && !config.allowDataLoss) {
         throw new MigrateError('GUARD_DATA_LOSS', `refusing to lose data: ${lossy.join('; ')}`, {
           step: 'guard', hint: 'if that is really what you want, run again with --accept-data-loss (or set [safety] allow_data_loss = true); nothing was changed',
@@ -470,10 +508,18 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
       pushed = await session.push(schema.text, true)
     }
 
+    for (const change of autoIncrementChanges(db, run.models)) applyAutoIncrementChange(db, change)
+    reattachDependents(db, dependents, rebuiltTables(plan))
+    const lost = config.allowDataLoss ? [] : lostRows(db, rowsBefore)
+    if (lost.length > 0) {
+      throw new MigrateError('GUARD_DATA_LOSS', `refusing to lose data: ${lost.map((l) => `${l.table} would keep ${l.after} of its ${l.before} rows`).join('; ')}`, {
+        step: 'guard', hint: 'this change drops rows the engine did not warn about; nothing was changed. If that is really what you want, run again with --accept-data-loss',
+      })
+    }
+
     crashPoint('after-push')
     step = 'verify'
     run.progress(step, backupPath)
-    const db = session.connection()
     if (config.autoVerify && options.verify !== false) {
       const remaining = await session.diff(schema.text)
       if (remaining.trim() !== '') {
@@ -482,11 +528,10 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
         })
       }
     }
-    const violations = db.prepare('PRAGMA foreign_key_check').all() as { table: string, parent: string }[]
+    const violations = newViolations(violationsBefore, foreignKeyViolations(db))
     if (violations.length > 0) {
-      const first = violations[0]!
-      throw new MigrateError('VERIFY', `after applying, ${violations.length} row(s) break foreign keys (first: a row of ${first.table} points at a missing ${first.parent} row)`, {
-        step, hint: 'fix or delete those rows, then run again; the change was rolled back',
+      throw new MigrateError('VERIFY', `after applying, ${violations.length} row(s) would break foreign keys: ${describeViolations(violations)}`, {
+        step, hint: 'fix or delete those rows (or keep the relation optional), then run again; the change was rolled back',
       })
     }
 
@@ -498,7 +543,7 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
       description: plan.steps.map((s) => s.description).join('; '),
       steps: plan.steps.map((s) => ({ description: s.description, table: s.table, ...(s.file ? { file: s.file } : {}) })),
       sql: plan.sql,
-      warnings: pushed.warnings,
+      warnings: [...pushed.warnings, ...dataLoss],
       dbFingerprint: schemaFingerprint(db, config.historyTable),
     })
     writeHistory(db, config.historyTable, migration)
@@ -508,7 +553,7 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
     crashPoint('after-commit')
     const deletedBackups = backupPath ? applyRetention(dbPath, config.backupDirectory, config.backupRetentionDays) : []
     return done({
-      outcome: 'applied', plan, warnings: pushed.warnings,
+      outcome: 'applied', plan, warnings: [...pushed.warnings, ...dataLoss],
       ...(backupPath ? { backupPath } : {}), deletedBackups, migrationId: migration.migrationId,
     })
   } catch (error) {
@@ -575,6 +620,20 @@ function recordFailure(dbPath: string, table: string, record: HistoryRecord): vo
   } finally {
     db?.close()
   }
+}
+
+/** Engine warnings that announce a step that may fail (and roll back), not one that loses data. */
+const NOT_DATA_LOSS = [/^A unique constraint covering/i, /^The primary key for the .* table will be changed/i]
+
+/** Tables the plan rebuilds (copy into a new table, drop, rename): their rows must all arrive. */
+function rebuiltTables(plan: Plan): string[] {
+  return [...new Set(plan.steps.filter((s) => s.kind === 'redefine table').map((s) => s.table))]
+}
+
+/** Changes the engine cannot see come last: they run after its push. */
+function withExtraSteps(plan: Plan, steps: PlanStep[]): Plan {
+  if (steps.length === 0) return plan
+  return { steps: [...plan.steps, ...steps], sql: plan.sql, tables: [...new Set([...plan.tables, ...steps.map((s) => s.table)])] }
 }
 
 /** The renames come first: they ran first, and the engine's steps are relative to them. */

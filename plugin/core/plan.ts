@@ -6,7 +6,7 @@ import type { ModelOwner } from './schema.ts'
  * to the table it touches and the model file that owns that table.
  */
 export interface PlanStep {
-  kind: 'create table' | 'drop table' | 'add column' | 'redefine table' | 'create index' | 'drop index' | 'rename table' | 'rename column'
+  kind: 'create table' | 'drop table' | 'add column' | 'redefine table' | 'create index' | 'drop index' | 'rename table' | 'rename column' | 'enum values'
   table: string
   description: string
   /** The model file that owns the table, when a model does. */

@@ -27,12 +27,28 @@ export interface Rename extends RenameHint {
 
 export function renameHints(models: DiscoveredModels): RenameHint[] {
   const hints: RenameHint[] = []
+  const claimed = new Map<string, RenameHint>()
+  /** Two models claiming the same old table (or two columns the same old column) cannot both get its rows. */
+  const claim = (hint: RenameHint) => {
+    const key = `${hint.kind}\u0000${hint.kind === 'column' ? hint.table.toLowerCase() : ''}\u0000${hint.from.toLowerCase()}`
+    const other = claimed.get(key)
+    if (other && other.to.toLowerCase() !== hint.to.toLowerCase()) {
+      const place = (h: RenameHint) => `${h.file}${h.line ? `:${h.line}` : ''}`
+      const what = hint.kind === 'table' ? `table ${hint.from}` : `column ${hint.table}.${hint.from}`
+      throw new MigrateError('MODEL_INVALID', `${what} is claimed by two renamedFrom hints: ${other.to} in ${place(other)} and ${hint.to} in ${place(hint)}`, {
+        location: { file: hint.file, ...(hint.line ? { line: hint.line } : {}) },
+        hint: 'only one of them can receive its rows: remove the renamedFrom hint from the other',
+      })
+    }
+    claimed.set(key, hint)
+    hints.push(hint)
+  }
   for (const entry of models.tables) {
     const m = meta(entry.table)
     const at = { file: entry.file, ...(m.definedAt ? { line: m.definedAt.line } : {}) }
-    for (const from of [m.options.renamedFrom ?? []].flat()) hints.push({ kind: 'table', table: m.name, from, to: m.name, ...at })
+    for (const from of [m.options.renamedFrom ?? []].flat()) claim({ kind: 'table', table: m.name, from, to: m.name, ...at })
     for (const [key, column] of Object.entries(m.columns)) {
-      for (const from of column.state.renamedFrom ?? []) hints.push({ kind: 'column', table: m.name, from, to: column.state.dbName ?? key, ...at })
+      for (const from of column.state.renamedFrom ?? []) claim({ kind: 'column', table: m.name, from, to: column.state.dbName ?? key, ...at })
     }
   }
   return hints
@@ -51,6 +67,17 @@ export function applicableRenames(db: Database.Database, hints: RenameHint[], hi
   const currentName = new Map<string, string>()
   for (const h of hints.filter((x) => x.kind === 'table')) {
     if (same(h.from, historyTable) || !exists(h.from)) continue
+    if (same(h.from, h.to)) {
+      // Only the case changes (users → Users). SQLite compares names without case, so it refuses a
+      // direct rename ("there is already another table with this name"): go through a free name.
+      const live = tables.find((t) => same(t, h.from))!
+      if (live === h.to || live !== h.from) continue
+      const temp = `_migrate_plugin_rename_${h.to}`
+      const sql = `ALTER TABLE ${quote(live)} RENAME TO ${quote(temp)};\nALTER TABLE ${quote(temp)} RENAME TO ${quote(h.to)};`
+      currentName.set(h.to.toLowerCase(), h.to)
+      renames.push({ ...h, step: { kind: 'rename table', table: h.to, description: `rename table ${live} → ${h.to}`, file: h.file, sql: sql.split('\n') } })
+      continue
+    }
     if (exists(h.to)) {
       throw new MigrateError('RENAME', `${where(h)}: table ${h.to} says renamedFrom '${h.from}', but both tables exist`, {
         hint: `move what you need from ${h.from} into ${h.to} and drop ${h.from}, or remove the renamedFrom hint; nothing was changed`,
@@ -70,6 +97,14 @@ export function applicableRenames(db: Database.Database, hints: RenameHint[], hi
     if (!exists(table)) continue
     const columns = (db.prepare('SELECT name FROM pragma_table_info(?)').all(table) as { name: string }[]).map((c) => c.name)
     if (!columns.some((c) => same(c, h.from))) continue
+    if (same(h.from, h.to)) {
+      // A change of case only (name → Name): SQLite renames a column to a case variant directly.
+      const live = columns.find((c) => same(c, h.from))!
+      if (live === h.to || live !== h.from) continue
+      const sql = `ALTER TABLE ${quote(h.table)} RENAME COLUMN ${quote(live)} TO ${quote(h.to)};`
+      renames.push({ ...h, step: { kind: 'rename column', table: h.table, description: `rename column ${h.table}.${live} → ${h.table}.${h.to}`, file: h.file, sql: [sql] } })
+      continue
+    }
     if (columns.some((c) => same(c, h.to))) {
       throw new MigrateError('RENAME', `${where(h)}: column ${h.table}.${h.to} says renamedFrom '${h.from}', but both columns exist`, {
         hint: `copy what you need from ${h.from} into ${h.to} and drop ${h.from} from the model and the table, or remove the renamedFrom hint; nothing was changed`,

@@ -178,7 +178,10 @@ export function pendingMessage(result: MigrateResult): string {
   return [
     `migrate-plugin: ${steps.length} pending change(s) in ${result.config.databasePath}:`,
     ...steps.map((s) => `  + ${s.description}${s.file ? ` (${s.file})` : ''}`),
-    'Apply them with: npx migrate-plugin apply',
+    ...result.warnings.map((w) => `  ! data loss: ${w}`),
+    result.warnings.length > 0
+      ? 'Apply them with: npx migrate-plugin apply --accept-data-loss (or allowDataLoss: true in the plugin options), once you have read the data-loss lines'
+      : 'Apply them with: npx migrate-plugin apply',
   ].join('\n')
 }
 
