@@ -94,6 +94,14 @@ export function reattachDependents(db: Database.Database, dependents: Dependents
       db.exec(object.sql)
     } catch (error) {
       failures.push(`${object.type} ${object.name}: ${(error as Error).message}`)
+      continue
+    }
+    // SQLite accepts a view or trigger that names a missing column and fails only when it is used
+    // (or when the schema is next checked, as the engine's verifying read does): check it now.
+    const problem = schemaProblem(db)
+    if (problem) {
+      failures.push(`${object.type} ${object.name}: ${problem.replace(/^error in \w+ [^:]+: /, '')}`)
+      db.exec(`DROP ${object.type.toUpperCase()} ${quoteIdent(object.name)}`)
     }
   }
   if (failures.length > 0) {
@@ -118,6 +126,21 @@ export function reattachDependents(db: Database.Database, dependents: Dependents
     if (rebuiltSet.has(fts.content.toLowerCase()) && exists(db, 'table', fts.name)) {
       db.prepare(`INSERT INTO ${quoteIdent(fts.name)} (${quoteIdent(fts.name)}) VALUES ('rebuild')`).run()
     }
+  }
+}
+
+/**
+ * SQLite re-reads every view and trigger when a table is renamed, and names the first one that no
+ * longer fits ("error in view v: no such column: age"): renaming a scratch table is the cheapest
+ * way to ask it. The run's transaction holds the write lock, so the scratch table is ours alone.
+ */
+function schemaProblem(db: Database.Database): string | undefined {
+  try {
+    db.exec('CREATE TABLE "_migrate_plugin_probe" (x); ALTER TABLE "_migrate_plugin_probe" RENAME TO "_migrate_plugin_probe2"; DROP TABLE "_migrate_plugin_probe2"')
+    return undefined
+  } catch (error) {
+    db.exec('DROP TABLE IF EXISTS "_migrate_plugin_probe"; DROP TABLE IF EXISTS "_migrate_plugin_probe2"')
+    return (error as Error).message
   }
 }
 

@@ -102,6 +102,8 @@ export async function prepare(options: PrepareOptions, config = configFor(option
   }
   const clientOutput = relative(dirname(config.schemaOutput), config.clientOutput).split('\\').join('/')
   const schema = generateSchema(models, { clientOutput, dropUnmodelledTables: config.dropUnmodelledTables })
+  // A model error, whatever the database holds (two models claiming one old table, …).
+  renameHints(models)
   return { config, models, schema }
 }
 
