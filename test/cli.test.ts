@@ -106,12 +106,13 @@ describe('CLI', () => {
   it('history --limit and --json; failures show their error', () => {
     const p = blog()
     p.cli(['apply'])
-    p.sql("PRAGMA foreign_keys=OFF; INSERT INTO posts (title, authorId) VALUES ('orphan', 42)")
-    p.write('model/posts.ts', POSTS_MODEL.replace('title: text().notNull(),', "title: text().notNull().default('x'),"))
+    // Two posts with one title, then a model that makes titles unique: the apply fails and rolls back.
+    p.sql("INSERT INTO users (id, email, createdAt) VALUES (1, 'a@x', 0); INSERT INTO posts (title, authorId) VALUES ('same', 1), ('same', 1)")
+    p.write('model/posts.ts', POSTS_MODEL.replace('title: text().notNull(),', 'title: text().notNull().unique(),'))
     expect(p.cli(['apply']).code).toBe(1)
     const h = p.cli(['history', '--limit', '1'])
     expect(h.stdout).toMatch(/❌ .* rolled_back/)
-    expect(h.stdout).toMatch(/error \(verify\): .*foreign keys/)
+    expect(h.stdout).toMatch(/error \(apply\): .*[Uu]nique constraint/)
     expect(h.stdout).not.toMatch(/success/)
     const json = JSON.parse(p.cli(['history', '--json']).stdout)
     expect(json.entries.map((e: { status: string }) => e.status)).toEqual(['rolled_back', 'success'])
