@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { createRequire } from 'node:module'
-import { loadEngineModule, openEngineSession } from '../plugin/core/engine.ts'
+import { engineStats, loadEngineModule, openEngineSession } from '../plugin/core/engine.ts'
 import { Project } from './helpers.ts'
 
 /**
@@ -73,6 +73,35 @@ describe('engine contract', () => {
     const session = await openEngineSession(p.dbPath, filters, 1000)
     const script = await session.diff(SCHEMA)
     expect(script).not.toContain('_migration_history')
+    await session.rollback()
+    rmSync(p.root, { recursive: true, force: true })
+  })
+
+  // What plugin/core/dependents.ts, rewrites.ts and autoincrement.ts exist for: if one of these
+  // changes in an engine upgrade, the module built on it must change too.
+  it('reads a partial index only through the double-quoted query we bind, and ignores expression and partial indexes', async () => {
+    const p = new Project()
+    let session = await openEngineSession(p.dbPath, filters, 1000)
+    await session.push(SCHEMA, false)
+    await session.commit()
+    p.sql('CREATE INDEX "kid_partial" ON "Kid" ("parentId") WHERE "parentId" > 0; CREATE INDEX "kid_expr" ON "Kid" (("parentId" + 1))')
+    const before = engineStats.boundIndexQueries
+    session = await openEngineSession(p.dbPath, filters, 1000)
+    expect(await session.diff(SCHEMA)).toBe('')
+    expect(engineStats.boundIndexQueries).toBeGreaterThan(before)
+    await session.rollback()
+    rmSync(p.root, { recursive: true, force: true })
+  })
+
+  it('rewrites NULLs with coalesce when a column becomes required with a default, and cannot see AUTOINCREMENT', async () => {
+    const p = new Project()
+    p.sql('CREATE TABLE "T" ("id" INTEGER NOT NULL PRIMARY KEY, "v" TEXT)')
+    const session = await openEngineSession(p.dbPath, filters, 1000)
+    const datasource = 'datasource db {\n  provider = "sqlite"\n}\n'
+    expect(await session.diff(`${datasource}model T {\n  id Int @id @default(autoincrement())\n  v String?\n}\n`)).toBe('')
+    const script = await session.diff(`${datasource}model T {\n  id Int @id\n  v String @default("x")\n}\n`)
+    expect(script).toMatch(/^INSERT INTO "new_T" \(.*\) SELECT .*coalesce\("v", 'x'\) AS "v".* FROM "T";$/m)
+    expect(script).toContain('"id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT')
     await session.rollback()
     rmSync(p.root, { recursive: true, force: true })
   })

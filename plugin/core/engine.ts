@@ -20,7 +20,7 @@ type Bg = Record<string, unknown> & {
 
 let loaded: Promise<Bg> | undefined
 /** Set by tests and by the fast-path check: how many times the wasm module was instantiated. */
-export const engineStats = { loads: 0 }
+export const engineStats = { loads: 0, boundIndexQueries: 0 }
 
 const require = createRequire(import.meta.url)
 
@@ -178,6 +178,7 @@ function quirks(adapter: SqlDriverAdapter): void {
   adapter.queryRaw = (query) => {
     const m = INDEX_SQL_QUERY.exec(query.sql)
     if (!m || query.args.length > 0) return queryRaw(query)
+    engineStats.boundIndexQueries++
     return queryRaw({ ...query, sql: `${m[1]}?${m[3]}`, args: [m[2]!.replace(/""/g, '"')], argTypes: [{ scalarType: 'string', arity: 'scalar' }] })
   }
 }
