@@ -122,6 +122,23 @@ describe('a rebuild keeps what the models do not describe', () => {
     expect(p.columns('people')).toEqual(['id', 'name', 'age'])
   })
 
+  it('a CHECK constraint or collation added by hand, which a rebuild would drop, is data loss: refused, named, applied only when accepted', async () => {
+    const p = new Project({ [MODEL]: HEAD + PEOPLE })
+    projects.push(p)
+    p.sql('CREATE TABLE "people" ("id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, "name" TEXT COLLATE NOCASE, "age" TEXT, CHECK (length("name") > 0)); INSERT INTO people (name) VALUES (\'Ada\')')
+    expect((await p.migrate()).outcome).toBe('in-sync')
+    p.write(MODEL, HEAD + PEOPLE.replace('age: text()', 'age: int()'))
+    const check = await p.migrate({ command: 'check' })
+    expect(check.warnings).toEqual([
+      'rebuilding people drops CHECK (length("name") > 0), which the models cannot describe (it would no longer be enforced)',
+      'rebuilding people drops COLLATE NOCASE, which the models cannot describe (it would no longer be enforced)',
+    ])
+    const error = await refused(p, 'GUARD_DATA_LOSS')
+    expect(error.message).toContain('CHECK (length("name") > 0)')
+    expect((await p.migrate({ overrides: { allowDataLoss: true } })).outcome).toBe('applied')
+    expect(p.all('SELECT name FROM people')).toEqual([{ name: 'Ada' }])
+  })
+
   it('a partial index does not stop the engine from reading the database', async () => {
     const p = await start(PEOPLE, "CREATE INDEX people_named ON people (name) WHERE name IS NOT NULL; INSERT INTO people (name) VALUES ('a')")
     expect((await p.migrate({ command: 'check' })).outcome).toBe('in-sync')

@@ -163,3 +163,40 @@ export function indexesDroppedByRebuild(db: Database.Database, rebuilt: string[]
   }
   return dropped
 }
+
+/** `CHECK (…)` clauses and `COLLATE` names in a CREATE TABLE statement, balanced parentheses included. */
+function tableClauses(sql: string): string[] {
+  const clauses: string[] = []
+  const check = /\bCHECK\s*\(/gi
+  for (let m = check.exec(sql); m; m = check.exec(sql)) {
+    let depth = 0
+    let end = m.index + m[0].length - 1
+    for (; end < sql.length; end++) {
+      if (sql[end] === '(') depth++
+      else if (sql[end] === ')' && --depth === 0) break
+    }
+    clauses.push(sql.slice(m.index, end + 1))
+  }
+  for (const m of sql.matchAll(/\bCOLLATE\s+("?)(\w+)\1/gi)) if (m[2]!.toUpperCase() !== 'BINARY') clauses.push(`COLLATE ${m[2]}`)
+  return clauses
+}
+
+const normalized = (sql: string) => sql.replace(/\s+/g, ' ').replace(/"/g, '').toLowerCase()
+
+/**
+ * Constraints a rebuild would drop: the engine rebuilds from the models, which cannot express a
+ * CHECK or a collation, so one the user added by hand would silently stop being enforced.
+ */
+export function constraintsDroppedByRebuild(db: Database.Database, rebuilt: string[], script: string): { table: string, clause: string }[] {
+  const dropped: { table: string, clause: string }[] = []
+  for (const table of rebuilt) {
+    const escaped = quoteIdent(`new_${table}`).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    const created = new RegExp(`CREATE TABLE ${escaped} \\([\\s\\S]*?\\n\\);`).exec(script)?.[0]
+    if (!created) continue
+    const after = normalized(created)
+    for (const clause of tableClauses(tableSql(db, table))) {
+      if (!after.includes(normalized(clause))) dropped.push({ table, clause: clause.replace(/\s+/g, ' ') })
+    }
+  }
+  return dropped
+}

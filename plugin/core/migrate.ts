@@ -13,7 +13,7 @@ import { crashPoint } from './crash.ts'
 import { clearMarker, recoverInterrupted, writeMarker, type RunMarker } from './interrupted.ts'
 import { buildPlan, liveSchemaOf, type Plan, type PlanStep } from './plan.ts'
 import { applyAutoIncrementChange, autoIncrementChanges, autoIncrementStep } from './autoincrement.ts'
-import { detachDependents, indexesDroppedByRebuild, reattachDependents } from './dependents.ts'
+import { constraintsDroppedByRebuild, detachDependents, indexesDroppedByRebuild, reattachDependents } from './dependents.ts'
 import { describeEnumProblem, enumFixHint, enumProblems, enumStep } from './enums.ts'
 import { describeViolations, foreignKeyViolations, lostRows, newViolations, rowCounts } from './integrity.ts'
 import { findRewrites, unwarnedRewrites } from './rewrites.ts'
@@ -437,7 +437,9 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
     // Values the engine would rewrite without a warning, and rows the enum no longer allows: data
     // loss in every command's words, refused before anything runs unless the user accepts it.
     const rewrites = findRewrites(db, script)
-    const dataLoss = [...rewrites.map((r) => r.description), ...enumIssues.map(describeEnumProblem)]
+    const droppedConstraints = constraintsDroppedByRebuild(db, rebuiltTables(engineSteps), script)
+      .map((c) => `rebuilding ${c.table} drops ${c.clause}, which the models cannot describe (it would no longer be enforced)`)
+    const dataLoss = [...rewrites.map((r) => r.description), ...droppedConstraints, ...enumIssues.map(describeEnumProblem)]
     if (command === 'check') return done({ outcome: 'pending', plan, warnings: dataLoss })
 
     step = 'guard'
@@ -450,7 +452,7 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
     if (command === 'preview') {
       // The real change, rolled back when the session closes: the engine's own warnings, and any
       // object of the user's that the change would break, are found exactly as an apply finds them.
-      const ours = (engineWarnings: string[]) => [...unwarnedRewrites(rewrites, engineWarnings).map((r) => r.description), ...enumIssues.map(describeEnumProblem)]
+      const ours = (engineWarnings: string[]) => [...unwarnedRewrites(rewrites, engineWarnings).map((r) => r.description), ...droppedConstraints, ...enumIssues.map(describeEnumProblem)]
       let pushed
       try {
         const dependents = detachDependents(db)
