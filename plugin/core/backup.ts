@@ -1,4 +1,4 @@
-import { closeSync, copyFileSync, existsSync, fchmodSync, fsyncSync, lstatSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, fchmodSync, fsyncSync, lstatSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import type Database from 'better-sqlite3'
 import { crashPoint } from './crash.ts'
@@ -96,14 +96,20 @@ export function scanBackups(dbPath: string, directory: string, identity = databa
     const l = t ? null : legacy.exec(name)
     if (!t && !l) continue
     const path = join(directory, name)
-    if (!isRegularFile(path)) continue
+    let stat
+    try {
+      stat = lstatSync(path)
+    } catch {
+      continue // gone meanwhile
+    }
+    if (!stat.isFile()) continue
     const m = (t ?? l)!
     const databaseId = t ? t[3]! : undefined
     const owner: BackupOwner = databaseId !== undefined
       ? (databaseId === identity ? 'this' : 'other')
       : (ownFolder ? 'this' : 'unknown')
     entries.push({
-      path, name, createdAt: parseStamp(m[1]!, m[2]!, !!t), size: statSync(path).size,
+      path, name, createdAt: parseStamp(m[1]!, m[2]!, !!t), size: stat.size,
       verified: owner === 'this', owner, ...(databaseId ? { databaseId } : {}), seq: Number((t ? t[4] : l![3]) ?? 1),
     })
   }
@@ -172,21 +178,21 @@ function checkDirectory(directory: string): void {
  */
 export function backupDatabase(dbPath: string, directory: string, now = new Date()): string {
   checkDirectory(directory)
-  const id = databaseIdentity(dbPath, true)!
-  removeAbandonedCopies(dbPath, directory)
-  const target = backupTarget(dbPath, directory, now, id)
-  const partial = `${target}.partial`
+  let target = join(directory, `${basename(dbPath)}.backup_${utcStamp(now)}`)
+  const partial = () => `${target}.partial`
   let source: Database.Database | undefined
   let created = false
   try {
-    closeSync(createPrivateFile(partial, statSync(dbPath).mode & 0o777))
+    target = backupTarget(dbPath, directory, now, databaseIdentity(dbPath, true)!)
+    removeAbandonedCopies(dbPath, directory)
+    closeSync(createPrivateFile(partial(), statSync(dbPath).mode & 0o777))
     created = true
     source = openForReading(dbPath, 5000)
-    source.prepare('VACUUM INTO ?').run(partial)
+    source.prepare('VACUUM INTO ?').run(partial())
     crashPoint('during-backup')
-    renameSync(partial, target)
+    renameSync(partial(), target)
   } catch (error) {
-    if (created) rmSync(partial, { force: true })
+    if (created) rmSync(partial(), { force: true })
     throw new MigrateError('BACKUP', `could not back up ${dbPath} to ${target}: ${errorMessage(error)}`, {
       step: 'backup',
       hint: 'check free disk space and permissions of the backup directory; nothing was changed',
@@ -206,11 +212,11 @@ export function backupDatabase(dbPath: string, directory: string, now = new Date
  */
 export function rawCopy(dbPath: string, directory: string, now = new Date()): string {
   checkDirectory(directory)
-  const id = databaseIdentity(dbPath, true)!
-  const target = backupTarget(dbPath, directory, now, id)
-  const mode = lstatSync(dbPath).mode & 0o777
+  let target = join(directory, `${basename(dbPath)}.backup_${utcStamp(now)}`)
   const written: string[] = []
   try {
+    target = backupTarget(dbPath, directory, now, databaseIdentity(dbPath, true)!)
+    const mode = statSync(dbPath).mode & 0o777
     for (const suffix of ['', '-journal', '-wal']) {
       const from = `${dbPath}${suffix}`
       if (suffix && !isRegularFile(from)) continue
@@ -280,10 +286,11 @@ export function applyRetention(dbPath: string, directory: string, days: number, 
     if (backup.createdAt.getTime() >= cutoff) continue
     try {
       if (!isRegularFile(backup.path)) continue
-      rmSync(backup.path)
+      // unlink, not rm: rm reads a refused unlink (EPERM) as "a folder?" and reports ENOTDIR.
+      unlinkSync(backup.path)
       deleted.push(backup.path)
       // A raw copy's journal or WAL (see rawCopy) goes with it.
-      for (const suffix of ['-journal', '-wal']) if (isRegularFile(`${backup.path}${suffix}`)) rmSync(`${backup.path}${suffix}`)
+      for (const suffix of ['-journal', '-wal']) if (isRegularFile(`${backup.path}${suffix}`)) unlinkSync(`${backup.path}${suffix}`)
     } catch (error) {
       failures.push(`could not delete the old backup ${backup.path}: ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`)
     }

@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, renameSync, rmSync } from 'node:fs'
+import { existsSync, lstatSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import Database from 'better-sqlite3'
@@ -34,7 +34,7 @@ const isLock = (error: unknown) => /^SQLITE_(BUSY|LOCKED)/.test((error as { code
 /** Can SQLite read the live database? A lock is not damage: it is reported as LOCKED. */
 export async function inspectLive(dbPath: string, timeoutMs: number): Promise<LiveState> {
   if (!existsSync(dbPath)) return { state: 'missing' }
-  if (!lstatSync(dbPath).isFile()) {
+  if (!statSync(dbPath).isFile()) {
     throw new MigrateError('RESTORE', `the database path ${dbPath} is not a regular file`, { hint: 'point [database] url at the database file; nothing was restored' })
   }
   await waitForDatabase(dbPath, timeoutMs, 'read')
@@ -160,7 +160,9 @@ function assertRestored(dbPath: string, expected: string, backupPath: string): v
   }
 }
 
-function replaceFile(backupPath: string, dbPath: string): void {
+function replaceFile(backupPath: string, linkPath: string): void {
+  // A database reached through a symlink: replace the file it points at, not the link.
+  const dbPath = existsSync(linkPath) ? realpathSync(linkPath) : linkPath
   const mode = (existsSync(dbPath) ? lstatSync(dbPath) : lstatSync(backupPath)).mode & 0o777
   const partial = join(dirname(dbPath), `.${basename(dbPath)}.restore-${process.pid}.partial`)
   rmSync(partial, { force: true })
