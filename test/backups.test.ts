@@ -154,6 +154,34 @@ describe('backups belong to one database', () => {
     expect(backups({ root: moved }).backups.map((x) => x.path)).toEqual([made.backupPath])
   })
 
+  it('a lost id file: in a shared folder the restore is refused with the way back; in the database\'s own folder its backups stay its own', async () => {
+    const shared = folder()
+    const p = blog(`[database]\nbackup_directory = ${shared}\n`)
+    await p.migrate()
+    addColumn(p, 'phone')
+    const made = (await p.migrate()).backupPath!
+    const id = /_([0-9a-f]{12})$/.exec(made)![1]!
+    rmSync(`${p.dbPath}-migrate.id`)
+    expect(backups({ root: p.root }).backups).toEqual([])
+    const before = p.hash()
+    const refused = p.cli(['restore', basename(made), '--yes'])
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(/belongs to another database/)
+    expect(refused.stderr).toContain(`echo ${id} > ${p.dbPath}-migrate.id`)
+    expect(p.hash()).toBe(before)
+    writeFileSync(`${p.dbPath}-migrate.id`, `${id}\n`)
+    expect(p.cli(['restore', basename(made), '--yes']).code).toBe(0)
+    expect(p.columns('users')).not.toContain('phone')
+
+    const q = blog()
+    await q.migrate()
+    addColumn(q, 'phone')
+    const own = (await q.migrate()).backupPath!
+    rmSync(`${q.dbPath}-migrate.id`)
+    expect(listBackups(q.dbPath, q.root).map((b) => [b.path, b.verified])).toEqual([[own, true]])
+    expect(json(q.cli(['restore', '--yes', '--json'])).restored.path).toBe(own)
+  })
+
   it('0.1.0 backups (no id, local time) are this database\'s in its own folder, unverified in a shared one', async () => {
     const p = blog()
     await p.migrate()

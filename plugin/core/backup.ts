@@ -15,11 +15,11 @@ import { openForReading } from './sqlite.ts'
  *
  *     dev.db.backup_20261125_173012Z_3f9a1c2b4d5e      (and _2, _3, … within one second)
  *
- * Backups named by 0.1.0 (`dev.db.backup_20261125_183012`, local time, no id) stay readable. When
- * the backup folder is the database's own folder (the default), a backup with its file name can
- * only be its own, so they are treated as this database's. In a folder shared with other
- * databases nobody can tell whose they are: they are listed as unverified, retention leaves them
- * alone, and `restore` uses one only when named explicitly.
+ * When the backup folder is the database's own folder (the default), a backup with its file name
+ * can only be its own, so every one there is treated as this database's. In a folder that other
+ * databases may share, the id decides. Backups named by 0.1.0 (`dev.db.backup_20261125_183012`,
+ * local time, no id) stay readable: in a shared folder nobody can tell whose they are, so they are
+ * listed as unverified, retention leaves them alone, and `restore` uses one only when named.
  */
 export interface BackupFile {
   path: string
@@ -105,9 +105,10 @@ export function scanBackups(dbPath: string, directory: string, identity = databa
     if (!stat.isFile()) continue
     const m = (t ?? l)!
     const databaseId = t ? t[3]! : undefined
-    const owner: BackupOwner = databaseId !== undefined
-      ? (databaseId === identity ? 'this' : 'other')
-      : (ownFolder ? 'this' : 'unknown')
+    // In the database's own folder a backup named after its file can only be of the database at
+    // this path, whatever id it carries (a project copied or moved with its backups, an id file
+    // lost): the id decides only in a folder that other databases may share.
+    const owner: BackupOwner = ownFolder ? 'this' : databaseId === undefined ? 'unknown' : databaseId === identity ? 'this' : 'other'
     entries.push({
       path, name, createdAt: parseStamp(m[1]!, m[2]!, !!t), size: stat.size,
       verified: owner === 'this', owner, ...(databaseId ? { databaseId } : {}), seq: Number((t ? t[4] : l![3]) ?? 1),
@@ -266,7 +267,7 @@ function removeAbandonedCopies(dbPath: string, directory: string): void {
     if (!name.endsWith('.partial')) continue
     const stem = name.slice(0, -'.partial'.length)
     const t = tagged.exec(stem)
-    const ours = t ? t[3] === id : legacy.test(stem) && isOwnFolder(dbPath, directory)
+    const ours = isOwnFolder(dbPath, directory) ? !!t || legacy.test(stem) : !!t && t[3] === id
     const path = join(directory, name)
     if (ours && isRegularFile(path)) rmSync(path, { force: true })
   }

@@ -43,7 +43,10 @@ function readIdentityFile(dbPath: string): IdentityFile | undefined {
   const path = identityPath(dbPath)
   try {
     if (!lstatSync(path).isFile()) return undefined
-    const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<IdentityFile>
+    const text = readFileSync(path, 'utf8').trim()
+    // Just the id, as a user writes it back by hand (see the hint of a refused restore).
+    if (ID.test(text)) return { id: text, database: '' }
+    const parsed = JSON.parse(text) as Partial<IdentityFile>
     if (typeof parsed.id !== 'string' || !ID.test(parsed.id) || typeof parsed.database !== 'string') return undefined
     return { id: parsed.id, database: parsed.database }
   } catch {

@@ -2,7 +2,7 @@ import { existsSync, lstatSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { backupDatabase, listBackups, rawCopy, scanBackups, type BackupEntry, type BackupFile } from './backup.ts'
-import { databaseIdentity } from './identity.ts'
+import { databaseIdentity, identityPath } from './identity.ts'
 import { inspectLive, restoreChecked } from './restore.ts'
 import { loadConfig, type ConfigOverrides, type ResolvedConfig } from './config.ts'
 import { MigrateError, errorMessage } from './errors.ts'
@@ -137,8 +137,9 @@ function chooseBackup(config: ResolvedConfig, wanted: string | undefined): Backu
   const inFolder = (path: string) => resolve(config.backupDirectory, basename(path)) === resolve(path)
   const chosen = all.find((b) => b.name === wanted || (b.name === name && (wanted === name || inFolder(resolve(wanted)))))
   if (chosen?.owner === 'other') {
-    throw new MigrateError('RESTORE', `${chosen.name} belongs to another database with the same file name (its id is ${chosen.databaseId}, this database's is ${databaseIdentity(config.databasePath, false) ?? 'not set yet'}): refusing to restore it over ${config.databasePath}`, {
-      hint: listHint,
+    const own = databaseIdentity(config.databasePath, false)
+    throw new MigrateError('RESTORE', `${chosen.name} belongs to another database with the same file name (its id is ${chosen.databaseId}, this database's is ${own ?? 'not set'}): refusing to restore it over ${config.databasePath}`, {
+      hint: own ? listHint : `${listHint}; if it really is this database's and its id file was lost, write the id back: echo ${chosen.databaseId} > ${identityPath(config.databasePath)}`,
     })
   }
   if (chosen) return strip(chosen)
