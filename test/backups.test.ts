@@ -490,10 +490,15 @@ describe('restore works when the database is broken', () => {
       addColumn(p, 'phone')
       const backup = (await p.migrate()).backupPath!
       spoil(p.dbPath)
+      chmodSync(p.dbPath, 0o600)
       const broken = p.hash()
       const r = json(p.cli(['restore', '--yes', '--json']))
       expect(r.safetyCopy).toBe('bytes')
       expect(p.hash(r.safetyBackup)).toBe(broken)
+      // The byte copy and the replaced database keep the private mode.
+      expect((statSync(r.safetyBackup).mode & 0o777).toString(8)).toBe('600')
+      expect((statSync(p.dbPath).mode & 0o777).toString(8)).toBe('600')
+      expect(readdirSync(p.root).filter((n) => n.endsWith('.partial'))).toEqual([])
       expect(r.undone).toBeUndefined()
       expect(p.columns('users')).not.toContain('phone')
       expect(p.all('SELECT email FROM users')).toEqual([{ email: 'kept@x' }])
