@@ -120,7 +120,7 @@ export async function main(argv: string[]): Promise<number> {
       const { backups: list, config } = backups(opts(flags))
       if (json) return printJson({ ok: true, backups: list })
       if (list.length === 0) return out(`No backups of ${rel(config.databasePath)} yet.`)
-      for (const b of list) out(`${b.name}  ${c.dim(`${(b.size / 1024).toFixed(1)} KiB · ${b.createdAt.toISOString()}`)}  ${c.dim(rel(b.path))}`)
+      for (const b of list) out(`${b.name}  ${c.dim(`${(b.size / 1024).toFixed(1)} KiB · ${b.createdAt.toISOString()}`)}  ${c.dim(rel(b.path))}${b.verified ? '' : c.yellow('  unverified: made by 0.1.0 in a shared folder, may belong to another database named the same')}`)
       out(`restore one with: ${c.cyan(`npx migrate-plugin restore ${list[0]!.name}`)}`)
     })
   common(cli.command('restore [backup]', 'Replace the database with a backup (the newest by default)'))
@@ -135,8 +135,10 @@ export async function main(argv: string[]): Promise<number> {
         ...(canAsk() ? { confirm: (b) => ask(`Replace ${rel(b.path.replace(/\.backup_.*$/, ''))} with ${b.name}?`) } : {}),
       })
       if (json) return printJson({ ok: true, ...result })
-      out(`${c.green('✔')} restored ${result.restored.name}`)
-      if (result.safetyBackup) out(c.dim(`  the database as it was is in ${rel(result.safetyBackup)}`))
+      out(`${c.green('✔')} restored ${result.restored.name} (checked: the database now holds the backup's schema and rows)`)
+      if (result.undone?.length) for (const u of result.undone) out(c.dim(`  undid ${u.migrationId} (${u.status}): ${u.description}`))
+      if (result.safetyBackup) out(c.dim(`  the database as it was is in ${rel(result.safetyBackup)}${result.safetyCopy === 'bytes' ? ' (a byte copy: it was not readable as SQLite)' : ''}`))
+      for (const w of result.warnings) process.stderr.write(`${c.yellow('! warning:')} ${w}\n`)
     })
   common(cli.command('generate', 'Write the Prisma schema from the models; touch no database'))
     .action(async (flags: Flags) => {
@@ -180,15 +182,29 @@ async function runMigrate(command: Command, flags: Flags): Promise<number> {
     ...(flags.yes ? { yes: true } : {}),
     ...(canAsk() ? { confirm: async (plan: Plan) => { printSteps(plan); return ask('Apply these changes?') } } : {}),
   })
-  const client = command === 'apply' ? await regenerateClientAfterApply(result) : undefined
-  const exitCode = command === 'check' && result.outcome === 'pending' ? 2 : 0
-  if (flags.json) {
-    printJson({ ok: true, ...resultJson(result), ...(client && client.state !== 'disabled' ? { client: client.state } : {}) })
-    return exitCode
+  // The database is migrated (or already was): what follows can only add warnings, never exit 1.
+  const postCommitWarnings = [...(result.postCommitWarnings ?? [])]
+  let client: Awaited<ReturnType<typeof regenerateClientAfterApply>>
+  if (command === 'apply') {
+    try {
+      client = await regenerateClientAfterApply(result)
+    } catch (error) {
+      postCommitWarnings.push(`the Prisma Client was not regenerated: ${errorMessage(error)}${error instanceof MigrateError && error.hint ? ` (${error.hint})` : ''}`)
+    }
   }
-  if (result.interruptedRun) out(c.yellow(`! a previous ${result.interruptedRun.trigger} run was killed during ${result.interruptedRun.step}; the database had kept its old schema (recorded in history)`))
-  printResult(command, result)
-  if (client?.state === 'generated') out(c.dim(`  Prisma Client regenerated in ${rel(client.output!)}`))
+  const exitCode = command === 'check' && result.outcome === 'pending' ? 2 : 0
+  try {
+    if (flags.json) {
+      printJson({ ok: true, ...resultJson(result), ...(postCommitWarnings.length ? { postCommitWarnings } : {}), ...(client && client.state !== 'disabled' ? { client: client.state } : {}) })
+      return exitCode
+    }
+    if (result.interruptedRun) out(c.yellow(`! a previous ${result.interruptedRun.trigger} run was killed during ${result.interruptedRun.step}; the database had kept its old schema (recorded in history)`))
+    printResult(command, result)
+    if (client?.state === 'generated') out(c.dim(`  Prisma Client regenerated in ${rel(client.output!)}`))
+  } catch (error) {
+    postCommitWarnings.push(`could not print the result: ${errorMessage(error)}`)
+  }
+  for (const w of postCommitWarnings) process.stderr.write(`${c.yellow('! warning:')} ${w}\n`)
   return exitCode
 }
 

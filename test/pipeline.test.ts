@@ -77,7 +77,7 @@ console.log(JSON.stringify({ outcome: r.outcome, fastPath: r.fastPath, loads: en
     p.write('model/users.ts', USERS_MODEL.replace('name: text(),', 'name: text(),\n  phone: text(),'))
     const r = await p.migrate()
     expect(r.outcome).toBe('applied')
-    expect(r.backupPath).toMatch(/dev\.db\.backup_\d{8}_\d{6}$/)
+    expect(r.backupPath).toMatch(/dev\.db\.backup_\d{8}_\d{6}Z_[0-9a-f]{12}$/)
     expect(statSync(r.backupPath!).mode & 0o777).toBe(0o640)
     const backup = new Project()
     const Database = (await import('better-sqlite3')).default

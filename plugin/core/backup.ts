@@ -1,31 +1,168 @@
-import { chmodSync, existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
+import { closeSync, existsSync, fchmodSync, fsyncSync, lstatSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs'
 import { basename, join } from 'node:path'
-import Database from 'better-sqlite3'
+import type Database from 'better-sqlite3'
 import { crashPoint } from './crash.ts'
 import { MigrateError, errorMessage } from './errors.ts'
+import { canonicalPath, databaseIdentity } from './identity.ts'
 import { openForReading } from './sqlite.ts'
 
-/** Backups are named as the Python original named them: `<db file>.backup_YYYYMMDD_HHMMSS`. */
+/**
+ * Backups keep the Python original's shape, `<db file>.backup_YYYYMMDD_HHMMSS`, with two additions:
+ * the time is UTC and says so (`Z`), so that backups taken by processes in different time zones
+ * sort by when they were taken; and the name ends with the database's id (see identity.ts), so
+ * that two databases with the same file name can share a backup folder without ever restoring,
+ * or deleting, each other's backups:
+ *
+ *     dev.db.backup_20261125_173012Z_3f9a1c2b4d5e      (and _2, _3, … within one second)
+ *
+ * When the backup folder is the database's own folder (the default), a backup with its file name
+ * can only be its own, so every one there is treated as this database's. In a folder that other
+ * databases may share, the id decides. Backups named by 0.1.0 (`dev.db.backup_20261125_183012`,
+ * local time, no id) stay readable: in a shared folder nobody can tell whose they are, so they are
+ * listed as unverified, retention leaves them alone, and `restore` uses one only when named.
+ */
 export interface BackupFile {
   path: string
   name: string
   createdAt: Date
   size: number
+  /** False for a 0.1.0 backup in a shared folder: it may belong to another database with this file name. */
+  verified: boolean
 }
 
-function stamp(date: Date): string {
-  const p = (n: number) => String(n).padStart(2, '0')
-  return `${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}_${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`
+/** What a name in the backup folder is, for this database. */
+export type BackupOwner = 'this' | 'other' | 'unknown'
+
+export interface BackupEntry extends BackupFile {
+  owner: BackupOwner
+  /** The id in the name (absent for 0.1.0 names). */
+  databaseId?: string
 }
 
-function parseStamp(value: string): Date {
-  const m = /^(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})/.exec(value)!
-  return new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]))
+const pad = (n: number) => String(n).padStart(2, '0')
+
+function utcStamp(date: Date): string {
+  return `${date.getUTCFullYear()}${pad(date.getUTCMonth() + 1)}${pad(date.getUTCDate())}_${pad(date.getUTCHours())}${pad(date.getUTCMinutes())}${pad(date.getUTCSeconds())}Z`
 }
 
-function backupPattern(dbPath: string): RegExp {
-  const escaped = basename(dbPath).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-  return new RegExp(`^${escaped}\\.backup_(\\d{8}_\\d{6})(?:_(\\d+))?$`)
+function parseStamp(day: string, time: string, utc: boolean): Date {
+  const [y, mo, d] = [Number(day.slice(0, 4)), Number(day.slice(4, 6)) - 1, Number(day.slice(6, 8))]
+  const [h, mi, s] = [Number(time.slice(0, 2)), Number(time.slice(2, 4)), Number(time.slice(4, 6))]
+  // 0.1.0 named backups in the local time of the process that took them; this process's zone is the best guess.
+  return utc ? new Date(Date.UTC(y, mo, d, h, mi, s)) : new Date(y, mo, d, h, mi, s)
+}
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+function namePatterns(dbPath: string): { tagged: RegExp, legacy: RegExp } {
+  const base = escape(basename(dbPath))
+  return {
+    tagged: new RegExp(`^${base}\\.backup_(\\d{8})_(\\d{6})Z_([0-9a-f]{12})(?:_(\\d+))?$`),
+    legacy: new RegExp(`^${base}\\.backup_(\\d{8})_(\\d{6})(?:_(\\d+))?$`),
+  }
+}
+
+/** The folder holding the database: a backup named after its file there can only be its own. */
+function isOwnFolder(dbPath: string, directory: string): boolean {
+  return canonicalPath(join(directory, basename(dbPath))) === canonicalPath(dbPath)
+}
+
+/** A regular file, not followed if it is a symlink: the backup folder may hold anything. */
+function isRegularFile(path: string): boolean {
+  try {
+    return lstatSync(path).isFile()
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Every entry of the backup folder named as a backup of a database with this file name, newest
+ * first, each with its owner. Only regular files: a symlink or a folder with a backup's name is
+ * neither listed, restored nor deleted.
+ */
+export function scanBackups(dbPath: string, directory: string, identity = databaseIdentity(dbPath, false)): BackupEntry[] {
+  let names: string[]
+  try {
+    names = readdirSync(directory)
+  } catch {
+    return []
+  }
+  const { tagged, legacy } = namePatterns(dbPath)
+  const ownFolder = isOwnFolder(dbPath, directory)
+  const entries: (BackupEntry & { seq: number })[] = []
+  for (const name of names) {
+    const t = tagged.exec(name)
+    const l = t ? null : legacy.exec(name)
+    if (!t && !l) continue
+    const path = join(directory, name)
+    let stat
+    try {
+      stat = lstatSync(path)
+    } catch {
+      continue // gone meanwhile
+    }
+    if (!stat.isFile()) continue
+    const m = (t ?? l)!
+    const databaseId = t ? t[3]! : undefined
+    // In the database's own folder a backup named after its file can only be of the database at
+    // this path, whatever id it carries (a project copied or moved with its backups, an id file
+    // lost): the id decides only in a folder that other databases may share.
+    const owner: BackupOwner = ownFolder ? 'this' : databaseId === undefined ? 'unknown' : databaseId === identity ? 'this' : 'other'
+    entries.push({
+      path, name, createdAt: parseStamp(m[1]!, m[2]!, !!t), size: stat.size,
+      verified: owner === 'this', owner, ...(databaseId ? { databaseId } : {}), seq: Number((t ? t[4] : l![3]) ?? 1),
+    })
+  }
+  entries.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.seq - a.seq || b.name.localeCompare(a.name))
+  return entries.map(({ seq: _seq, ...entry }) => entry)
+}
+
+/** This database's backups (and unverified 0.1.0 ones in a shared folder), newest first. */
+export function listBackups(dbPath: string, directory: string): BackupFile[] {
+  return scanBackups(dbPath, directory).filter((b) => b.owner !== 'other').map(({ owner: _o, databaseId: _d, ...file }) => file)
+}
+
+/**
+ * A new, empty file that only its owner (or whoever may read the database) can open, from the
+ * first byte on: `wx` refuses to reuse anything already there (a planted symlink included), and
+ * the mode is set on the open descriptor because the process umask may have narrowed it.
+ */
+export function createPrivateFile(path: string, mode: number): number {
+  const fd = openSync(path, 'wx', mode)
+  try {
+    fchmodSync(fd, mode)
+  } catch (error) {
+    closeSync(fd)
+    rmSync(path, { force: true })
+    throw error
+  }
+  return fd
+}
+
+function backupTarget(dbPath: string, directory: string, now: Date, id: string): string {
+  const stem = `${basename(dbPath)}.backup_${utcStamp(now)}_${id}`
+  let target = join(directory, stem)
+  for (let n = 2; existsOrLink(target) || existsOrLink(`${target}.partial`); n++) target = join(directory, `${stem}_${n}`)
+  return target
+}
+
+function existsOrLink(path: string): boolean {
+  try {
+    lstatSync(path)
+    return true
+  } catch {
+    return false
+  }
+}
+
+function checkDirectory(directory: string): void {
+  if (!existsSync(directory) || !statSync(directory).isDirectory()) {
+    throw new MigrateError('BACKUP', `the backup directory ${directory} does not exist`, {
+      step: 'backup',
+      hint: 'create it, or change [database] backup_directory in migration.conf',
+    })
+  }
 }
 
 /**
@@ -35,29 +172,28 @@ function backupPattern(dbPath: string): RegExp {
  * there (as the online backup API does between steps) lets code of the same process — a dev
  * server's SSR handler writing with better-sqlite3 — run into that lock and block the very event
  * loop the run needs to finish: a deadlock until the writer's busy timeout. The copy is written
- * under a temporary name and renamed, so no file with a backup's name is ever half-written.
+ * under a temporary name and renamed, so no file with a backup's name is ever half-written; that
+ * temporary file is created empty with the database's permissions before SQLite writes into it
+ * (VACUUM INTO accepts an existing empty file), so a private database is never readable by others,
+ * not even half-copied.
  */
 export function backupDatabase(dbPath: string, directory: string, now = new Date()): string {
-  if (!existsSync(directory)) {
-    throw new MigrateError('BACKUP', `the backup directory ${directory} does not exist`, {
-      step: 'backup',
-      hint: 'create it, or change [database] backup_directory in migration.conf',
-    })
-  }
-  let target = join(directory, `${basename(dbPath)}.backup_${stamp(now)}`)
-  for (let n = 2; existsSync(target); n++) target = join(directory, `${basename(dbPath)}.backup_${stamp(now)}_${n}`)
-  const partial = `${target}.partial`
-  removeAbandonedCopies(dbPath, directory)
+  checkDirectory(directory)
+  let target = join(directory, `${basename(dbPath)}.backup_${utcStamp(now)}`)
+  const partial = () => `${target}.partial`
   let source: Database.Database | undefined
+  let created = false
   try {
+    target = backupTarget(dbPath, directory, now, databaseIdentity(dbPath, true)!)
+    removeAbandonedCopies(dbPath, directory)
+    closeSync(createPrivateFile(partial(), statSync(dbPath).mode & 0o777))
+    created = true
     source = openForReading(dbPath, 5000)
-    source.prepare('VACUUM INTO ?').run(partial)
-    // Before it is visible under its name: a database that may hold secrets gets its own permissions.
-    chmodSync(partial, statSync(dbPath).mode & 0o777)
+    source.prepare('VACUUM INTO ?').run(partial())
     crashPoint('during-backup')
-    renameSync(partial, target)
+    renameSync(partial(), target)
   } catch (error) {
-    rmSync(partial, { force: true })
+    if (created) rmSync(partial(), { force: true })
     throw new MigrateError('BACKUP', `could not back up ${dbPath} to ${target}: ${errorMessage(error)}`, {
       step: 'backup',
       hint: 'check free disk space and permissions of the backup directory; nothing was changed',
@@ -69,49 +205,96 @@ export function backupDatabase(dbPath: string, directory: string, now = new Date
   return target
 }
 
+/**
+ * A byte-for-byte copy, for a database SQLite cannot read (corrupt, truncated, not SQLite at all):
+ * the one case where a snapshot through SQLite is impossible, and exactly when a restore is about to
+ * replace the file. A journal or WAL file next to it is copied along (same name plus -journal /
+ * -wal), since it may hold the last committed changes.
+ */
+export function rawCopy(dbPath: string, directory: string, now = new Date()): string {
+  checkDirectory(directory)
+  let target = join(directory, `${basename(dbPath)}.backup_${utcStamp(now)}`)
+  const written: string[] = []
+  try {
+    target = backupTarget(dbPath, directory, now, databaseIdentity(dbPath, true)!)
+    const mode = statSync(dbPath).mode & 0o777
+    for (const suffix of ['', '-journal', '-wal']) {
+      const from = `${dbPath}${suffix}`
+      if (suffix && !isRegularFile(from)) continue
+      const to = `${target}${suffix}`
+      const partial = `${to}.partial`
+      copyBytes(from, partial, mode)
+      written.push(partial)
+      renameSync(partial, to)
+      written[written.length - 1] = to
+    }
+  } catch (error) {
+    for (const path of written) rmSync(path, { force: true })
+    throw new MigrateError('BACKUP', `could not copy ${dbPath} to ${target}: ${errorMessage(error)}`, {
+      hint: 'check free disk space and permissions of the backup directory; nothing was changed',
+      cause: error,
+    })
+  }
+  return target
+}
+
+/** Copy a file's bytes into a new file created with `mode` from the start, flushed to disk. */
+export function copyBytes(from: string, to: string, mode: number): void {
+  const out = createPrivateFile(to, mode)
+  let input: number | undefined
+  try {
+    input = openSync(from, 'r')
+    const buffer = Buffer.alloc(1 << 20)
+    for (let read; (read = readSync(input, buffer, 0, buffer.length, null)) > 0;) {
+      for (let off = 0; off < read;) off += writeSync(out, buffer, off, read - off)
+    }
+    fsyncSync(out)
+  } catch (error) {
+    closeSync(out)
+    rmSync(to, { force: true })
+    throw error
+  } finally {
+    if (input !== undefined) closeSync(input)
+  }
+  closeSync(out)
+}
+
 /** Copies left by a run killed while backing up (callers hold the migrator lock, so none is in progress). */
 function removeAbandonedCopies(dbPath: string, directory: string): void {
-  const pattern = new RegExp(`${backupPattern(dbPath).source.slice(0, -1)}\\.partial$`)
-  for (const name of readdirSync(directory)) if (pattern.test(name)) rmSync(join(directory, name), { force: true })
-}
-
-/** Newest first. */
-export function listBackups(dbPath: string, directory: string): BackupFile[] {
-  if (!existsSync(directory)) return []
-  const pattern = backupPattern(dbPath)
-  const backups: BackupFile[] = []
+  const { tagged, legacy } = namePatterns(dbPath)
+  const id = databaseIdentity(dbPath, false)
   for (const name of readdirSync(directory)) {
-    const m = pattern.exec(name)
-    if (!m) continue
+    if (!name.endsWith('.partial')) continue
+    const stem = name.slice(0, -'.partial'.length)
+    const t = tagged.exec(stem)
+    const ours = isOwnFolder(dbPath, directory) ? !!t || legacy.test(stem) : !!t && t[3] === id
     const path = join(directory, name)
-    backups.push({ path, name, createdAt: parseStamp(m[1]!), size: statSync(path).size })
+    if (ours && isRegularFile(path)) rmSync(path, { force: true })
   }
-  return backups.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.name.localeCompare(a.name, 'en', { numeric: true }))
 }
 
-/** Delete backups older than `days`, never the newest one. Returns the deleted paths. */
-export function applyRetention(dbPath: string, directory: string, days: number, now = new Date()): string[] {
+/**
+ * Delete this database's backups older than `days`, never its newest one. Only regular files it
+ * can prove are this database's (see above). A backup that cannot be deleted is reported in
+ * `failures` and the others are still deleted: retention runs after a committed apply, and
+ * must never turn it into a failure. Returns the deleted paths.
+ */
+export function applyRetention(dbPath: string, directory: string, days: number, now = new Date(), failures: string[] = []): string[] {
   if (days <= 0) return []
   const cutoff = now.getTime() - days * 24 * 60 * 60 * 1000
   const deleted: string[] = []
-  for (const backup of listBackups(dbPath, directory).slice(1)) {
-    if (backup.createdAt.getTime() < cutoff) {
-      rmSync(backup.path, { force: true })
+  for (const backup of scanBackups(dbPath, directory).filter((b) => b.owner === 'this').slice(1)) {
+    if (backup.createdAt.getTime() >= cutoff) continue
+    try {
+      if (!isRegularFile(backup.path)) continue
+      // unlink, not rm: rm reads a refused unlink (EPERM) as "a folder?" and reports ENOTDIR.
+      unlinkSync(backup.path)
       deleted.push(backup.path)
+      // A raw copy's journal or WAL (see rawCopy) goes with it.
+      for (const suffix of ['-journal', '-wal']) if (isRegularFile(`${backup.path}${suffix}`)) unlinkSync(`${backup.path}${suffix}`)
+    } catch (error) {
+      failures.push(`could not delete the old backup ${backup.path}: ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`)
     }
   }
   return deleted
-}
-
-/** Copy a backup over the live database, page by page through SQLite (safe with other connections open). */
-export async function restoreInto(backupPath: string, dbPath: string): Promise<void> {
-  const source = new Database(backupPath, { readonly: true, fileMustExist: true })
-  try {
-    source.prepare('SELECT count(*) FROM sqlite_master').get()
-    await source.backup(dbPath)
-  } catch (error) {
-    throw new MigrateError('RESTORE', `could not restore ${backupPath} into ${dbPath}: ${errorMessage(error)}`, { cause: error })
-  } finally {
-    source.close()
-  }
 }

@@ -1,8 +1,11 @@
-import { existsSync } from 'node:fs'
+import { existsSync, lstatSync } from 'node:fs'
+import { basename, join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
-import { listBackups, restoreInto, backupDatabase, type BackupFile } from './backup.ts'
+import { backupDatabase, listBackups, rawCopy, scanBackups, type BackupEntry, type BackupFile } from './backup.ts'
+import { databaseIdentity, identityPath } from './identity.ts'
+import { inspectLive, restoreChecked } from './restore.ts'
 import { loadConfig, type ConfigOverrides, type ResolvedConfig } from './config.ts'
-import { MigrateError } from './errors.ts'
+import { MigrateError, errorMessage } from './errors.ts'
 import { hasTable, newMigrationId, readHistory, schemaFingerprint, writeHistory, type HistoryRecord } from './history.ts'
 import { acquireLock } from './lock.ts'
 import { migrate, prepare, writeSchema, type MigrateResult } from './migrate.ts'
@@ -93,27 +96,88 @@ export interface RestoreOptions extends CommonOptions {
   trigger?: string
 }
 
+/** A run recorded in the live database that the restore takes away (its row leaves with the file). */
+export interface UndoneRun {
+  migrationId: string
+  status: string
+  description: string
+}
+
 export interface RestoreResult {
   config: ResolvedConfig
   restored: BackupFile
   /** The database as it was before the restore, so the restore itself can be undone. */
   safetyBackup?: string
+  /** How the safety copy was made: through SQLite, or byte for byte (the database was not readable). */
+  safetyCopy?: 'snapshot' | 'bytes'
+  /** The later runs the restore undid; undefined when the replaced file's history could not be read. */
+  undone?: UndoneRun[]
+  /** Problems after the database was restored and verified (it stays restored). */
+  warnings: string[]
 }
 
-export async function restore(options: RestoreOptions): Promise<RestoreResult> {
-  const config = configOf(options)
-  const all = listBackups(config.databasePath, config.backupDirectory)
-  if (all.length === 0) {
+/** Pick the backup to restore, refusing anything that is not provably a backup of this database. */
+function chooseBackup(config: ResolvedConfig, wanted: string | undefined): BackupFile {
+  const all = scanBackups(config.databasePath, config.backupDirectory)
+  const mine = all.filter((b) => b.owner === 'this')
+  const listHint = 'run `npx migrate-plugin backups` to list this database\'s backups'
+  if (wanted === undefined) {
+    if (mine[0]) return strip(mine[0])
+    const unverified = all.filter((b) => b.owner === 'unknown')
+    if (unverified[0]) {
+      throw new MigrateError('RESTORE', `no backup in ${config.backupDirectory} is provably of ${config.databasePath}: the ones named like it were made by 0.1.0 in a folder other databases may share`, {
+        hint: `if ${unverified[0].name} is this database's, restore it by name: npx migrate-plugin restore ${unverified[0].name}`,
+      })
+    }
     throw new MigrateError('RESTORE', `no backups of ${config.databasePath} in ${config.backupDirectory}`, {
       hint: 'backups are made before every apply that changes the database (unless backup_enabled = false)',
     })
   }
-  const chosen = options.backup === undefined
-    ? all[0]!
-    : all.find((b) => b.name === options.backup || b.path === options.backup || b.path.endsWith(`/${options.backup}`))
-  if (!chosen) {
-    throw new MigrateError('RESTORE', `no backup named ${options.backup}`, { hint: `run \`npx migrate-plugin backups\` to list them (newest: ${all[0]!.name})` })
+  const name = basename(wanted)
+  const inFolder = (path: string) => resolve(config.backupDirectory, basename(path)) === resolve(path)
+  const chosen = all.find((b) => b.name === wanted || (b.name === name && (wanted === name || inFolder(resolve(wanted)))))
+  if (chosen?.owner === 'other') {
+    const own = databaseIdentity(config.databasePath, false)
+    throw new MigrateError('RESTORE', `${chosen.name} belongs to another database with the same file name (its id is ${chosen.databaseId}, this database's is ${own ?? 'not set'}): refusing to restore it over ${config.databasePath}`, {
+      hint: own ? listHint : `${listHint}; if it really is this database's and its id file was lost, write the id back: echo ${chosen.databaseId} > ${identityPath(config.databasePath)}`,
+    })
   }
+  if (chosen) return strip(chosen)
+  const entry = join(config.backupDirectory, name)
+  let stat
+  try { stat = lstatSync(entry) } catch { /* not there */ }
+  if (stat && !stat.isFile()) {
+    throw new MigrateError('RESTORE', `${entry} is not a regular file (${stat.isSymbolicLink() ? 'a symbolic link' : stat.isDirectory() ? 'a folder' : 'a special file'}): refusing to restore from it`, { hint: listHint })
+  }
+  if (stat && /\.backup_\d{8}_\d{6}/.test(name)) {
+    throw new MigrateError('RESTORE', `${name} is not a backup of ${basename(config.databasePath)}: refusing to restore another database's file over it`, { hint: listHint })
+  }
+  throw new MigrateError('RESTORE', `no backup named ${wanted}`, { hint: `${listHint}${mine[0] ? ` (newest: ${mine[0].name})` : ''}` })
+}
+
+function strip(entry: BackupEntry): BackupFile {
+  const { owner: _o, databaseId: _d, ...file } = entry
+  return file
+}
+
+/** Runs in the live database's history that the backup does not have: the restore takes them away. */
+function undoneRuns(config: ResolvedConfig, backupPath: string): UndoneRun[] {
+  const ids = (path: string) => {
+    const db = openForReading(path, 1000)
+    try {
+      return readHistory(db, config.historyTable, Number.MAX_SAFE_INTEGER)
+    } finally {
+      db.close()
+    }
+  }
+  const kept = new Set(ids(backupPath).map((r) => r.migrationId))
+  return ids(config.databasePath).filter((r) => !kept.has(r.migrationId)).reverse()
+    .map((r) => ({ migrationId: r.migrationId, status: r.status, description: r.description }))
+}
+
+export async function restore(options: RestoreOptions): Promise<RestoreResult> {
+  const config = configOf(options)
+  const chosen = chooseBackup(config, options.backup)
   if (!options.yes) {
     const ok = options.confirm ? await options.confirm(chosen) : false
     if (!ok) {
@@ -123,23 +187,45 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
     }
   }
   const started = new Date()
+  const timeoutMs = config.lockTimeout * 1000
   const lock = await acquireLock(config.databasePath, config.lockTimeout)
   try {
+    const live = await inspectLive(config.databasePath, timeoutMs)
+    // Read before the restore: these rows leave with the file they are in.
+    let undone: UndoneRun[] | undefined
+    if (live.state === 'healthy') {
+      try { undone = undoneRuns(config, chosen.path) } catch { undone = undefined }
+    } else if (live.state === 'missing') {
+      undone = []
+    }
     let safetyBackup: string | undefined
-    if (existsSync(config.databasePath)) safetyBackup = backupDatabase(config.databasePath, config.backupDirectory)
-    await restoreInto(chosen.path, config.databasePath)
-    const db = new Database(config.databasePath, { timeout: 5000 })
+    let safetyCopy: RestoreResult['safetyCopy']
+    if (live.state === 'healthy') {
+      safetyBackup = backupDatabase(config.databasePath, config.backupDirectory)
+      safetyCopy = 'snapshot'
+    } else if (live.state === 'broken') {
+      safetyBackup = rawCopy(config.databasePath, config.backupDirectory)
+      safetyCopy = 'bytes'
+    }
+    await restoreChecked(chosen.path, config.databasePath, timeoutMs)
+    const undid = undone === undefined
+      ? `; the replaced file could not be read (${live.state === 'broken' ? live.reason : 'unreadable'}), so the runs it undid are unknown`
+      : undone.length ? `; undid ${undone.length} later run(s): ${undone.map((u) => `${u.migrationId} (${u.status}: ${u.description})`).join('; ')}` : ''
+    const warnings: string[] = []
+    let db: Database.Database | undefined
     try {
-      db.transaction(() => writeHistory(db, config.historyTable, {
+      db = new Database(config.databasePath, { timeout: timeoutMs })
+      const conn = db
+      conn.transaction(() => writeHistory(conn, config.historyTable, {
         migrationId: newMigrationId(started),
         startedAt: started.toISOString(),
         finishedAt: new Date().toISOString(),
         status: 'restored',
-        description: `restored from ${chosen.name}`,
-        steps: [],
+        description: `restored from ${chosen.name}${undid}`,
+        steps: (undone ?? []).map((u) => ({ description: `undid ${u.migrationId}: ${u.description}` })),
         modelFiles: [],
         schemaHash: '',
-        dbFingerprint: schemaFingerprint(db, config.historyTable),
+        dbFingerprint: schemaFingerprint(conn, config.historyTable),
         sql: '',
         warnings: [],
         error: null,
@@ -149,10 +235,13 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
         trigger: options.trigger ?? 'cli',
         toolVersion: TOOL_VERSION,
       })).immediate()
+    } catch (error) {
+      // The database is restored and verified; only its history lacks the line that says so.
+      warnings.push(`the restore could not be recorded in ${config.historyTable}: ${errorMessage(error)}`)
     } finally {
-      db.close()
+      db?.close()
     }
-    return { config, restored: chosen, ...(safetyBackup ? { safetyBackup } : {}) }
+    return { config, restored: chosen, ...(safetyBackup ? { safetyBackup, safetyCopy } : {}), ...(undone ? { undone } : {}), warnings }
   } finally {
     lock.release()
   }

@@ -1,12 +1,13 @@
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, relative } from 'node:path'
+import { basename, dirname, join, relative } from 'node:path'
 import Database from 'better-sqlite3'
 import { discoverModels, type DiscoveredModels } from '../model/discover.ts'
 import { loadConfig, type ConfigOverrides, type ResolvedConfig } from './config.ts'
 import { loadEngineModule, openEngineSession, type EngineSession } from './engine.ts'
 import { MigrateError, errorMessage } from './errors.ts'
-import { applyRetention, backupDatabase, restoreInto } from './backup.ts'
+import { applyRetention, backupDatabase } from './backup.ts'
+import { restoreChecked } from './restore.ts'
 import { hasTable, lastInSync, newMigrationId, schemaFingerprint, writeHistory, type HistoryRecord } from './history.ts'
 import { acquireLock, type Lock } from './lock.ts'
 import { crashPoint } from './crash.ts'
@@ -69,6 +70,8 @@ export interface MigrateResult {
   /** A previous apply that died before finishing, found and recorded by this run. */
   interruptedRun?: RunMarker
   deletedBackups: string[]
+  /** Problems after COMMIT (retention, client generation): the apply stands, these are warnings. */
+  postCommitWarnings?: string[]
   migrationId?: string
   unmodelledTables: string[]
   durationMs: number
@@ -555,10 +558,18 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
     await session.commit()
     settled = true
     crashPoint('after-commit')
-    const deletedBackups = backupPath ? applyRetention(dbPath, config.backupDirectory, config.backupRetentionDays) : []
+    // Committed: from here on nothing may turn the apply into a failure.
+    const postCommitWarnings: string[] = []
+    let deletedBackups: string[] = []
+    try {
+      if (backupPath) deletedBackups = applyRetention(dbPath, config.backupDirectory, config.backupRetentionDays, new Date(), postCommitWarnings)
+    } catch (error) {
+      postCommitWarnings.push(`backup retention failed: ${errorMessage(error)}`)
+    }
     return done({
       outcome: 'applied', plan, warnings: [...pushed.warnings, ...dataLoss],
       ...(backupPath ? { backupPath } : {}), deletedBackups, migrationId: migration.migrationId,
+      ...(postCommitWarnings.length ? { postCommitWarnings } : {}),
     })
   } catch (error) {
     if (settled) throw error
@@ -577,7 +588,17 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
       if (run.createdDb) removeDatabaseFiles(dbPath)
       throw error instanceof MigrateError ? error : databaseError(error, dbPath)
     }
-    if (!rolledBack && backupPath) await restoreInto(backupPath, dbPath)
+    if (!rolledBack && backupPath) {
+      // The same checked restore as `restore`: it either brings the backup back or says it did not.
+      try {
+        await restoreChecked(backupPath, dbPath, config.lockTimeout * 1000)
+      } catch (restoreError) {
+        throw new MigrateError('APPLY', `${step} failed: ${errorMessage(error)}. The change could not be rolled back, and restoring the backup failed too: ${errorMessage(restoreError)}`, {
+          step, backupPath, cause: error,
+          hint: `restore it yourself: npx migrate-plugin restore ${basename(backupPath)} --yes`,
+        })
+      }
+    }
     const message = errorMessage(error)
     const failure = record({
       status: rolledBack ? 'rolled_back' : 'failed',
@@ -590,7 +611,7 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
     recordFailure(dbPath, config.historyTable, failure)
     const where = backupPath ? ` The backup taken before it is ${backupPath}.` : ''
     throw new MigrateError(error instanceof MigrateError && error.code === 'VERIFY' ? 'VERIFY' : 'APPLY',
-      `${step} failed: ${message}. ${rolledBack ? 'The change was rolled back; the database is as it was.' : 'The database was restored from the backup.'}${where}`, {
+      `${step} failed: ${message}. ${rolledBack ? 'The change was rolled back; the database is as it was.' : backupPath ? 'The change could not be rolled back; the database was restored from the backup and checked.' : 'The change could not be rolled back, and there is no backup (--no-backup): check the database.'}${where}`, {
         step, ...(backupPath ? { backupPath } : {}), cause: error,
         hint: 'fix the model (or the data) and run again; `npx migrate-plugin history` shows this attempt',
       })

@@ -149,12 +149,22 @@ export class Runner {
     const result = await migrate({ prepared, command, trigger: context.trigger })
     const ms = `${Math.round(result.durationMs)} ms`
     let client = ''
+    // After COMMIT nothing may fail the run (or the build): such problems are warnings next to the success.
+    const postCommit = [...(result.postCommitWarnings ?? [])]
     if (mode === 'apply') {
-      const generated = await regenerateClientAfterApply(result)
-      if (generated?.state === 'generated') client = ` · Prisma Client regenerated in ${Math.round(generated.durationMs!)} ms`
+      try {
+        const generated = await regenerateClientAfterApply(result)
+        if (generated?.state === 'generated') client = ` · Prisma Client regenerated in ${Math.round(generated.durationMs!)} ms`
+      } catch (error) {
+        postCommit.push(`the Prisma Client was not regenerated: ${errorMessage(error)}${error instanceof MigrateError && error.hint ? ` (${error.hint})` : ''}`)
+      }
     }
+    const warning = postCommit.length ? postCommit.map((w) => `migrate-plugin: warning: ${w}`).join('\n') : undefined
     if (result.outcome === 'applied') {
-      return { mode, result, line: `migrate-plugin: ${summary(result.plan!)} · ${ms}${client}` }
+      return { mode, result, line: `migrate-plugin: ${summary(result.plan!)} · ${ms}${client}`, ...(warning ? { warning } : {}) }
+    }
+    if (warning && result.outcome === 'in-sync') {
+      return { mode, result, warning, ...(this.options.quiet === false ? { line: `migrate-plugin: ${config.databasePath} is in sync · ${ms}` } : {}) }
     }
     if (result.outcome === 'pending') {
       const text = pendingMessage(result)
