@@ -132,7 +132,7 @@ export async function main(argv: string[]): Promise<number> {
         ...opts(flags),
         ...(backup ? { backup } : {}),
         ...(flags.yes ? { yes: true } : {}),
-        ...(canAsk() ? { confirm: (b) => ask(`Replace ${rel(b.path.replace(/\.backup_.*$/, ''))} with ${b.name}?`) } : {}),
+        ...(canAsk() ? { confirm: (b, database) => ask(`Replace ${rel(database)} with ${b.name}?`) } : {}),
       })
       if (json) return printJson({ ok: true, ...result })
       out(`${c.green('✔')} restored ${result.restored.name} (checked: the database now holds the backup's schema and rows)`)

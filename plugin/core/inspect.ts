@@ -92,7 +92,8 @@ export interface RestoreOptions extends CommonOptions {
   /** A backup file name or path; default: the newest. */
   backup?: string
   yes?: boolean
-  confirm?: (backup: BackupFile) => Promise<boolean>
+  /** Asked with the backup and the database it would replace. */
+  confirm?: (backup: BackupFile, databasePath: string) => Promise<boolean>
   trigger?: string
 }
 
@@ -179,7 +180,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
   const config = configOf(options)
   const chosen = chooseBackup(config, options.backup)
   if (!options.yes) {
-    const ok = options.confirm ? await options.confirm(chosen) : false
+    const ok = options.confirm ? await options.confirm(chosen, config.databasePath) : false
     if (!ok) {
       throw new MigrateError('GUARD_NOT_CONFIRMED', options.confirm ? 'not confirmed: nothing was restored' : 'restore replaces the database and there is no terminal to ask', {
         hint: 'pass --yes to restore without asking',
