@@ -123,7 +123,10 @@ const db = new Database('dev.db'); db.exec('BEGIN EXCLUSIVE'); console.log('lock
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=32k', 'tmpfs', tiny], { stdio: 'ignore' })
     mounted = true
   } catch { /* not root, or no mount here: the case is skipped */ }
-  afterAll(() => { if (mounted) execFileSync('umount', [tiny]) })
+  afterAll(() => {
+    if (mounted) execFileSync('umount', [tiny])
+    rmSync(tiny, { recursive: true, force: true })
+  })
 
   it.runIf(mounted)('a full disk during the backup', async () => {
     const p = await migrated()

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import Database from 'better-sqlite3'
 import { Runner } from '../plugin/core/runner.ts'
+import { TRACE_PREFIX } from '../plugin/core/crash.ts'
 import { POSTS_MODEL, Project, REPO, USERS_MODEL, cleanEnv } from './helpers.ts'
 
 function runProcess(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null, stdout: string, stderr: string }> {
@@ -36,34 +37,64 @@ describe('concurrency', () => {
     expect(p.tables()).toEqual(['_migration_history', 'posts', 'users'])
   })
 
-  it('an app holding the database open in WAL mode and writing keeps working while the CLI migrates', async () => {
+  it('an app holding the database open in WAL mode and writing keeps working while the CLI migrates, its writes overlapping the migration', async () => {
     const p = new Project({ 'model/users.ts': USERS_MODEL })
     await p.migrate()
     p.sql('PRAGMA journal_mode=WAL')
-    // The "app": another process inserting users every few milliseconds for two seconds.
+    // The "app": another process inserting users every few milliseconds until its stdin closes,
+    // noting when each insert started and when it returned.
     p.write('app.cjs', `const Database = require(${JSON.stringify(join(REPO, 'node_modules/better-sqlite3'))})
 const db = new Database('dev.db', { timeout: 10000 })
 db.pragma('journal_mode = WAL')
-let n = 0, errors = 0
-const end = Date.now() + 2000
+const now = () => performance.timeOrigin + performance.now()
+const inserts = []
+let errors = 0, stop = false
+process.stdin.on('end', () => { stop = true }).resume()
 const tick = () => {
-  try { db.prepare('INSERT INTO users (email, createdAt) VALUES (?, ?)').run('u' + (n++) + '@x', Date.now()) } catch (e) { errors++; console.error(e.message) }
-  if (Date.now() < end) setTimeout(tick, 3); else { console.log(JSON.stringify({ n, errors, count: db.prepare('SELECT count(*) AS c FROM users').get().c })); db.close() }
+  const started = now()
+  try { db.prepare('INSERT INTO users (email, createdAt) VALUES (?, ?)').run('u' + inserts.length + '@x', Date.now()); inserts.push([started, now()]) } catch (e) { errors++; console.error(e.message) }
+  if (!stop) setTimeout(tick, 3); else { console.log(JSON.stringify({ inserts, errors, count: db.prepare('SELECT count(*) AS c FROM users').get().c })); db.close() }
 }
 tick()
 `)
-    const app = runProcess(p.root, ['app.cjs'])
+    const app = spawn(process.execPath, ['app.cjs'], { cwd: p.root, env: cleanEnv(), stdio: ['pipe', 'pipe', 'pipe'] })
+    let appOut = ''
+    let appErr = ''
+    app.stdout.on('data', (d: Buffer) => { appOut += d.toString() })
+    app.stderr.on('data', (d: Buffer) => { appErr += d.toString() })
+    const appExit = new Promise<number | null>((resolve) => app.on('close', resolve))
     await new Promise((r) => setTimeout(r, 300))
     p.write('model/users.ts', USERS_MODEL.replace('name: text(),', 'name: text(),\n  phone: text(),'))
-    const migrated = await runProcess(p.root, [join(REPO, 'bin/migrate-plugin.mjs'), 'apply'])
-    const appResult = await app
+    // The migration's own account of its window: when it took the lock, began its write transaction, and committed.
+    const migrated = await runProcess(p.root, [join(REPO, 'bin/migrate-plugin.mjs'), 'apply'], { MIGRATE_PLUGIN_TRACE: '1' })
+    await new Promise((r) => setTimeout(r, 100))
+    app.stdin.end()
+    expect(await appExit, appErr).toBe(0)
     expect(migrated.code, migrated.stderr).toBe(0)
-    expect(appResult.code, appResult.stderr).toBe(0)
-    const stats = JSON.parse(appResult.stdout) as { n: number, errors: number, count: number }
+    const at = (point: string) => {
+      const line = migrated.stderr.split('\n').find((l) => l.startsWith(`${TRACE_PREFIX} `) && l.endsWith(` ${point}`))
+      expect(line, `${point} in the run's trace`).toBeDefined()
+      return Number(line!.split(' ')[1])
+    }
+    // 'after-record' is the last point before COMMIT: up to there the write transaction is surely open.
+    const window = { locked: at('locked'), begin: at('begin'), beforeCommit: at('after-record'), commit: at('after-commit') }
+    const stats = JSON.parse(appOut) as { inserts: [number, number][], errors: number, count: number }
     expect(stats.errors).toBe(0)
-    expect(stats.count).toBe(stats.n)
+    // Writes before, during and after the migration: some went through while it held its lock (before
+    // its transaction), and some were issued while its write transaction was open — those waited for
+    // COMMIT, and were kept.
+    const whileLocked = stats.inserts.filter(([issued, returned]) => issued > window.locked && returned < window.begin)
+    const issuedInTransaction = stats.inserts.filter(([issued]) => issued > window.begin && issued < window.beforeCommit)
+    expect(stats.inserts.some(([, returned]) => returned < window.locked), 'writes before the migration').toBe(true)
+    expect(whileLocked.length, 'writes that went through while the migration held its lock').toBeGreaterThan(0)
+    expect(issuedInTransaction.length, 'writes issued inside the write transaction').toBeGreaterThan(0)
+    for (const [, returned] of issuedInTransaction) expect(returned, 'a write issued inside the transaction returns after COMMIT').toBeGreaterThan(window.beforeCommit)
+    expect(stats.inserts.some(([issued]) => issued > window.commit), 'writes after the migration').toBe(true)
+    // None lost: every insert the app saw succeed is in the migrated table.
+    expect(stats.count).toBe(stats.inserts.length)
     expect(p.columns('users')).toContain('phone')
-    expect(p.all('SELECT count(*) AS c FROM users')).toEqual([{ c: stats.n }])
+    expect(p.all<{ email: string }>('SELECT email FROM users ORDER BY id').map((r) => r.email)).toEqual(stats.inserts.map((_, i) => `u${i}@x`))
+    console.log(`WAL app: ${stats.inserts.length} inserts, ${whileLocked.length} went through while the migration held its lock (${(window.begin - window.locked).toFixed(0)} ms before its transaction), ${issuedInTransaction.length} issued inside its write transaction (${(window.beforeCommit - window.begin).toFixed(0)} ms) waited for COMMIT`)
   })
 
   it('waiting for an app\'s write transaction does not freeze the process (a dev server keeps serving)', async () => {

@@ -5,16 +5,18 @@ import { join } from 'node:path'
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import Database from 'better-sqlite3'
+import { TRACE_PREFIX } from '../plugin/core/crash.ts'
 import { schemaFingerprint } from '../plugin/core/history.ts'
 import { BIN, Project, USERS_MODEL, cleanEnv, nobodyCanRun } from './helpers.ts'
 
 const require = createRequire(import.meta.url)
 
 /**
- * Crash safety: SIGKILL the migrating process at named points of an apply and at evenly spread
- * moments of it, on a database with thousands of rows across cascading tables and a parent-table
- * redefinition. After every kill the database must be at the old schema or the new one — never
- * between — with every row intact, and the next run must finish the job and record what happened.
+ * Crash safety: SIGKILL the migrating process at named points of an apply and on statements spread
+ * evenly over its write transaction (counted by the run itself: a clock mostly lands in start-up),
+ * on a database with thousands of rows across cascading tables and a parent-table redefinition.
+ * After every kill the database must be at the old schema or the new one — never between — with
+ * every row intact, and the next run must finish the job and record what happened.
  */
 const MODEL = (after: boolean) => `import { table, int, text, index } from 'migrate-plugin/model'
 export const teams = table('teams', {
@@ -33,8 +35,10 @@ export const tasks = table('tasks', {
 })
 `
 
-const NAMED_POINTS = ['locked', 'during-backup', 'after-backup', 'after-push', 'after-verify', 'after-record', 'after-commit']
-const TIMED_POINTS = 45
+const NAMED_POINTS = ['locked', 'begin', 'during-backup', 'after-backup', 'after-push', 'after-verify', 'after-record', 'after-commit']
+const PROGRESS_KILLS = 45
+/** How many of the progress-triggered kills must land inside the write transaction (BEGIN IMMEDIATE → COMMIT). */
+const INSIDE_AT_LEAST = 40
 
 function checksum(path: string): string {
   const db = new Database(path, { readonly: true })
@@ -58,21 +62,43 @@ function inspect(path: string) {
   }
 }
 
-function applyAndKill(p: Project, kill: { point?: string, afterMs?: number }): Promise<number | null> {
+/**
+ * Where to kill: `self` makes the process kill itself on reaching the point (MIGRATE_PLUGIN_CRASH_AT);
+ * `observed` has this test send SIGKILL the moment the child reports the point, so that the kill
+ * lands wherever the child has got to meanwhile — usually inside that very statement.
+ */
+interface Kill { point?: string, how?: 'self' | 'observed' }
+
+/** Run an apply with the progress trace on; returns its exit code and the points it reached, in order. */
+function applyAndKill(p: Project, kill: Kill): Promise<{ code: number | null, points: string[] }> {
   return new Promise((resolve) => {
-    const env = { ...cleanEnv(), ...(kill.point ? { MIGRATE_PLUGIN_CRASH_AT: kill.point } : {}) }
-    const child = spawn(process.execPath, [BIN, 'apply', '--accept-data-loss'], { cwd: p.root, env, stdio: 'ignore' })
-    let timer: NodeJS.Timeout | undefined
-    if (kill.afterMs !== undefined) timer = setTimeout(() => child.kill('SIGKILL'), kill.afterMs)
-    child.on('exit', (code) => {
-      clearTimeout(timer)
-      resolve(code)
+    const env = { ...cleanEnv(), MIGRATE_PLUGIN_TRACE: '1', ...(kill.point && kill.how !== 'observed' ? { MIGRATE_PLUGIN_CRASH_AT: kill.point } : {}) }
+    const child = spawn(process.execPath, [BIN, 'apply', '--accept-data-loss'], { cwd: p.root, env, stdio: ['ignore', 'ignore', 'pipe'] })
+    const points: string[] = []
+    let pending = ''
+    child.stderr.on('data', (chunk: Buffer) => {
+      pending += chunk.toString()
+      const lines = pending.split('\n')
+      pending = lines.pop()!
+      for (const line of lines) {
+        if (!line.startsWith(`${TRACE_PREFIX} `)) continue
+        const point = line.split(' ')[2]!
+        points.push(point)
+        if (kill.how === 'observed' && point === kill.point) child.kill('SIGKILL')
+      }
     })
+    child.on('close', (code) => resolve({ code, points }))
   })
 }
 
+/** Where a kill landed, from the last point the child reported before it died. */
+function landing(points: string[]): 'before the transaction' | 'inside the transaction' | 'after COMMIT' {
+  if (points.includes('after-commit')) return 'after COMMIT'
+  return points.includes('begin') ? 'inside the transaction' : 'before the transaction'
+}
+
 describe('crash safety', () => {
-  it(`survives SIGKILL at ${NAMED_POINTS.length} named points and ${TIMED_POINTS} moments of an apply`, async () => {
+  it(`survives SIGKILL at ${NAMED_POINTS.length} named points and ${PROGRESS_KILLS} statements of the write transaction, at least ${INSIDE_AT_LEAST} of them landing inside it`, async () => {
     // The template: old schema, 50 teams, 2,000 members, 4,000 tasks (about 1.5 MB, so the backup takes several steps).
     const template = new Project({ 'model/m.ts': MODEL(false) })
     await template.migrate()
@@ -91,25 +117,43 @@ describe('crash safety', () => {
       copyFileSync(template.dbPath, p.dbPath)
       return p
     }
-    // The new schema, and how long a whole apply takes here.
+    // The new schema, and the statements a whole apply sends inside its transaction.
     const reference = fresh()
-    const started = performance.now()
-    expect(await applyAndKill(reference, {})).toBe(0)
-    const duration = performance.now() - started
+    const whole = await applyAndKill(reference, {})
+    expect(whole.code).toBe(0)
     const newSchema = inspect(reference.dbPath).fingerprint
     expect(newSchema).not.toBe(oldSchema)
     expect(checksum(reference.dbPath)).toBe(rows)
+    const statements = whole.points.filter((point) => point.startsWith('statement:'))
+    // The trace itself: every named point once, in order, and the statements between BEGIN and COMMIT.
+    expect(whole.points.filter((point) => !point.startsWith('statement:'))).toEqual(NAMED_POINTS)
+    expect(whole.points.indexOf('statement:1')).toBeGreaterThan(whole.points.indexOf('begin'))
+    expect(whole.points.indexOf(statements.at(-1)!)).toBeLessThan(whole.points.indexOf('after-record'))
+    expect(statements.length).toBeGreaterThanOrEqual(PROGRESS_KILLS / 2)
+    reference.remove()
 
-    const kills: { point?: string, afterMs?: number }[] = [
-      ...NAMED_POINTS.map((point) => ({ point })),
-      // Spread over the second half of a run, where the lock, the backup and the transaction are (the first half is start-up).
-      ...Array.from({ length: TIMED_POINTS }, (_, i) => ({ afterMs: Math.round(duration * (0.5 + 0.5 * (i + 0.5) / TIMED_POINTS)) })),
+    const kills: Kill[] = [
+      ...NAMED_POINTS.map((point): Kill => ({ point, how: 'self' })),
+      // Spread evenly over the statements of the transaction: the plan's diff, the engine's push and the verifying diff.
+      ...Array.from({ length: PROGRESS_KILLS }, (_, i): Kill => ({
+        point: statements[Math.round(i * (statements.length - 1) / (PROGRESS_KILLS - 1))]!,
+        how: i % 2 === 0 ? 'self' : 'observed',
+      })),
     ]
-    const seen = { old: 0, new: 0, interruptedRecorded: 0, hotJournal: 0 }
-    for (const kill of kills) {
+    const seen = { old: 0, new: 0, interruptedRecorded: 0, hotJournal: 0, inside: 0 }
+    const landings: Record<string, number> = {}
+    for (const [index, kill] of kills.entries()) {
       const p = fresh()
-      const code = await applyAndKill(p, kill)
-      const label = JSON.stringify(kill)
+      const { code, points } = await applyAndKill(p, kill)
+      const where = landing(points)
+      const label = `${JSON.stringify(kill)}, landed ${where} (last point: ${points.at(-1)})`
+      if (index >= NAMED_POINTS.length) {
+        landings[where] = (landings[where] ?? 0) + 1
+        if (where === 'inside the transaction') seen.inside++
+      }
+      // It died where it was told to, and not of something else.
+      expect(code, label).toBeNull()
+      if (kill.how === 'self') expect(points.at(-1), label).toBe(kill.point)
       if (existsSync(`${p.dbPath}-journal`)) seen.hotJournal++
       // A read-only command first: a kill inside the transaction can leave a hot journal, which it must read through.
       const checked = await p.migrate({ command: 'check' })
@@ -118,6 +162,9 @@ describe('crash safety', () => {
       expect(after.integrity, label).toBe('ok')
       expect(after.fk, label).toBe(0)
       expect([oldSchema, newSchema], label).toContain(after.fingerprint)
+      // Killed before COMMIT began: nothing of the transaction may survive.
+      if (where !== 'after COMMIT' && points.at(-1) !== 'after-record') expect(after.fingerprint, label).toBe(oldSchema)
+      if (where === 'after COMMIT') expect(after.fingerprint, label).toBe(newSchema)
       expect(checksum(p.dbPath), label).toBe(rows)
       if (after.fingerprint === oldSchema) seen.old++
       else seen.new++
@@ -140,13 +187,15 @@ describe('crash safety', () => {
         seen.interruptedRecorded++
         expect(p.all("SELECT status, failed_step FROM _migration_history WHERE status = 'interrupted'"), label).toEqual([{ status: 'interrupted', failed_step: next.interruptedRun.step }])
       }
-      if (kill.point && kill.point !== 'locked') expect(code, label).toBeNull()
+      p.remove()
     }
+    console.log(`crash safety: ${kills.length} kills (${NAMED_POINTS.length} named, ${PROGRESS_KILLS} on the ${statements.length} statements of the transaction: ${JSON.stringify(landings)}) · old schema after ${seen.old}, new after ${seen.new} · ${seen.interruptedRecorded} interrupted runs recorded · ${seen.hotJournal} left a rollback journal`)
+    // The kills hit what they are for: the write transaction.
+    expect(seen.inside).toBeGreaterThanOrEqual(INSIDE_AT_LEAST)
     // Both outcomes happened, and interrupted runs were recorded.
     expect(seen.old).toBeGreaterThan(0)
     expect(seen.new).toBeGreaterThan(0)
     expect(seen.interruptedRecorded).toBeGreaterThan(0)
-    console.log(`crash safety: ${kills.length} kill points · old schema after ${seen.old}, new after ${seen.new} · ${seen.interruptedRecorded} interrupted runs recorded · ${seen.hotJournal} left a rollback journal`)
   }, 600_000)
 })
 

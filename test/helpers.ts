@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -16,12 +16,28 @@ export interface CliResult {
   stderr: string
 }
 
+/** Every Project of the running test file that still has its folder; test/setup.ts removes them after the file. */
+const projects = new Set<Project>()
+
+export function removeProjects(): void {
+  for (const p of projects) p.remove()
+}
+
 /** A throwaway project on disk: model files, an optional migration.conf, a real SQLite file. */
 export class Project {
   readonly root: string
+  /** Where the constructor put it: some tests move `root` elsewhere afterwards, and both must go. */
+  readonly #created: string
   constructor(files: Record<string, string> = {}) {
-    this.root = mkdtempSync(join(tmpdir(), 'mp-test-'))
+    this.root = this.#created = mkdtempSync(join(tmpdir(), 'mp-test-'))
+    projects.add(this)
     for (const [path, content] of Object.entries(files)) this.write(path, content)
+  }
+
+  /** Delete the project's folder now rather than after the test file (tests that make many large ones). */
+  remove(): void {
+    for (const dir of new Set([this.root, this.#created])) rmSync(dir, { recursive: true, force: true })
+    projects.delete(this)
   }
 
   get dbPath(): string {

@@ -4,6 +4,7 @@ import { generateSchema } from '../plugin/core/schema.ts'
 import { MigrateError } from '../plugin/core/errors.ts'
 import { migrate, prepare } from '../plugin/core/migrate.ts'
 import { POSTS_MODEL, Project, USERS_MODEL } from './helpers.ts'
+import { fuzzSeed, random } from './fuzz.ts'
 
 async function schemaOf(files: Record<string, string>) {
   const p = new Project(files)
@@ -188,27 +189,80 @@ export const pairs = table('pairs', { a: int().notNull(), b: int().notNull() }, 
     expect(s.owners.find((o) => o.table === 'audit_log')?.file).toBe('model/audit.prisma')
   })
 
-  it('random model definitions: a valid schema the engine can plan, or a clear error naming the file — never a crash', async () => {
-    const kinds = ['int', 'bigint', 'text', 'real', 'decimal', 'boolean', 'datetime', 'json', 'bytes']
-    const mods = ['.notNull()', '.unique()', '.default(1)', ".default('x')", '.default(true)', '.defaultNow()', '.primaryKey()', ".map('col_x')", '.updatedAt()', '']
-    let seed = 7
-    const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n
-    for (let i = 0; i < 40; i++) {
-      const cols = Array.from({ length: 1 + rand(4) }, (_, j) => `c${j}: ${kinds[rand(kinds.length)]}()${mods[rand(mods.length)]}${mods[rand(mods.length)]}`)
-      const files = { 'model/t.ts': `import { table, int, bigint, text, real, decimal, boolean, datetime, json, bytes } from 'migrate-plugin/model'\nexport const t = table('t', { id: int().primaryKey(), ${cols.join(', ')} })\n` }
-      try {
-        const p = new Project(files)
-        const prepared = await prepare({ root: p.root, env: {} })
-        expect(prepared.schema.text).toContain('model T {')
-        // What validates must also be accepted by the engine: a plan, never a raw panic.
-        const planned = await migrate({ root: p.root, env: {}, prepared, command: 'preview' })
-        expect(planned.outcome, files['model/t.ts']).toBe('previewed')
-        expect(planned.previewError, files['model/t.ts']).toBeUndefined()
-      } catch (error) {
-        expect(error, files['model/t.ts']).toBeInstanceOf(MigrateError)
-        expect((error as MigrateError).message).toMatch(/^model\/t\.ts(:\d+)?: /)
-      }
+  it('random model definitions: most reach the engine and get a plan; a faulty one fails with a clear error naming the file and line', async () => {
+    const rand = random(fuzzSeed())
+    const seed = `MP_FUZZ_SEED=${rand.seed}`
+    const MODELS = 40
+    const defaults: Record<string, string[]> = {
+      int: ['.default(0)', '.default(42)'], bigint: ['.default(10n)'], text: [".default('x')", '.default("it\'s")'],
+      real: ['.default(1.5)'], decimal: [".default('9.99')"], boolean: ['.default(true)', '.default(false)'],
+      datetime: ['.defaultNow()', '.updatedAt()'], bytes: [],
+      // Not json().default({…}) yet: the engine writes it into CREATE TABLE unquoted ("unrecognized token").
+      json: [],
     }
+    const kinds = Object.keys(defaults)
+    /** A column a model may well have: modifiers that fit its type and each other. */
+    const validColumn = (j: number) => {
+      const kind = rand.pick(kinds)
+      let column = `${kind}()`
+      if (rand.chance(0.4)) column += '.notNull()'
+      if (rand.chance(0.2) && !['json', 'bytes'].includes(kind)) column += '.unique()'
+      if (rand.chance(0.5) && defaults[kind]!.length > 0) column += rand.pick(defaults[kind]!)
+      if (rand.chance(0.2)) column += `.map('c${j}_col')`
+      return column
+    }
+    /** One mistake a user could make, and what must be said about it. */
+    const faults: { column: (j: number) => string, code: string, message: RegExp }[] = [
+      { column: () => "int().default('lots')", code: 'MODEL_INVALID', message: /default "lots" does not fit a int column/ },
+      { column: () => 'boolean().default(3)', code: 'MODEL_INVALID', message: /default 3 does not fit a boolean column/ },
+      { column: () => 'text().updatedAt()', code: 'MODEL_INVALID', message: /updatedAt\(\) needs a datetime\(\) column/ },
+      { column: () => "text().map('id')", code: 'MODEL_INVALID', message: /column name "id" is used twice in table "t"/ },
+      { column: () => "text().map('a;b')", code: 'MODEL_INVALID', message: /invalid column name "a;b"/ },
+      { column: () => 'text().primaryKey({ autoIncrement: true })', code: 'MODEL_INVALID', message: /autoIncrement needs an int\(\) column/ },
+      { column: () => 'int().frobnicate()', code: 'MODEL_LOAD', message: /the model file failed to load: .*frobnicate/ },
+      { column: () => 'int(', code: 'MODEL_LOAD', message: /the model file failed to load/ },
+    ]
+    let planned = 0
+    let refused = 0
+    for (let i = 0; i < MODELS; i++) {
+      const count = 1 + rand.int(4)
+      const faultAt = rand.chance(0.25) ? rand.int(count) : -1
+      const fault = faultAt >= 0 ? rand.pick(faults) : undefined
+      const cols = Array.from({ length: count }, (_, j) => `  c${j}: ${j === faultAt ? fault!.column(j) : validColumn(j)},`)
+      const source = `import { table, int, bigint, text, real, decimal, boolean, datetime, json, bytes } from 'migrate-plugin/model'\nexport const t = table('t', {\n  id: int().primaryKey(),\n${cols.join('\n')}\n})\n`
+      const label = `${seed}, model ${i}:\n${source}`
+      const p = new Project({ 'model/t.ts': source })
+      const outcome = await prepare({ root: p.root, env: {} }).then(
+        async (prepared) => ({ prepared, result: await migrate({ root: p.root, env: {}, prepared, command: 'preview' }) }),
+        (error: unknown) => ({ error }),
+      )
+      if (!fault) {
+        // What validates must also be accepted by the engine: a plan creating the table, never a raw panic.
+        expect('error' in outcome ? outcome.error : undefined, label).toBeUndefined()
+        if (!('result' in outcome)) continue
+        expect(outcome.prepared.schema.text, label).toContain('model T {')
+        expect(outcome.result.outcome, label).toBe('previewed')
+        expect(outcome.result.previewError, label).toBeUndefined()
+        const [create, ...rest] = outcome.result.plan?.steps.map((s) => s.description) ?? []
+        expect(create, label).toBe('create table t')
+        for (const step of rest) expect(step, label).toMatch(/^create unique index on t \(c\d(_col)?\)$/)
+        planned++
+      } else {
+        const error = 'error' in outcome ? outcome.error : undefined
+        expect(error, label).toBeInstanceOf(MigrateError)
+        const e = error as MigrateError
+        expect(e.code, `${label}\n${e.message}`).toBe(fault.code)
+        expect(e.message, label).toMatch(fault.message)
+        // Where: the file and line (a column's mistake is placed at its table's line, and names the column).
+        expect(e.message, label).toMatch(fault.code === 'MODEL_LOAD' ? /^model\/t\.ts:\d+: / : new RegExp(`^model/t\\.ts:2: column t\\.c${faultAt}: `))
+        refused++
+      }
+      p.remove()
+    }
+    console.log(`model fuzzing (${seed}): ${planned} of ${MODELS} planned by the engine, ${refused} refused with the right error`)
+    expect(planned + refused, seed).toBe(MODELS)
+    expect(planned, `${seed}: at least half of the models must reach the engine`).toBeGreaterThanOrEqual(MODELS / 2)
+    expect(refused, `${seed}: some faults must be tried`).toBeGreaterThan(0)
   })
 })
 

@@ -1,15 +1,23 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { REPO, cleanEnv } from './helpers.ts'
 
 /** As a user would: pack the package, install the tarball into an empty project, write TS models, apply. */
 describe('packaging', () => {
+  const made: string[] = []
+  const temporary = (prefix: string) => {
+    const dir = mkdtempSync(join(tmpdir(), prefix))
+    made.push(dir)
+    return dir
+  }
+  afterAll(() => { for (const dir of made) rmSync(dir, { recursive: true, force: true }) })
+
   it('npm pack → npm install → npx migrate-plugin apply in a fresh project', () => {
-    const out = mkdtempSync(join(tmpdir(), 'mp-pack-'))
+    const out = temporary('mp-pack-')
     const env = { ...cleanEnv(), npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' }
     execFileSync('npm', ['pack', '--pack-destination', out], { cwd: REPO, env, stdio: 'pipe' })
     const tarball = readdirSync(out).find((f) => f.endsWith('.tgz'))!
@@ -19,7 +27,7 @@ describe('packaging', () => {
     expect(listing).toContain('package/dist/model.d.ts')
     expect(listing).not.toContain('package/test/')
 
-    const app = mkdtempSync(join(tmpdir(), 'mp-app-'))
+    const app = temporary('mp-app-')
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }))
     execFileSync('npm', ['install', '--prefer-offline', '--no-package-lock', join(out, tarball)], { cwd: app, env, stdio: 'pipe', timeout: 600_000 })
     mkdirSync(join(app, 'model'))

@@ -1,11 +1,47 @@
+import { writeSync } from 'node:fs'
+
 /**
  * Named points where the crash-safety tests kill the migrating process (SIGKILL, no clean-up):
- * `MIGRATE_PLUGIN_CRASH_AT=after-push npx migrate-plugin apply`. Without the variable this is a
- * no-op; it exists so that every point of an apply can be proven recoverable, not only the ones a
- * timer happens to hit.
+ * `MIGRATE_PLUGIN_CRASH_AT=after-push npx migrate-plugin apply`. Inside the write transaction
+ * every SQL statement the engine sends is a point too, numbered from 1 (`statement:17`), so that
+ * kills can be placed by the run's own progress rather than by a clock that mostly lands in
+ * start-up. MIGRATE_PLUGIN_TRACE=1 writes one stderr line per point reached, for the tests to
+ * see where a kill landed: `migrate-plugin:trace <epoch ms> <point>`.
+ *
+ * Without either variable this is a no-op: no statement is wrapped, nothing is written.
  */
-export type CrashPoint = 'locked' | 'during-backup' | 'after-backup' | 'after-push' | 'after-verify' | 'after-record' | 'after-commit'
+export type CrashPoint = 'locked' | 'begin' | 'during-backup' | 'after-backup' | 'after-push' | 'after-verify' | 'after-record' | 'after-commit'
+
+export const TRACE_PREFIX = 'migrate-plugin:trace'
 
 export function crashPoint(name: CrashPoint): void {
-  if (process.env.MIGRATE_PLUGIN_CRASH_AT === name) process.kill(process.pid, 'SIGKILL')
+  if (process.env.MIGRATE_PLUGIN_CRASH_AT === undefined && process.env.MIGRATE_PLUGIN_TRACE === undefined) return
+  reached(name)
+}
+
+function reached(point: string): void {
+  if (process.env.MIGRATE_PLUGIN_TRACE === '1') {
+    // Synchronous, so the line is out before a kill at this very point.
+    writeSync(2, `${TRACE_PREFIX} ${(performance.timeOrigin + performance.now()).toFixed(3)} ${point}\n`)
+  }
+  if (process.env.MIGRATE_PLUGIN_CRASH_AT === point) process.kill(process.pid, 'SIGKILL')
+}
+
+interface StatementRunner {
+  queryRaw(query: never): Promise<unknown>
+  executeRaw(query: never): Promise<unknown>
+  executeScript(script: string): Promise<void>
+}
+
+/** Make every statement sent through `adapter` from now on a crash point: `statement:1`, `statement:2`, … */
+export function countStatements(adapter: StatementRunner): void {
+  if (process.env.MIGRATE_PLUGIN_CRASH_AT === undefined && process.env.MIGRATE_PLUGIN_TRACE === undefined) return
+  let count = 0
+  for (const method of ['queryRaw', 'executeRaw', 'executeScript'] as const) {
+    const original = (adapter[method] as (arg: never) => Promise<unknown>).bind(adapter)
+    ;(adapter as unknown as Record<string, (arg: never) => Promise<unknown>>)[method] = (arg: never) => {
+      reached(`statement:${++count}`)
+      return original(arg)
+    }
+  }
 }

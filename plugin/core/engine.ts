@@ -6,6 +6,7 @@ import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@p
 import type Database from 'better-sqlite3'
 import type { SchemaEngine as WasmSchemaEngine, SchemaFilter, SchemaPushOutput } from '@prisma/schema-engine-wasm'
 import { MigrateError, errorMessage } from './errors.ts'
+import { countStatements, crashPoint } from './crash.ts'
 
 /**
  * Prisma's schema engine, compiled to WebAssembly, driven through the better-sqlite3 driver adapter.
@@ -103,6 +104,10 @@ export async function openEngineSession(dbPath: string, filters: SchemaFilter, b
       quirks(adapter)
       // A read-only session (check) takes no write lock: it works on read-only files and never waits on writers.
       await adapter.executeScript(mode === 'write' ? 'PRAGMA foreign_keys=OFF; BEGIN IMMEDIATE;' : 'BEGIN;')
+      if (mode === 'write') {
+        crashPoint('begin')
+        countStatements(adapter)
+      }
       return adapter
     },
     connectToShadowDb: () => inner.connectToShadowDb(),
