@@ -503,7 +503,9 @@ function defaultExpression(
       return JSON.stringify(date.toISOString())
     }
     case 'json':
-      return JSON.stringify(JSON.stringify(v))
+      // The engine writes a Json default into SQLite's CREATE TABLE without quotes
+      // (`DEFAULT {"a":1}`), which SQLite cannot parse: the table could never be created.
+      throw bad('no default (json columns cannot have one in SQLite: set the value when you insert, or use a text() column with a default)')
     case 'enum':
       if (typeof v !== 'string' || !enumValues?.includes(v)) throw bad(`one of ${enumValues?.map((e) => `'${e}'`).join(', ')}`)
       return v
