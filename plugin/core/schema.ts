@@ -496,6 +496,12 @@ function defaultExpression(
       return String(v)
     case 'text':
       if (typeof v !== 'string') throw bad('a string')
+      if (v.includes('\u0000')) {
+        // SQLite's SQL text ends at a NUL: the engine would write a broken DEFAULT clause, or a shorter value than asked for.
+        throw new MigrateError('MODEL_INVALID', `${colWhere}: default ${describe(value)} contains a NUL character (\\u0000), which a SQLite column default cannot hold`, {
+          location, hint: 'remove the \\u0000 from the default, or set the value from your code when inserting',
+        })
+      }
       return JSON.stringify(v)
     case 'datetime': {
       const date = v instanceof Date ? v : typeof v === 'string' ? new Date(v) : undefined
