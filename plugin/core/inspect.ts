@@ -6,6 +6,8 @@ import { MigrateError } from './errors.ts'
 import { hasTable, newMigrationId, readHistory, schemaFingerprint, writeHistory, type HistoryRecord } from './history.ts'
 import { acquireLock } from './lock.ts'
 import { migrate, prepare, writeSchema, type MigrateResult } from './migrate.ts'
+import { refuseReadOnly } from './outputs.ts'
+import { isNoSpace, noSpaceError } from './diskfull.ts'
 import { openForReading } from './sqlite.ts'
 import { TOOL_VERSION } from './version.ts'
 
@@ -28,7 +30,13 @@ function configOf(options: CommonOptions): ResolvedConfig {
 
 function withDatabase<T>(config: ResolvedConfig, fn: (db: Database.Database) => T, fallback: T): T {
   if (!existsSync(config.databasePath)) return fallback
-  const db = openForReading(config.databasePath, 5000)
+  let db: Database.Database
+  try {
+    db = openForReading(config.databasePath, 5000)
+  } catch (error) {
+    if (isNoSpace(error, config.databasePath)) throw noSpaceError(config.databasePath, 'opening the database', error)
+    throw error
+  }
   try {
     return fn(db)
   } finally {
@@ -102,6 +110,7 @@ export interface RestoreResult {
 
 export async function restore(options: RestoreOptions): Promise<RestoreResult> {
   const config = configOf(options)
+  refuseReadOnly(config, 'restore')
   const all = listBackups(config.databasePath, config.backupDirectory)
   if (all.length === 0) {
     throw new MigrateError('RESTORE', `no backups of ${config.databasePath} in ${config.backupDirectory}`, {
