@@ -171,6 +171,16 @@ describe('item 8: config values mean what the user wrote', () => {
     expect(existsSync(p.dbPath)).toBe(false)
   })
 
+  it('an in-memory URL is refused: it names no file to migrate', () => {
+    const p = project()
+    for (const url of ['file:./dev.db?mode=memory&cache=shared', ':memory:', 'sqlite://']) {
+      const r = p.cli(['apply'], { DATABASE_URL: url })
+      expect(r.code, url).toBe(1)
+      expect(r.stderr).toMatch(/does not name a database file/)
+    }
+    expect(readdirSync(p.root).filter((f) => f.endsWith('.db'))).toEqual([])
+  })
+
   it('comments after values that cannot hold spaces (numbers, booleans, modes) still work', () => {
     const p = project({ 'migration.conf': '[safety]\nmax_tables_per_run = 5 # a few\nallow_data_loss = false ; never\n' })
     const r = p.cli(['status', '--json'])
@@ -227,6 +237,7 @@ describe('item 17: no secret is ever printed', () => {
     ['?authToken=', 'libsql://my-db.turso.io?authToken=eyJhbGciOiJFZERTQSJ9.payload.sig', ['eyJhbGciOiJFZERTQSJ9', 'payload.sig'], false],
     [';password= (SQL Server)', 'sqlserver://db.example.com:1433;database=app;user=sa;password=Sup3rS3cret;encrypt=true', ['Sup3rS3cret'], false],
     [';password={…} with ; inside', 'sqlserver://db.example.com;user=sa;password={Braced;S3cret};trustServerCertificate=true', ['Braced;S3cret', 'S3cret'], false],
+    ['a scheme without //', 'postgres:/admin:NoSlashPw9@db.example.com/app', ['NoSlashPw9'], false],
     ['a SQLite URL with user:password@', 'sqlite://admin:hunter2pw@localhost/dev.db', ['hunter2pw'], false],
     ['file: with ?password=', 'file:./dev.db?password=hunter2xyz', ['hunter2xyz'], true],
     ['a plain path with ?authToken=', './dev.db?authToken=tok_abcdef123', ['tok_abcdef123'], true],
@@ -290,6 +301,7 @@ describe('item 17: no secret is ever printed', () => {
     expect(redactSecrets('engine said: password "Pa$$word" rejected')).not.toContain('Pa$$word')
     expect(redactSecrets('mysql://u:x@h/db and file:./a.db?password=y&mode=ro')).toBe('mysql://u:***@h/db and file:./a.db?password=***&mode=ro')
     expect(redactSecrets('no url here: 3 tables, users?')).toBe('no url here: 3 tables, users?')
+    expect(redactSecrets('mailto:ann@example.com, model/users.ts:3: a@b')).toBe('mailto:ann@example.com, model/users.ts:3: a@b')
   })
 })
 

@@ -273,7 +273,9 @@ export function sqlitePath(url: string, source: string): string {
     path = trimmed.replace(/^sqlite:\/\/\/?/i, '')
   } else if (/^file:/i.test(trimmed)) {
     path = trimmed.replace(/^file:(\/\/(?=\/))?/i, '')
-  } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) {
+  } else if (/^[a-z][a-z0-9+.-]+:/i.test(trimmed)) {
+    // Any other scheme, with or without "//" (`postgres:/…`, `libsql:…`): never a path to create.
+    // One letter before the colon is a Windows drive (C:\app.db), not a scheme.
     throw new MigrateError('CONFIG', `${source}: ${redactSecrets(trimmed)} is not a SQLite database URL`, {
       hint: 'migrate-plugin supports SQLite: use sqlite:///./app.db, file:./app.db or a path',
     })
@@ -294,7 +296,7 @@ export function sqlitePath(url: string, source: string): string {
       hint: 'write the file as a plain path instead (url = "./data #1/app.db"), or rename the folder',
     })
   }
-  if (path === '' || path === ':memory:') {
+  if (path === '' || path === ':memory:' || /(^|&)mode=memory(&|$)/i.test(trimmed.slice(trimmed.indexOf('?') + 1))) {
     throw new MigrateError('CONFIG', `${source}: ${JSON.stringify(redactSecrets(url))} does not name a database file`, {
       hint: 'give a file path, e.g. sqlite:///./app.db',
     })

@@ -28,14 +28,14 @@ export function rememberSecrets(url: string): void {
 
 function secretsOf(url: string): string[] {
   const secrets: string[] = []
-  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)
+  const scheme = /^[a-z][a-z0-9+.-]+:(\/\/)?\/?/i.exec(url)
   if (scheme) {
     const rest = url.slice(scheme[0].length)
     const at = userinfoEnd(rest)
     if (at >= 0) {
       const userinfo = rest.slice(0, at)
       const colon = userinfo.indexOf(':')
-      secrets.push(colon >= 0 ? userinfo.slice(colon + 1) : userinfo)
+      if (colon >= 0 || scheme[1]) secrets.push(colon >= 0 ? userinfo.slice(colon + 1) : userinfo)
     }
   }
   // Every query value: a driver may take its token under any name.
@@ -75,11 +75,13 @@ function safeDecode(value: string): string {
 /** Mask every secret in `text`. Idempotent; safe on text that holds no URL at all. */
 export function redactSecrets(text: string): string {
   if (!text) return text
-  let out = text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^\s"'<>`]*)/gi, (_all, scheme: string, rest: string) => {
+  let out = text.replace(/\b([a-z][a-z0-9+.-]+:(\/\/)?\/?)([^\s"'<>`]*)/gi, (all, scheme: string, slashes: string | undefined, rest: string) => {
     const at = userinfoEnd(rest)
-    if (at < 0) return scheme + rest
+    if (at < 0) return all
     const userinfo = rest.slice(0, at)
     const colon = userinfo.indexOf(':')
+    // Without "//" (`postgres:/u:p@h`), only a user:password pair is taken for userinfo: `mailto:a@b` is not one.
+    if (colon < 0 && !slashes) return all
     return `${scheme}${colon >= 0 ? `${userinfo.slice(0, colon)}:${MASK}` : MASK}${rest.slice(at)}`
   })
   // Query values (`?authToken=…&x=…`), except the few that only steer SQLite.
