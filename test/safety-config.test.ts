@@ -357,6 +357,19 @@ describe('item 19: the history table', () => {
     expect(p.all('SELECT version, applied_at, description FROM _migration_history')).toEqual([{ version: '001', applied_at: '2024-01-01', description: 'initial' }])
   })
 
+  it('restore refuses a backup whose history table is foreign, before the database is replaced', async () => {
+    const p = await migrated()
+    p.sql('DROP TABLE _migration_history')
+    p.sql(PYTHON_HISTORY)
+    execFileSync('cp', [p.dbPath, join(p.root, 'dev.db.backup_20200101_000000')])
+    p.sql('CREATE TABLE _migration_history_marker (x)')
+    const before = p.hash()
+    const r = p.cli(['restore', '--yes'])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/the table _migration_history in .*backup_20200101_000000 has other columns/)
+    expect(p.hash()).toBe(before)
+  })
+
   it('same name in another case, or a view under that name, is caught too', async () => {
     const p = await migrated()
     p.sql('DROP TABLE _migration_history')
@@ -420,14 +433,19 @@ describe('item 20: a NUL byte in a text default', () => {
 
 describe('item 20: a full disk', () => {
   const tiny = join(REPO, '.tmp-tests', 'tiny-config')
+  // A mount left behind by an interrupted run is taken down first, so mounts never stack up.
+  const isMounted = () => { try { return readFileSync('/proc/mounts', 'utf8').split('\n').some((l) => l.split(' ')[1] === tiny) } catch { return false } }
+  const unmount = () => { for (let i = 0; i < 5 && isMounted(); i++) execFileSync('umount', [tiny]) }
   let mounted = false
   try {
     mkdirSync(tiny, { recursive: true })
+    unmount()
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', tiny], { stdio: 'ignore' })
     mounted = true
   } catch { /* not root, or no mount here: the cases are skipped */ }
   afterAll(() => {
-    if (mounted) execFileSync('umount', [tiny])
+    if (!mounted) return
+    unmount()
     rmSync(tiny, { recursive: true, force: true })
   })
   afterEach(() => {
@@ -446,6 +464,11 @@ describe('item 20: a full disk', () => {
       conn.close()
     }
     p.write('model/users.ts', USERS_MODEL.replace('name: text(),', 'name: text(),\n  phone: text(),'))
+    fill()
+    return { p, db }
+  }
+
+  function fill(): void {
     for (const size of [65536, 4096, 512, 1]) {
       for (let i = 0; ; i++) {
         try {
@@ -455,7 +478,6 @@ describe('item 20: a full disk', () => {
         }
       }
     }
-    return { p, db }
   }
 
   it.runIf(mounted)('while taking the lock: a clear message, and the database as it was', async () => {
@@ -467,6 +489,21 @@ describe('item 20: a full disk', () => {
     expect(r.stderr).toMatch(/no space left on the device holding .*app\.db-migrate\.lock \(while taking the migrator lock\)/)
     expect(r.stderr).not.toMatch(/unexpected error/)
     expect(p.hash(db)).toBe(before)
+  })
+
+  it.runIf(mounted)('while writing the generated schema: the disk is named, not the permissions', async () => {
+    const p = await migrated({ 'migration.conf': `[migration]\nschema_output = ${join(tiny, 'schema.prisma')}\n` })
+    rmSync(join(tiny, 'schema.prisma'))
+    fill()
+    const before = p.hash()
+    for (const command of ['generate', 'apply']) {
+      const r = p.cli([command])
+      expect(r.code, r.stdout).toBe(1)
+      expect(r.stderr).toMatch(/no space left on the device holding .*tiny-config\/schema\.prisma \(while writing the generated schema\)/)
+      expect(r.stderr).not.toMatch(/permission/)
+    }
+    expect(p.hash()).toBe(before)
+    expect(p.columns('users')).not.toContain('phone')
   })
 
   it.runIf(mounted)('a database in WAL mode: check, status and history say the disk is full', async () => {

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3'
 import { listBackups, restoreInto, backupDatabase, type BackupFile } from './backup.ts'
 import { loadConfig, type ConfigOverrides, type ResolvedConfig } from './config.ts'
 import { MigrateError } from './errors.ts'
-import { hasTable, newMigrationId, readHistory, schemaFingerprint, writeHistory, type HistoryRecord } from './history.ts'
+import { checkHistoryTable, hasTable, newMigrationId, readHistory, schemaFingerprint, writeHistory, type HistoryRecord } from './history.ts'
 import { acquireLock } from './lock.ts'
 import { migrate, prepare, writeSchema, type MigrateResult } from './migrate.ts'
 import { refuseReadOnly } from './outputs.ts'
@@ -130,6 +130,18 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
         hint: 'pass --yes to restore without asking',
       })
     }
+  }
+  // The restored file brings its own history table, which the restore is then recorded in: a
+  // foreign one must stop the restore before the database is replaced, not after.
+  let backupDb: Database.Database | undefined
+  try {
+    backupDb = new Database(chosen.path, { readonly: true, fileMustExist: true })
+    checkHistoryTable(backupDb, config.historyTable)
+  } catch (error) {
+    // An unreadable backup is reported by the restore itself, in its words.
+    if (error instanceof MigrateError) throw error
+  } finally {
+    backupDb?.close()
   }
   const started = new Date()
   const lock = await acquireLock(config.databasePath, config.lockTimeout)

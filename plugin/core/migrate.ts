@@ -115,6 +115,7 @@ export function writeSchema(config: ResolvedConfig, schema: GeneratedSchema): bo
     mkdirSync(dirname(path), { recursive: true })
     writeFileSync(path, text)
   } catch (error) {
+    if (isNoSpace(error, path)) throw noSpaceError(path, 'writing the generated schema', error)
     throw new MigrateError('OUTPUT', `cannot write the generated schema to ${path}: ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`, {
       hint: 'check the permissions of that folder, or set [migration] schema_output in migration.conf',
     })
