@@ -14,7 +14,7 @@ import { clearMarker, recoverInterrupted, writeMarker, type RunMarker } from './
 import { buildPlan, liveSchemaOf, type Plan } from './plan.ts'
 import { applicableRenames, renameHints, type Rename } from './renames.ts'
 import { generateSchema, type GeneratedSchema } from './schema.ts'
-import { checkOutputs, refuseReadOnly } from './outputs.ts'
+import { checkOutputs, checkSchemaTarget, refuseReadOnly } from './outputs.ts'
 import { isNoSpace, noSpaceError } from './diskfull.ts'
 import { openForReading, waitForDatabase } from './sqlite.ts'
 import { inputsKey, readInputsRecord, writeInputsRecord } from './inputs.ts'
@@ -111,6 +111,7 @@ export function writeSchema(config: ResolvedConfig, schema: GeneratedSchema): bo
   // the model file, not as a write failure — so the text is made before the file is touched.
   const text = schema.text
   if (existsSync(path) && readFileSync(path, 'utf8') === text) return false
+  checkSchemaTarget(config)
   try {
     mkdirSync(dirname(path), { recursive: true })
     writeFileSync(path, text)

@@ -80,6 +80,14 @@ function refuse(key: string, value: string, problem: string, fix: string): never
   throw new MigrateError('CONFIG', `refusing to write ${value}: ${problem}. Nothing was changed`, { hint: `change ${key}: ${fix}` })
 }
 
+/**
+ * Just before the schema is written: a long-lived process (a dev server) reuses the checks of its
+ * last model load, and a file may have appeared at schema_output since.
+ */
+export function checkSchemaTarget(config: ResolvedConfig): void {
+  checkSchemaFile(config.schemaOutput, keyName(config, 'schema_output', 'schemaOutput'))
+}
+
 /** The generated schema may replace an earlier generated schema, or an empty file, and nothing else. */
 function checkSchemaFile(path: string, key: string): void {
   let stat
