@@ -445,6 +445,18 @@ describe('item 20: a NUL byte in a text default', () => {
   })
 })
 
+describe('item 20: a NUL byte in an index name', () => {
+  it('is refused the same way', async () => {
+    const p = await migrated()
+    p.write('model/nul.ts', "import { table, int, index } from 'migrate-plugin/model'\n\nexport const t = table('nul', { id: int().primaryKey(), x: int() }, (t) => [index(t.x).named('x\\u0000idx')])\n")
+    const before = p.hash()
+    const r = p.cli(['apply'])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/model\/nul\.ts:3: an index of table "nul" has the name "x\\u0000idx", which SQLite cannot hold/)
+    expect(p.hash()).toBe(before)
+  })
+})
+
 describe('item 20: a full disk', () => {
   const tiny = join(REPO, '.tmp-tests', 'tiny-config')
   // A mount left behind by an interrupted run is taken down first, so mounts never stack up.
