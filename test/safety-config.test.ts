@@ -316,6 +316,8 @@ describe('item 17: no secret is ever printed', () => {
     expect(redactSecrets('mysql://u:x@h/db and file:./a.db?password=y&mode=ro')).toBe('mysql://u:***@h/db and file:./a.db?password=***&mode=ro')
     expect(redactSecrets('no url here: 3 tables, users?')).toBe('no url here: 3 tables, users?')
     expect(redactSecrets('mailto:ann@example.com, model/users.ts:3: a@b')).toBe('mailto:ann@example.com, model/users.ts:3: a@b')
+    rememberSecrets('file:./a.db?connection_limit=100&socket_timeout=30000&password=pw7')
+    expect(redactSecrets('100 rows in 30000 ms; pw7 was the password')).toBe('100 rows in 30000 ms; *** was the password')
   })
 })
 

@@ -11,7 +11,7 @@
 const MASK = '***'
 
 /** Parameter names whose values are secrets even outside a URL's query (`;password=…`). */
-const SECRET_KEY = '(?:password|passwd|pwd|pass|secret|token|auth_?token|access_?token|api_?key|apikey|access_?key|private_?key|sslpassword|sslkey|credentials?)'
+const SECRET_KEY = '(?:password|passwd|pwd|pass|secret|key|token|auth_?token|access_?token|api_?key|apikey|access_?key|private_?key|sslpassword|sslkey|credentials?)'
 
 const known = new Set<string>()
 
@@ -38,12 +38,15 @@ function secretsOf(url: string): string[] {
       if (colon >= 0 || scheme[1]) secrets.push(colon >= 0 ? userinfo.slice(colon + 1) : userinfo)
     }
   }
-  // Every query value: a driver may take its token under any name.
+  // Query values: a driver may take its token under any name, so any long value counts; short and
+  // numeric ones (connection_limit=100) are left to the URL-shape masking, or every "100" would go.
   const query = url.indexOf('?')
   if (query >= 0) {
     for (const pair of url.slice(query + 1).split(/[&;]/)) {
       const eq = pair.indexOf('=')
-      if (eq > 0 && !NOT_SECRET.test(pair.slice(0, eq))) secrets.push(pair.slice(eq + 1))
+      if (eq <= 0 || NOT_SECRET.test(pair.slice(0, eq))) continue
+      const value = pair.slice(eq + 1)
+      if (new RegExp(`^${SECRET_KEY}$`, 'i').test(pair.slice(0, eq)) || (value.length >= 8 && !/^[\d.]+$|^(true|false)$/i.test(value))) secrets.push(value)
     }
   }
   for (const m of url.matchAll(new RegExp(`;\\s*${SECRET_KEY}\\s*=\\s*(\\{[^}]*\\}|[^;]*)`, 'gi'))) secrets.push(m[1]!)
