@@ -8,6 +8,7 @@ import { MigrateError, errorMessage, formatLocation } from './core/errors.ts'
 import { backups, generate, history, restore, status, type CommonOptions } from './core/inspect.ts'
 import { migrate, type Command, type MigrateResult } from './core/migrate.ts'
 import type { Plan } from './core/plan.ts'
+import { redactSecrets } from './core/redact.ts'
 import { TOOL_VERSION } from './core/version.ts'
 
 /**
@@ -29,7 +30,9 @@ interface Flags {
 
 const useColor = (process.stdout.isTTY && !('NO_COLOR' in process.env)) || 'FORCE_COLOR' in process.env
 const c = pc.createColors(useColor)
-const out = (line = '') => process.stdout.write(`${line}\n`)
+// Everything printed goes through these two: a secret that slipped into any message is masked here.
+const out = (line = '') => process.stdout.write(`${redactSecrets(line)}\n`)
+const err = (text: string) => process.stderr.write(redactSecrets(text))
 
 /** The Python original's habits: `--preview`, `--dry-run`, `--status`, `--history` as commands. */
 const SEED_FLAGS: Record<string, string> = { '--preview': 'preview', '--dry-run': 'preview', '--status': 'status', '--history': 'history' }
@@ -260,21 +263,23 @@ function printError(error: unknown, json: boolean): void {
     return
   }
   if (error instanceof MigrateError) {
-    process.stderr.write(`${c.red('✖ migrate-plugin:')} ${error.message}\n`)
-    if (error.location && !error.message.includes(formatLocation(error.location).split(':')[0]!)) process.stderr.write(`  at ${formatLocation(error.location)}\n`)
-    if (error.hint) process.stderr.write(`  ${c.dim(error.hint.split('\n').join('\n  '))}\n`)
+    err(`${c.red('✖ migrate-plugin:')} ${error.message}\n`)
+    if (error.location && !error.message.includes(formatLocation(error.location).split(':')[0]!)) err(`  at ${formatLocation(error.location)}\n`)
+    if (error.hint) err(`  ${c.dim(error.hint.split('\n').join('\n  '))}\n`)
     return
   }
   const name = (error as { name?: string }).name
   if (name === 'CACError') {
-    process.stderr.write(`${c.red('✖ migrate-plugin:')} ${errorMessage(error)}\n  run npx migrate-plugin --help\n`)
+    err(`${c.red('✖ migrate-plugin:')} ${errorMessage(error)}\n  run npx migrate-plugin --help\n`)
     return
   }
-  process.stderr.write(`${c.red('✖ migrate-plugin: unexpected error:')} ${error instanceof Error ? error.stack : String(error)}\n`)
+  err(`${c.red('✖ migrate-plugin: unexpected error:')} ${error instanceof Error ? error.stack : String(error)}\n`)
 }
 
 function printJson(value: unknown): void {
-  out(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2))
+  // Masked value by value, so that a secret that happens to spell a key or `true` cannot break the JSON.
+  const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : typeof v === 'string' ? redactSecrets(v) : v), 2)
+  process.stdout.write(`${text}\n`)
 }
 
 function statusIcon(s: string): string {

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path'
 import { closest, distance } from 'fastest-levenshtein'
 import { MigrateError } from './errors.ts'
 import { parseIni, type IniEntry } from './ini.ts'
+import { redactSecrets, rememberSecrets } from './redact.ts'
 
 /** What to do about pending changes: apply them, fail on them, report them, or skip the run. */
 export type Mode = 'apply' | 'check' | 'warn' | 'off'
@@ -13,8 +14,11 @@ export interface ResolvedConfig {
   configFile?: string
   /** Directory that relative paths are resolved against: the config file's, else the project root. */
   root: string
+  /** The database URL with every secret masked: safe to print, never to connect with. */
   databaseUrl: string
   databasePath: string
+  /** The URL asks for read-only access (`mode=ro`, `immutable=1`): nothing may write the database. */
+  databaseReadOnly?: boolean
   /** Where the database URL came from: the config file, DATABASE_URL, an option, or the default. */
   databaseUrlSource: 'config' | 'env' | 'option' | 'default'
   backupEnabled: boolean
@@ -36,7 +40,7 @@ export interface ResolvedConfig {
 }
 
 /** Options a caller (plugin options, CLI flags) may set; they win over migration.conf. */
-export type ConfigOverrides = Partial<Omit<ResolvedConfig, 'configFile' | 'root' | 'databasePath' | 'databaseUrlSource'>>
+export type ConfigOverrides = Partial<Omit<ResolvedConfig, 'configFile' | 'root' | 'databasePath' | 'databaseUrlSource' | 'databaseReadOnly'>>
 
 type Kind = 'boolean' | 'integer' | 'path' | 'string' | 'mode' | 'url' | 'identifier'
 
@@ -130,12 +134,18 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
     merged.databaseUrl = env.DATABASE_URL
     databaseUrlSource = 'env'
   }
-  const databasePath = resolve(root, sqlitePath(merged.databaseUrl, databaseUrlSource === 'env' ? 'DATABASE_URL' : configFile ?? 'the database url'))
+  // Before anything can print it: from here on the URL's secrets are masked wherever they appear.
+  rememberSecrets(merged.databaseUrl)
+  const urlSource = databaseUrlSource === 'env' ? 'DATABASE_URL' : databaseUrlSource === 'option' ? 'the databaseUrl option' : configFile ?? 'the database url'
+  const databasePath = resolve(root, sqlitePath(merged.databaseUrl, urlSource))
+  const readOnly = isReadOnlyUrl(merged.databaseUrl)
   return {
     ...(configFile ? { configFile } : {}),
     root,
     ...merged,
+    databaseUrl: redactSecrets(merged.databaseUrl),
     databasePath,
+    ...(readOnly ? { databaseReadOnly: true } : {}),
     databaseUrlSource,
     backupDirectory: merged.backupDirectory ? resolve(root, merged.backupDirectory) : dirname(databasePath),
     modelDirectory: resolve(root, merged.modelDirectory),
@@ -223,6 +233,15 @@ function parseValue(spec: KeySpec, entry: IniEntry, file: string): unknown {
     case 'path':
     case 'url':
     case 'string':
+      if (entry.inlineComment) {
+        // A file name may contain " #" or " ;" (`./data #1/app.db`): reading the rest as a comment
+        // could migrate another file without a word, so the line is refused instead of guessed.
+        const shown = entry.key === 'url' ? redactSecrets(entry.raw) : entry.raw
+        throw new MigrateError('CONFIG', `${file}:${entry.line}: ${spec.key} = ${shown} is ambiguous: is ${JSON.stringify(entry.raw.slice(entry.value.length).trim())} a comment or part of the ${spec.kind === 'url' ? 'URL' : 'path'}?`, {
+          location: { file, line: entry.line },
+          hint: `quote the whole value if it is part of it (${spec.key} = "${shown}"), or put the comment on a line of its own`,
+        })
+      }
       if (v === '') throw bad('a non-empty value')
       return v
   }
@@ -243,32 +262,56 @@ function checkOverride(spec: KeySpec, value: unknown): void {
 /**
  * `sqlite:///./app.db` (SQLAlchemy's form: three slashes, then a relative path; four for an
  * absolute one), `file:./app.db` (Prisma's) or a plain path. Anything else is refused: only SQLite
- * is supported, and a URL with a password is never echoed back.
+ * is supported, and a URL with a password is never echoed back. Query parameters are SQLite's URI
+ * options; `mode=ro` and `immutable=1` are honoured (see isReadOnlyUrl), the others are ignored.
  */
 export function sqlitePath(url: string, source: string): string {
   const trimmed = url.trim()
   let path: string
+  const isUri = /^(sqlite|file):/i.test(trimmed)
   if (/^sqlite:\/\//i.test(trimmed)) {
     path = trimmed.replace(/^sqlite:\/\/\/?/i, '')
   } else if (/^file:/i.test(trimmed)) {
     path = trimmed.replace(/^file:(\/\/(?=\/))?/i, '')
-  } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) {
-    throw new MigrateError('CONFIG', `${source}: ${redact(trimmed)} is not a SQLite database URL`, {
+  } else if (/^[a-z][a-z0-9+.-]+:/i.test(trimmed)) {
+    // Any other scheme, with or without "//" (`postgres:/…`, `libsql:…`): never a path to create.
+    // One letter before the colon is a Windows drive (C:\app.db), not a scheme.
+    throw new MigrateError('CONFIG', `${source}: ${redactSecrets(trimmed)} is not a SQLite database URL`, {
       hint: 'migrate-plugin supports SQLite: use sqlite:///./app.db, file:./app.db or a path',
     })
   } else {
     path = trimmed
   }
-  path = path.replace(/\?.*$/, '')
-  if (path === '' || path === ':memory:') {
-    throw new MigrateError('CONFIG', `${source}: ${JSON.stringify(url)} does not name a database file`, {
+  const query = path.indexOf('?')
+  if (query >= 0) path = path.slice(0, query)
+  if (isUri && /^[^/]*@/.test(trimmed.replace(/^(sqlite|file):\/*/i, '')) && /@/.test(path)) {
+    // `sqlite://user:secret@host/app.db` would otherwise become a file named after the password.
+    throw new MigrateError('CONFIG', `${source}: ${redactSecrets(trimmed)} has a user or password, which a SQLite database file cannot use`, {
+      hint: 'a SQLite URL names a file: sqlite:///./app.db or file:./app.db',
+    })
+  }
+  if (isUri && path.includes('#')) {
+    // In a URI, "#" starts a fragment: "file:./data #1/app.db" could mean "./data " or the whole path.
+    throw new MigrateError('CONFIG', `${source}: ${JSON.stringify(redactSecrets(trimmed))} has a "#" in its path, which a URL reads as the start of a fragment`, {
+      hint: 'write the file as a plain path instead (url = "./data #1/app.db"), or rename the folder',
+    })
+  }
+  if (path === '' || path === ':memory:' || /(^|&)mode=memory(&|$)/i.test(trimmed.slice(trimmed.indexOf('?') + 1))) {
+    throw new MigrateError('CONFIG', `${source}: ${JSON.stringify(redactSecrets(url))} does not name a database file`, {
       hint: 'give a file path, e.g. sqlite:///./app.db',
     })
   }
   return path
 }
 
-/** user:password@host → user:***@host */
-export function redact(url: string): string {
-  return url.replace(/(\/\/[^:/@]+:)[^@/]*@/, '$1***@')
+/** SQLite's read-only URI options, wherever they are in the query: `mode=ro`, `immutable=1`. */
+export function isReadOnlyUrl(url: string): boolean {
+  const query = url.indexOf('?')
+  if (query < 0) return false
+  return url.slice(query + 1).split('&').some((pair) => {
+    const [key = '', value = ''] = pair.split('=')
+    const k = key.trim().toLowerCase()
+    const v = value.trim().toLowerCase()
+    return (k === 'mode' && v === 'ro') || (k === 'immutable' && ['1', 'true', 'yes', 'on'].includes(v))
+  })
 }

@@ -1,3 +1,5 @@
+import { redactSecrets } from './redact.ts'
+
 /**
  * Every failure the user can act on is a MigrateError: a message that says what went wrong and
  * where, a `hint` saying how to fix it, and a `code` that scripts (and `--json`) can rely on.
@@ -23,6 +25,7 @@ export type ErrorCode =
   | 'RESTORE'
   | 'USAGE'
   | 'PENDING'
+  | 'OUTPUT'
 
 export interface Location {
   file: string
@@ -45,9 +48,10 @@ export class MigrateError extends Error {
     message: string,
     options: { hint?: string, location?: Location, step?: string, backupPath?: string, cause?: unknown } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    // Every message the user can see passes through here: masked once, it is safe in any output.
+    super(redactSecrets(message), options.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
-    if (options.hint !== undefined) this.hint = options.hint
+    if (options.hint !== undefined) this.hint = redactSecrets(options.hint)
     if (options.location !== undefined) this.location = options.location
     if (options.step !== undefined) this.step = options.step
     if (options.backupPath !== undefined) this.backupPath = options.backupPath

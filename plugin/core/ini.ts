@@ -10,6 +10,10 @@ export interface IniEntry {
   key: string
   value: string
   line: number
+  /** The value as written, before quotes and comments were taken off. */
+  raw: string
+  /** An unquoted ` #…` / ` ;…` was taken off as a comment: callers of path-like keys refuse that as ambiguous. */
+  inlineComment: boolean
 }
 
 export interface IniDocument {
@@ -21,9 +25,9 @@ export function parseIni(text: string, file: string): IniDocument {
   const doc: IniDocument = { file, sections: new Map() }
   let current: string | undefined
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/)
-  lines.forEach((raw, i) => {
+  lines.forEach((source, i) => {
     const line = i + 1
-    const trimmed = raw.trim()
+    const trimmed = source.trim()
     if (trimmed === '' || trimmed.startsWith('#') || trimmed.startsWith(';')) return
     const section = /^\[([^\]]*)\]\s*(?:[#;].*)?$/.exec(trimmed)
     if (section) {
@@ -45,23 +49,36 @@ export function parseIni(text: string, file: string): IniDocument {
       throw syntax(file, line, `setting ${JSON.stringify(trimmed.slice(0, eq).trim())} is outside any section`, 'put it under a section header such as [database], [migration] or [safety]')
     }
     const key = trimmed.slice(0, eq).trim().toLowerCase()
-    const value = stripInlineComment(trimmed.slice(eq + 1).trim())
+    const raw = trimmed.slice(eq + 1).trim()
+    const { value, inlineComment } = readValue(raw, file, line)
     const entries = doc.sections.get(current)!.entries
     const previous = entries.get(key)
     if (previous) {
       throw syntax(file, line, `${key} is set twice in [${current}] (first on line ${previous.line})`, 'keep one of the two lines')
     }
-    entries.set(key, { section: current, key, value, line })
+    entries.set(key, { section: current, key, value, line, raw, inlineComment })
   })
   return doc
 }
 
-/** `value ; comment` and `value # comment`, but not inside quotes, and not `#` without a space before it. */
-function stripInlineComment(value: string): string {
-  const quoted = /^"(.*)"$|^'(.*)'$/.exec(value)
-  if (quoted) return quoted[1] ?? quoted[2] ?? ''
-  const comment = /\s[#;]/.exec(value)
-  return (comment ? value.slice(0, comment.index) : value).trim()
+/**
+ * `value ; comment` and `value # comment`: a `#` or `;` after whitespace starts a comment, one
+ * without whitespace before it (`a#b`) does not. A value in quotes is taken whole, `#` and all, and
+ * may be followed by a comment; anything else after the closing quote is an error, not a guess.
+ */
+function readValue(raw: string, file: string, line: number): { value: string, inlineComment: boolean } {
+  const quote = raw[0]
+  if (quote === '"' || quote === "'") {
+    const end = raw.indexOf(quote, 1)
+    if (end < 0) throw syntax(file, line, `the value ${raw.slice(0, 60)} has no closing ${quote}`, `end the value with ${quote}`)
+    const rest = raw.slice(end + 1).trim()
+    if (rest !== '' && !/^[#;]/.test(rest)) {
+      throw syntax(file, line, `unexpected ${JSON.stringify(rest.slice(0, 40))} after the quoted value`, 'put the whole value inside the quotes, and any comment after a # on its own line')
+    }
+    return { value: raw.slice(1, end), inlineComment: false }
+  }
+  const comment = /\s[#;]/.exec(raw)
+  return comment ? { value: raw.slice(0, comment.index).trim(), inlineComment: true } : { value: raw, inlineComment: false }
 }
 
 function syntax(file: string, line: number, problem: string, hint: string): MigrateError {

@@ -6,9 +6,11 @@ import { databaseIdentity, identityPath } from './identity.ts'
 import { inspectLive, restoreChecked } from './restore.ts'
 import { loadConfig, type ConfigOverrides, type ResolvedConfig } from './config.ts'
 import { MigrateError, errorMessage } from './errors.ts'
-import { hasTable, newMigrationId, readHistory, schemaFingerprint, writeHistory, type HistoryRecord } from './history.ts'
+import { checkHistoryTable, hasTable, newMigrationId, readHistory, schemaFingerprint, writeHistory, type HistoryRecord } from './history.ts'
 import { acquireLock } from './lock.ts'
 import { migrate, prepare, writeSchema, type MigrateResult } from './migrate.ts'
+import { refuseReadOnly } from './outputs.ts'
+import { isNoSpace, noSpaceError } from './diskfull.ts'
 import { openForReading } from './sqlite.ts'
 import { TOOL_VERSION } from './version.ts'
 
@@ -31,7 +33,13 @@ function configOf(options: CommonOptions): ResolvedConfig {
 
 function withDatabase<T>(config: ResolvedConfig, fn: (db: Database.Database) => T, fallback: T): T {
   if (!existsSync(config.databasePath)) return fallback
-  const db = openForReading(config.databasePath, 5000)
+  let db: Database.Database
+  try {
+    db = openForReading(config.databasePath, 5000)
+  } catch (error) {
+    if (isNoSpace(error, config.databasePath)) throw noSpaceError(config.databasePath, 'opening the database', error)
+    throw error
+  }
   try {
     return fn(db)
   } finally {
@@ -178,6 +186,7 @@ function undoneRuns(config: ResolvedConfig, backupPath: string): UndoneRun[] {
 
 export async function restore(options: RestoreOptions): Promise<RestoreResult> {
   const config = configOf(options)
+  refuseReadOnly(config, 'restore')
   const chosen = chooseBackup(config, options.backup)
   if (!options.yes) {
     const ok = options.confirm ? await options.confirm(chosen, config.databasePath) : false
@@ -186,6 +195,18 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
         hint: 'pass --yes to restore without asking',
       })
     }
+  }
+  // The restored file brings its own history table, which the restore is then recorded in: a
+  // foreign one must stop the restore before the database is replaced, not after.
+  let backupDb: Database.Database | undefined
+  try {
+    backupDb = new Database(chosen.path, { readonly: true, fileMustExist: true })
+    checkHistoryTable(backupDb, config.historyTable)
+  } catch (error) {
+    // An unreadable backup is reported by the restore itself, in its words.
+    if (error instanceof MigrateError) throw error
+  } finally {
+    backupDb?.close()
   }
   const started = new Date()
   const timeoutMs = config.lockTimeout * 1000

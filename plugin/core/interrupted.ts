@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import Database from 'better-sqlite3'
-import { hasTable, writeHistory, type HistoryRecord } from './history.ts'
+import { isNoSpace, noSpaceError } from './diskfull.ts'
+import { checkHistoryTable, hasTable, writeHistory, type HistoryRecord } from './history.ts'
 
 /**
  * A run marker next to the database, written while an apply holds the lock. Finding one when we
@@ -21,7 +22,12 @@ export interface RunMarker {
 const markerPath = (dbPath: string) => `${dbPath}-migrate.run`
 
 export function writeMarker(dbPath: string, marker: RunMarker): void {
-  writeFileSync(markerPath(dbPath), JSON.stringify(marker))
+  try {
+    writeFileSync(markerPath(dbPath), JSON.stringify(marker))
+  } catch (error) {
+    if (isNoSpace(error, dbPath)) throw noSpaceError(markerPath(dbPath), 'writing the run marker', error)
+    throw error
+  }
 }
 
 export function clearMarker(dbPath: string): void {
@@ -45,6 +51,7 @@ export function recoverInterrupted(dbPath: string, historyTable: string, base: P
   }
   const db = new Database(dbPath, { timeout: 5000 })
   try {
+    checkHistoryTable(db, historyTable)
     const committed = hasTable(db, historyTable)
       && db.prepare(`SELECT 1 FROM "${historyTable.replace(/"/g, '""')}" WHERE migration_id = ?`).get(marker.migrationId) !== undefined
     if (committed) return undefined

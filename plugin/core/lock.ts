@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { isNoSpace, noSpaceError } from './diskfull.ts'
 import { MigrateError } from './errors.ts'
 
 /**
@@ -41,6 +42,7 @@ export async function acquireLock(dbPath: string, timeoutSeconds: number): Promi
     db = new Database(lockPath, { timeout: 0 })
   } catch (error) {
     giveUp()
+    if (isNoSpace(error, lockPath)) throw noSpaceError(lockPath, 'taking the migrator lock', error)
     throw new MigrateError('DATABASE', `cannot create the lock file ${lockPath}: ${(error as Error).message}`, {
       hint: 'the folder holding the database must exist and be writable',
     })
@@ -53,7 +55,9 @@ export async function acquireLock(dbPath: string, timeoutSeconds: number): Promi
       if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) {
         db.close()
         giveUp()
-        throw (error as { code?: string }).code === 'SQLITE_BUSY' ? timedOut() : error
+        if ((error as { code?: string }).code === 'SQLITE_BUSY') throw timedOut()
+        if (isNoSpace(error, lockPath)) throw noSpaceError(lockPath, 'taking the migrator lock', error)
+        throw error
       }
       await sleep(25 + Math.random() * 25)
     }

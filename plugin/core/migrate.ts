@@ -8,7 +8,7 @@ import { loadEngineModule, openEngineSession, type EngineSession } from './engin
 import { MigrateError, errorMessage } from './errors.ts'
 import { applyRetention, backupDatabase } from './backup.ts'
 import { restoreChecked } from './restore.ts'
-import { hasTable, lastInSync, newMigrationId, schemaFingerprint, writeHistory, type HistoryRecord } from './history.ts'
+import { checkHistoryTable, hasTable, lastInSync, newMigrationId, schemaFingerprint, writeHistory, type HistoryRecord } from './history.ts'
 import { acquireLock, type Lock } from './lock.ts'
 import { crashPoint } from './crash.ts'
 import { clearMarker, recoverInterrupted, writeMarker, type RunMarker } from './interrupted.ts'
@@ -20,6 +20,8 @@ import { describeViolations, foreignKeyViolations, lostRows, newViolations, rowC
 import { findRewrites, unwarnedRewrites } from './rewrites.ts'
 import { applicableRenames, renameHints, type Rename } from './renames.ts'
 import { generateSchema, type GeneratedSchema } from './schema.ts'
+import { checkOutputs, checkSchemaTarget, refuseReadOnly } from './outputs.ts'
+import { isNoSpace, noSpaceError } from './diskfull.ts'
 import { openForReading, waitForDatabase } from './sqlite.ts'
 import { inputsKey, readInputsRecord, writeInputsRecord } from './inputs.ts'
 import { TOOL_VERSION } from './version.ts'
@@ -96,6 +98,8 @@ function configFor(options: PrepareOptions): ResolvedConfig {
 }
 
 export async function prepare(options: PrepareOptions, config = configFor(options)): Promise<Prepared> {
+  // The one place every run passes before its first write (migrate, generate, status, the plugin).
+  checkOutputs(config)
   const models = await discoverModels(config.modelDirectory, config.root)
   const fragmentModels = models.fragments.flatMap((f) => f.blocks.filter((b) => b.kind === 'model'))
   if (models.tables.length === 0 && fragmentModels.length === 0) {
@@ -113,12 +117,17 @@ export async function prepare(options: PrepareOptions, config = configFor(option
 /** Write the generated schema when its bytes differ (so watchers are not woken for nothing). */
 export function writeSchema(config: ResolvedConfig, schema: GeneratedSchema): boolean {
   const path = config.schemaOutput
-  if (existsSync(path) && readFileSync(path, 'utf8') === schema.text) return false
+  // Formatting and validation run on first access: a model error must surface as itself, against
+  // the model file, not as a write failure — so the text is made before the file is touched.
+  const text = schema.text
+  if (existsSync(path) && readFileSync(path, 'utf8') === text) return false
+  checkSchemaTarget(config)
   try {
     mkdirSync(dirname(path), { recursive: true })
-    writeFileSync(path, schema.text)
+    writeFileSync(path, text)
   } catch (error) {
-    throw new MigrateError('SCHEMA_INVALID', `cannot write the generated schema to ${path}: ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`, {
+    if (isNoSpace(error, path)) throw noSpaceError(path, 'writing the generated schema', error)
+    throw new MigrateError('OUTPUT', `cannot write the generated schema to ${path}: ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`, {
       hint: 'check the permissions of that folder, or set [migration] schema_output in migration.conf',
     })
   }
@@ -167,6 +176,7 @@ function databaseError(error: unknown, path: string): MigrateError {
   if (error instanceof MigrateError) return error
   const code = (error as { code?: string }).code
   const message = errorMessage(error)
+  if (isNoSpace(error, path)) return noSpaceError(path, 'opening the database', error)
   if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || /malformed|not a database/i.test(message)) {
     return new MigrateError('DATABASE', `${path} is corrupt: ${message}`, { hint: 'restore it from a backup: npx migrate-plugin restore', cause: error })
   }
@@ -228,6 +238,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
     // A fresh process (the CLI): models unchanged since a run that loaded them and the database as
     // that run left it → in sync without loading a single model file.
     const config = configFor(options)
+    refuseReadOnly(config, command)
     const record = readInputsRecord(config)
     const covered = record?.dependencies ?? []
     const keyBefore = inputsKey(config, covered)
@@ -244,6 +255,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
     writeInputsRecord(config, keyBefore, covered, { schemaHash: prepared.schema.hash, tables: prepared.schema.owners.map((o) => o.table), dependencies: prepared.models.dependencies })
   }
   const { config, models, schema } = prepared
+  refuseReadOnly(config, command)
   const dbPath = config.databasePath
   const base: MigrateResult = {
     outcome: 'in-sync', fastPath: false, config, schemaPath: config.schemaOutput, schemaHash: schema.hash,
@@ -316,6 +328,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
           hint: 'nothing was changed; restore it from a backup (npx migrate-plugin backups, then npx migrate-plugin restore)',
         })
       }
+      if (live) checkHistoryTable(live, config.historyTable)
       unmodelled = unmodelledTables(live, summaryOf(schema), config.historyTable)
       if (live) renames = applicableRenames(live, renameHints(models), config.historyTable)
     } finally {

@@ -5,6 +5,7 @@ import { regenerateClientAfterApply } from './client.ts'
 import { MigrateError, errorMessage } from './errors.ts'
 import { migrate, prepare, type MigrateResult, type Prepared } from './migrate.ts'
 import type { Plan } from './plan.ts'
+import { redactSecrets } from './redact.ts'
 
 /**
  * What the bundler hooks share: decide the mode (dev/build, CI), run the pipeline once at a time,
@@ -120,7 +121,7 @@ export class Runner {
    */
   run(context: RunContext): Promise<RunReport> {
     if (!this.inFlight) {
-      this.inFlight = this.execute(context).finally(() => { this.inFlight = undefined })
+      this.inFlight = this.execute(context).catch(maskError).finally(() => { this.inFlight = undefined })
       return this.inFlight
     }
     this.next ??= this.inFlight.catch(() => undefined).then(() => {
@@ -197,5 +198,17 @@ export function pendingMessage(result: MigrateResult): string {
 
 export function describeError(error: unknown): string {
   if (error instanceof MigrateError) return `${error.message.startsWith('migrate-plugin') ? '' : 'migrate-plugin: '}${error.message}${error.hint ? `\n  ${error.hint}` : ''}`
-  return `migrate-plugin: ${errorMessage(error)}`
+  return `migrate-plugin: ${redactSecrets(errorMessage(error))}`
+}
+
+/**
+ * Bundlers print an error's message and stack themselves (build failures, the overlay, esbuild's
+ * errors): one that is not a MigrateError (already masked) is masked before it leaves the runner.
+ */
+function maskError(error: unknown): never {
+  if (error instanceof Error && !(error instanceof MigrateError)) {
+    error.message = redactSecrets(error.message)
+    if (error.stack) error.stack = redactSecrets(error.stack)
+  }
+  throw error
 }

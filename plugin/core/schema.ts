@@ -454,6 +454,13 @@ function extraAttribute(extra: IndexDef, entry: DiscoveredTable): string {
     })
   }
   const attr = extra.kind === 'index' ? '@@index' : extra.kind === 'unique' ? '@@unique' : '@@id'
+  if (extra.name !== undefined && (typeof extra.name !== 'string' || extra.name === '' || extra.name.includes('\u0000'))) {
+    // A NUL would end the engine's SQL text in the middle of the name, as in a text default.
+    throw new MigrateError('MODEL_INVALID', `${at(entry.file, m.definedAt?.line)}: an ${extra.kind} of table "${m.name}" has the name ${JSON.stringify(extra.name)}, which SQLite cannot hold`, {
+      location: where(entry.file, m.definedAt?.line),
+      hint: 'give it a plain name, e.g. users_email_idx, or leave the name out',
+    })
+  }
   const name = extra.name === undefined ? '' : `, map: ${JSON.stringify(extra.name)}`
   return `  ${attr}([${keys.join(', ')}]${name})`
 }
@@ -496,6 +503,12 @@ function defaultExpression(
       return String(v)
     case 'text':
       if (typeof v !== 'string') throw bad('a string')
+      if (v.includes('\u0000')) {
+        // SQLite's SQL text ends at a NUL: the engine would write a broken DEFAULT clause, or a shorter value than asked for.
+        throw new MigrateError('MODEL_INVALID', `${colWhere}: default ${describe(value)} contains a NUL character (\\u0000), which a SQLite column default cannot hold`, {
+          location, hint: 'remove the \\u0000 from the default, or set the value from your code when inserting',
+        })
+      }
       return JSON.stringify(v)
     case 'datetime': {
       const date = v instanceof Date ? v : typeof v === 'string' ? new Date(v) : undefined
