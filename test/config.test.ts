@@ -163,7 +163,10 @@ lock_timeout = 5
     }
     const setting = (key: string, value: string) => {
       const quoted = value !== '' && rand.chance(0.2) ? `"${value}"` : value
-      const comment = quoted === value && value !== '' && rand.chance(0.2) ? ' # why' : ''
+      // After an unquoted path or URL, " # why" is ambiguous (it could be part of the path) and is
+      // refused; after a quoted value, or any other kind of value, it is a comment.
+      const pathLike = CONFIG_KEYS.some((k) => k.key === key.toLowerCase() && (k.kind === 'path' || k.kind === 'url'))
+      const comment = value !== '' && (quoted !== value || !pathLike) && rand.chance(0.2) ? ' # why' : ''
       return `${casing(key)}${rand.pick(['', ' ', '\t'])}${rand.pick(['=', ':'])}${rand.pick(['', ' ', '  '])}${quoted}${comment}`
     }
     const faults = ['bad value', 'unknown key', 'key in the wrong section', 'duplicate key', 'unknown section', 'outside any section', 'unreadable line', 'duplicate section'] as const
