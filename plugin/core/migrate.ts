@@ -88,7 +88,7 @@ function configFor(options: PrepareOptions): ResolvedConfig {
 }
 
 export async function prepare(options: PrepareOptions, config = configFor(options)): Promise<Prepared> {
-  const models = await discoverModels(config.modelDirectory, config.root)
+  const models = await discoverModels(config.modelDirectory, config.root, { timeoutMs: config.loadTimeout * 1000 })
   const fragmentModels = models.fragments.flatMap((f) => f.blocks.filter((b) => b.kind === 'model'))
   if (models.tables.length === 0 && fragmentModels.length === 0) {
     throw new MigrateError('NO_MODELS', `no models found in ${relative(config.root, config.modelDirectory) || '.'}/ — refusing to run, so that no table is dropped or reported missing by mistake`, {
