@@ -231,7 +231,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
       }
     }
     prepared = await prepare(options, config)
-    writeInputsRecord(config, keyBefore, covered, { schemaHash: prepared.schema.hash, tables: prepared.schema.owners.map((o) => o.table), dependencies: prepared.models.dependencies })
+    writeInputsRecord(config, keyBefore, covered, { schemaHash: prepared.schema.hash, tables: prepared.schema.owners.map((o) => o.table), dependencies: prepared.models.dependencies, ...(prepared.models.reads ? { reads: prepared.models.reads } : {}) })
   }
   const { config, models, schema } = prepared
   const dbPath = config.databasePath
