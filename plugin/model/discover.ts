@@ -85,6 +85,8 @@ export interface LoadHereOptions {
   env: NodeJS.ProcessEnv
   /** Told before each model file is evaluated: a load that hangs is reported as that file's. */
   onFile?: (path: string, file: string) => void
+  /** false: do not record reads (they cannot be isolated from the rest of this thread), so trust no earlier load. */
+  record?: boolean
 }
 
 /**
@@ -119,7 +121,9 @@ export async function discoverModelsHere(modelDir: string, projectRoot: string, 
   const jitiCache = join(tmpdir(), 'jiti')
   const ignored = (path: string) => modelPaths.has(path) || path.startsWith(ownSources) || path.includes(`${sep}node_modules${sep}`) || path.endsWith(`${sep}node_modules`) || path.startsWith(jitiCache)
   const { startRecording } = await import('./record-reads.ts')
-  const recording = startRecording(options.env, ignored, (path) => resolve(path))
+  const recording = options.record === false
+    ? { stop: (): LoadReads => ({ reads: [], untracked: 'loaded without the loader thread' }) }
+    : startRecording(options.env, ignored, (path) => resolve(path))
   let reads: LoadReads
   try {
     await loadAll()

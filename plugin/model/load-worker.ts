@@ -26,7 +26,7 @@ export interface WireError {
 
 export type LoadReply =
   | { id: number, type: 'loading', path: string, file: string }
-  | { id: number, type: 'done', models: WireModels }
+  | { id: number, type: 'done', models: WireModels, reusable: boolean }
   | { id: number, type: 'failed', error: WireError }
 
 function toWireError(error: unknown): WireError {
@@ -36,10 +36,20 @@ function toWireError(error: unknown): WireError {
   return { message: errorMessage(error), ...(error instanceof Error && error.stack ? { stack: error.stack } : {}) }
 }
 
+/** Timers, sockets, watchers: not the requests in flight that end by themselves (a file being closed). */
+function lasting(): string[] {
+  return process.getActiveResourcesInfo().filter((type) => !/Req$|^FSReq/.test(type))
+}
+
 const port = parentPort!
 port.on('message', (request: LoadRequest) => {
   void (async () => {
     const post = (reply: LoadReply) => port.postMessage(reply)
+    // A load that leaves timers, sockets or new globals behind would leave them to the next load
+    // too (an interval per save, a registry that keeps growing): such a worker is not reused.
+    const globalsBefore = new Set(Object.getOwnPropertyNames(globalThis))
+    const resourcesBefore = lasting().length
+    const leftNothing = () => lasting().length <= resourcesBefore && Object.getOwnPropertyNames(globalThis).every((name) => globalsBefore.has(name))
     try {
       const models = await discoverModelsHere(request.modelDir, request.projectRoot, {
         env: request.env,
@@ -50,7 +60,7 @@ port.on('message', (request: LoadRequest) => {
       // checks run here, on the objects as the model files made them, so that the error reads as
       // it would without the thread in between. The options only change the generator block.
       if (lossy && models.tables.length > 0) generateSchema(models, { clientOutput: '' })
-      post({ id: request.id, type: 'done', models: wire })
+      post({ id: request.id, type: 'done', models: wire, reusable: leftNothing() })
     } catch (error) {
       post({ id: request.id, type: 'failed', error: toWireError(error) })
     }

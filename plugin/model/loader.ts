@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, extname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -46,10 +47,14 @@ class LoaderWorker {
   pending: Pending | undefined
   dead = false
   constructor() {
-    this.worker = new Worker(BOOTSTRAP, {
-      eval: true,
-      workerData: { entry: ENTRY, jiti: createRequire(import.meta.url).resolve('jiti') },
-    })
+    const options = { eval: true, workerData: { entry: ENTRY, jiti: createRequire(import.meta.url).resolve('jiti') } }
+    try {
+      this.worker = new Worker(BOOTSTRAP, options)
+    } catch (error) {
+      // A worker inherits the process's Node options; some (a debugger's) are refused in workers.
+      if ((error as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error
+      this.worker = new Worker(BOOTSTRAP, { ...options, execArgv: [] })
+    }
     this.worker.on('message', (reply: LoadReply) => this.pending?.onReply(reply))
     // Listened to always: an error a model throws later from a timer must not become this
     // process's uncaught 'error' event. The worker is done for, then; the next load starts another.
@@ -86,6 +91,13 @@ function giveBack(loader: LoaderWorker): void {
 }
 
 export async function loadModels(modelDir: string, projectRoot: string, timeoutMs: number): Promise<DiscoveredModels> {
+  if (!existsSync(ENTRY)) {
+    // This package bundled into another file (its modules are not where they were built): load
+    // here, as before the thread existed. Nothing guards against a hang then, and no earlier
+    // load is trusted, since what the models read cannot be recorded apart from this thread.
+    const { discoverModelsHere } = await import('./discover.ts')
+    return discoverModelsHere(modelDir, projectRoot, { env: process.env, record: false })
+  }
   const loader = takeWorker()
   loader.worker.ref()
   const id = nextId++
@@ -123,7 +135,7 @@ export async function loadModels(modelDir: string, projectRoot: string, timeoutM
           }
           current = { path: reply.path, file: reply.file }
         }
-        else if (reply.type === 'done') finish(() => resolve(fromWire(reply.models)), true)
+        else if (reply.type === 'done') finish(() => resolve(fromWire(reply.models)), reply.reusable)
         else finish(() => reject(fromWireError(reply.error)), true)
       },
       onError(error) {

@@ -7,11 +7,11 @@ import { readFileSync, readdirSync, statSync } from 'node:fs'
  * valid while each read would still see what it saw, so both the fresh-process fast path (the
  * inputs record) and the dev server's cache re-check them before trusting an earlier load.
  */
-export type ReadKind = 'env' | 'env-all' | 'file' | 'dir' | 'exists' | 'stat'
+export type ReadKind = 'env' | 'env-all' | 'cwd' | 'file' | 'dir' | 'exists' | 'stat'
 
 export interface Read {
   kind: ReadKind
-  /** The variable name or the absolute path ('' for env-all). */
+  /** The variable name or the absolute path ('' for env-all and cwd). */
   target: string
   /** A fingerprint of what the model saw: a hash, 'missing', … (compared, never interpreted). */
   seen: string
@@ -40,6 +40,9 @@ export function fingerprint(kind: ReadKind, target: string, env: NodeJS.ProcessE
       const value = env[target]
       return value === undefined ? 'unset' : sha(value)
     }
+    case 'cwd':
+      // A relative path, or process.cwd() itself: the same code reads another file from elsewhere.
+      return process.cwd()
     case 'env-all':
       return sha(JSON.stringify(Object.keys(env).sort().map((k) => [k, env[k]])))
     case 'file':
@@ -79,5 +82,5 @@ export function readsUnchanged(loaded: LoadReads | undefined, env: NodeJS.Proces
 
 /** The paths a watcher should add so that an edit to something the models read re-runs them. */
 export function readPaths(loaded: LoadReads | undefined): string[] {
-  return [...new Set((loaded?.reads ?? []).filter((r) => r.kind !== 'env' && r.kind !== 'env-all').map((r) => r.target))].sort()
+  return [...new Set((loaded?.reads ?? []).filter((r) => r.kind !== 'env' && r.kind !== 'env-all' && r.kind !== 'cwd').map((r) => r.target))].sort()
 }

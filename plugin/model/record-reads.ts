@@ -6,7 +6,7 @@ import http from 'node:http'
 import https from 'node:https'
 import { createRequire, syncBuiltinESMExports } from 'node:module'
 import net from 'node:net'
-import { dirname, sep } from 'node:path'
+import { dirname, isAbsolute, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { fingerprint, type LoadReads, type Read, type ReadKind } from './reads.ts'
 
@@ -162,10 +162,14 @@ export function startRecording(env: NodeJS.ProcessEnv, ignore: (path: string) =>
       depth--
     }
   }
+  const noteCwd = () => {
+    if (active && !reads.has('cwd:') && !askedByLoader()) reads.set('cwd:', { kind: 'cwd', target: '', seen: fingerprint('cwd', '', env) })
+  }
   const begin = (kind: ReadKind, raw: unknown): (() => void) | undefined => {
     if (!active || depth > 0) return undefined
     const given = pathOf(raw)
     if (given === undefined) return undefined
+    if (!isAbsolute(given)) noteCwd()
     const path = resolvePath(given)
     const id = `${kind}:${path}`
     if (reads.has(id) || ignore(path) || askedByLoader()) return undefined
@@ -217,6 +221,12 @@ export function startRecording(env: NodeJS.ProcessEnv, ignore: (path: string) =>
       if (active) untracked ??= what
       return original.apply(this, args)
     }, original)
+  }
+  const cwd = process.cwd
+  patches.push({ target: process as never, name: 'cwd', original: cwd })
+  process.cwd = function () {
+    noteCwd()
+    return cwd.call(process)
   }
   syncBuiltinESMExports()
 
