@@ -27,7 +27,7 @@ export interface WireError {
 export type LoadReply =
   | { id: number, type: 'loading', path: string, file: string }
   | { id: number, type: 'done', models: WireModels, reusable: boolean }
-  | { id: number, type: 'failed', error: WireError }
+  | { id: number, type: 'failed', error: WireError, reusable: boolean }
 
 function toWireError(error: unknown): WireError {
   if (error instanceof MigrateError) {
@@ -62,7 +62,7 @@ port.on('message', (request: LoadRequest) => {
       if (lossy && models.tables.length > 0) generateSchema(models, { clientOutput: '' })
       post({ id: request.id, type: 'done', models: wire, reusable: leftNothing() })
     } catch (error) {
-      post({ id: request.id, type: 'failed', error: toWireError(error) })
+      post({ id: request.id, type: 'failed', error: toWireError(error), reusable: leftNothing() })
     }
   })()
 })

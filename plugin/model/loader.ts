@@ -135,8 +135,16 @@ export async function loadModels(modelDir: string, projectRoot: string, timeoutM
           }
           current = { path: reply.path, file: reply.file }
         }
-        else if (reply.type === 'done') finish(() => resolve(fromWire(reply.models)), reply.reusable)
-        else finish(() => reject(fromWireError(reply.error)), true)
+        else if (reply.type === 'done') {
+          finish(() => {
+            // Inside a message listener: a throw here would be this process's uncaught exception.
+            try {
+              resolve(fromWire(reply.models))
+            } catch (error) {
+              reject(error)
+            }
+          }, reply.reusable)
+        } else finish(() => reject(fromWireError(reply.error)), reply.reusable)
       },
       onError(error) {
         const code = (error as NodeJS.ErrnoException).code
