@@ -71,8 +71,8 @@ const jitiRoot = jitiPath.includes(marker) ? jitiPath.slice(0, jitiPath.indexOf(
 
 /**
  * Whether the code asking is the loader itself (jiti and the Babel it bundles read package.json
- * files and a few environment variables to do their work; Node's module loader, called from our
- * discovery, reads a few more): not the models' inputs.
+ * files and a few environment variables to do their work; Node's module loader reads a few
+ * more): not the models' inputs.
  * Only the nearest caller counts, so a library the models use to read files or settings is still
  * recorded.
  */
@@ -85,7 +85,9 @@ function askedByLoader(): boolean {
     if (line.includes(thisFile) || line.includes('(node:') || /at node:/.test(line) || !line.includes(sep)) continue
     return (jitiRoot !== undefined && line.includes(jitiRoot)) || line.includes(ownSources)
   }
-  return false
+  // Only Node's own frames (its module loader reading NODE_V8_COVERAGE): code of the models or of
+  // a package they call always has a frame of its own on the stack.
+  return true
 }
 
 function opensToRead(flags: unknown): boolean {
