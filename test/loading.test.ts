@@ -347,6 +347,31 @@ export const t = table(name, { id: int().primaryKey() })
     expect(changed.stdout).toMatch(/beta/)
   })
 
+  it('models that read the clock or use randomness are loaded on every run (their schema can differ from one load to the next)', () => {
+    const p = project({
+      'node_modules/.keep': '',
+      'model/clock.ts': `${COUNT}import { table, int, text } from 'migrate-plugin/model'
+export const t = table(new Date().getFullYear() > 2000 ? 'clocked' : 'never', { id: int().primaryKey(), note: text() })
+`,
+      'model/plain.ts': THINGS_MODEL,
+    })
+    expect(p.cli(['apply']).code).toBe(0)
+    expect(run(p, ['check'])).toMatchObject({ code: 0, loaded: true })
+    expect(run(p, ['check'])).toMatchObject({ code: 0, loaded: true })
+    p.write('model/clock.ts', `${COUNT}import { table, int, text } from 'migrate-plugin/model'
+export const t = table(Math.random() < 2 ? 'clocked' : 'never', { id: int().primaryKey(), note: text() })
+`)
+    expect(run(p, ['check'])).toMatchObject({ code: 0, loaded: true })
+    expect(run(p, ['check'])).toMatchObject({ code: 0, loaded: true })
+    // A date the model builds from fixed values is no clock: the fast path stays.
+    p.write('model/clock.ts', `${COUNT}import { table, int, text, datetime } from 'migrate-plugin/model'
+export const t = table('clocked', { id: int().primaryKey(), note: text(), at: datetime().default(new Date('2020-01-01T00:00:00Z')) })
+`)
+    expect(p.cli(['apply']).code).toBe(0)
+    expect(p.cli(['check']).code).toBe(0)
+    expect(run(p, ['check'])).toMatchObject({ code: 0, loaded: false })
+  })
+
   it('dev server (Runner): a file read at load time from outside the model folder is watched, and an edit to it is applied', async () => {
     const p = project({
       'config/columns.json': '["nickname"]\n',

@@ -1,4 +1,5 @@
 import childProcess from 'node:child_process'
+import nodeCrypto from 'node:crypto'
 import dns from 'node:dns'
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
@@ -224,6 +225,41 @@ export function startRecording(env: NodeJS.ProcessEnv, ignore: (path: string) =>
       return original.apply(this, args)
     }, original)
   }
+  // The clock and randomness: a schema made from them differs from load to load, and nothing can
+  // be re-checked, so such models are loaded every time (as asked by model code, not the loader).
+  const clock = (what: string) => {
+    if (active && !untracked && !askedByLoader()) untracked = what
+  }
+  const OriginalDate = Date
+  const RecordingDate: DateConstructor = new Proxy(OriginalDate, {
+    construct(target, args, newTarget): object {
+      if (args.length === 0) clock('read the clock (new Date())')
+      return Reflect.construct(target, args, newTarget === RecordingDate ? target : newTarget) as object
+    },
+    apply(target, thisArg, args) {
+      clock('read the clock (Date())')
+      return Reflect.apply(target, thisArg, args) as unknown
+    },
+  })
+  patches.push({ target: globalThis as never, name: 'Date', original: OriginalDate })
+  globalThis.Date = RecordingDate
+  for (const [target, name, what] of [
+    [OriginalDate, 'now', 'read the clock (Date.now)'],
+    [Math, 'random', 'used randomness (Math.random)'],
+    [crypto, 'randomUUID', 'used randomness (crypto.randomUUID)'],
+    [crypto, 'getRandomValues', 'used randomness (crypto.getRandomValues)'],
+    [nodeCrypto, 'randomUUID', 'used randomness (randomUUID)'],
+    [nodeCrypto, 'randomBytes', 'used randomness (randomBytes)'],
+    [nodeCrypto, 'randomInt', 'used randomness (randomInt)'],
+  ] as [Record<string, unknown>, string, string][]) {
+    const original = target[name] as AnyFn | undefined
+    if (typeof original !== 'function') continue
+    patch(target, name, function (this: unknown, ...args: unknown[]) {
+      clock(what)
+      return original.apply(this, args)
+    }, original)
+  }
+
   const cwd = process.cwd
   patches.push({ target: process as never, name: 'cwd', original: cwd })
   process.cwd = function () {
