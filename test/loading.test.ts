@@ -68,6 +68,17 @@ describe('a model file that never finishes loading', () => {
     expect(existsSync(p.dbPath)).toBe(false)
   })
 
+  it('CLI: a model blocked in a synchronous child process does not keep the CLI from exiting', async () => {
+    // A thread inside a blocking native call cannot be terminated, and a process waits for its
+    // threads on exit: the child process is given the load's remaining time.
+    const p = project({ 'model/users.ts': USERS_MODEL, 'model/waits.ts': "import { execFileSync } from 'node:child_process'\nexecFileSync('sleep', ['60'])\nexport const never = 1\n", 'migration.conf': '[migration]\nload_timeout = 2\n' })
+    const started = Date.now()
+    const result = await p.cliAsync(['check'])
+    expect(result.code, result.stdout + result.stderr).toBe(1)
+    expect(result.stderr).toMatch(/model\/waits\.ts: the model file (did not finish loading within 2 s|failed to load)/)
+    expect(Date.now() - started).toBeLessThan(12_000)
+  })
+
   it('in process: an endless loop never blocks this thread, and the next run works', async () => {
     const p = project({ 'model/users.ts': USERS_MODEL, 'model/spins.ts': 'while (true) {}\n', 'migration.conf': '[migration]\nload_timeout = 2\n' })
     let ticks = 0

@@ -85,6 +85,8 @@ export interface LoadHereOptions {
   env: NodeJS.ProcessEnv
   /** Told before each model file is evaluated: a load that hangs is reported as that file's. */
   onFile?: (path: string, file: string) => void
+  /** Milliseconds the load may take: a synchronous child process a model starts gets no more. */
+  timeoutMs?: number
   /** false: do not record reads (they cannot be isolated from the rest of this thread), so trust no earlier load. */
   record?: boolean
 }
@@ -123,7 +125,7 @@ export async function discoverModelsHere(modelDir: string, projectRoot: string, 
   const { startRecording } = await import('./record-reads.ts')
   const recording = options.record === false
     ? { stop: (): LoadReads => ({ reads: [], untracked: 'loaded without the loader thread' }) }
-    : startRecording(options.env, ignored, (path) => resolve(path))
+    : startRecording(options.env, ignored, (path) => resolve(path), options.timeoutMs === undefined ? undefined : Date.now() + options.timeoutMs)
   let reads: LoadReads
   try {
     await loadAll()

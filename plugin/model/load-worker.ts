@@ -14,6 +14,7 @@ export interface LoadRequest {
   modelDir: string
   projectRoot: string
   env: Record<string, string | undefined>
+  timeoutMs: number
 }
 
 export interface WireError {
@@ -53,6 +54,7 @@ port.on('message', (request: LoadRequest) => {
     try {
       const models = await discoverModelsHere(request.modelDir, request.projectRoot, {
         env: request.env,
+        timeoutMs: request.timeoutMs,
         onFile: (path, file) => post({ id: request.id, type: 'loading', path, file }),
       })
       const { wire, lossy } = toWire(models)

@@ -101,7 +101,7 @@ export async function loadModels(modelDir: string, projectRoot: string, timeoutM
   const loader = takeWorker()
   loader.worker.ref()
   const id = nextId++
-  const request: LoadRequest = { id, modelDir, projectRoot, env: { ...process.env } }
+  const request: LoadRequest = { id, modelDir, projectRoot, env: { ...process.env }, timeoutMs }
   const folder = relative(projectRoot, modelDir) || '.'
   let current: { path: string, file: string } | undefined
   const culprit = () => current?.file ?? `${folder}/`
@@ -112,6 +112,9 @@ export async function loadModels(modelDir: string, projectRoot: string, timeoutM
       else {
         loader.pending = undefined
         loader.dead = true
+        // A thread stuck in a blocking call (execSync('sleep …'), a read from a pipe) cannot stop
+        // until that call returns: it must not keep a CLI or a build waiting for it.
+        loader.worker.unref()
         void loader.worker.terminate()
       }
       outcome()

@@ -64,6 +64,8 @@ const UNTRACKED: [Record<string, unknown>, string, string][] = [
 ]
 
 const thisFile = fileURLToPath(import.meta.url)
+// Taken before any load can replace Date.now.
+const now = Date.now
 // This package's own modules (discovery, the DSL) run inside the load too.
 const ownSources = `${dirname(dirname(thisFile))}${sep}`
 const jitiPath = createRequire(import.meta.url).resolve('jiti')
@@ -97,6 +99,17 @@ function opensToRead(flags: unknown): boolean {
   return typeof flags !== 'string' || /[r+]/.test(flags)
 }
 
+/** The arguments of execSync / execFileSync / spawnSync with a timeout no later than `deadline`. */
+function withTimeout(args: unknown[], deadline: number): unknown[] {
+  const left = Math.max(1, deadline - now())
+  const last = args.length > 1 ? args[args.length - 1] : undefined
+  const hasOptions = typeof last === 'object' && last !== null && !Array.isArray(last)
+  const options = (hasOptions ? last : {}) as { timeout?: number, killSignal?: string }
+  const timeout = options.timeout && options.timeout > 0 ? Math.min(options.timeout, left) : left
+  const merged = { ...options, timeout, killSignal: 'SIGKILL' }
+  return hasOptions ? [...args.slice(0, -1), merged] : [...args, merged]
+}
+
 function pathOf(value: unknown): string | undefined {
   if (typeof value === 'string') return value
   if (value instanceof URL) return value.protocol === 'file:' ? fileURLToPath(value) : undefined
@@ -108,7 +121,7 @@ function pathOf(value: unknown): string | undefined {
  * Start recording. `ignore` drops paths whose content is covered elsewhere (model files, installed
  * packages, the loader's own cache), so that the record stays small and cheap to re-check.
  */
-export function startRecording(env: NodeJS.ProcessEnv, ignore: (path: string) => boolean, resolvePath: (path: string) => string): Recording {
+export function startRecording(env: NodeJS.ProcessEnv, ignore: (path: string) => boolean, resolvePath: (path: string) => string, deadline?: number): Recording {
   const reads = new Map<string, Read>()
   let untracked: string | undefined
   let active = true
@@ -220,8 +233,13 @@ export function startRecording(env: NodeJS.ProcessEnv, ignore: (path: string) =>
   for (const [target, name, what] of UNTRACKED) {
     const original = target[name] as AnyFn | undefined
     if (typeof original !== 'function') continue
+    const blocking = target === (childProcess as never) && name.endsWith('Sync')
     patch(target, name, function (this: unknown, ...args: unknown[]) {
       if (active) untracked ??= what
+      // A synchronous child process blocks this thread in native code, where terminating the
+      // thread cannot reach it (and a process cannot exit while one of its threads is stuck): it
+      // gets the time left to the load as its own timeout.
+      if (active && blocking && deadline !== undefined) args = withTimeout(args, deadline)
       return original.apply(this, args)
     }, original)
   }
