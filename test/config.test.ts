@@ -45,6 +45,7 @@ dev = warn
 build = apply
 drop_unmodelled_tables = yes
 generate_client = false
+load_timeout = 7
 
 [safety]
 require_confirmation = true
@@ -60,7 +61,7 @@ lock_timeout = 5
       backupEnabled: false, backupRetentionDays: 7, backupDirectory: join(conf, 'bk'),
       modelDirectory: join(p.root, 'models'), autoVerify: false, schemaOutput: join(conf, 'out', 'schema.prisma'),
       clientOutput: join(conf, 'out', 'client'), historyTable: 'migrations_log', dev: 'warn', build: 'apply', dropUnmodelledTables: true, generateClient: false,
-      requireConfirmation: true, maxTablesPerRun: 3, allowDataLoss: true, lockTimeout: 5,
+      requireConfirmation: true, maxTablesPerRun: 3, allowDataLoss: true, lockTimeout: 5, loadTimeout: 7,
     })
     // Every documented key was exercised above.
     expect(CONFIG_KEYS.map((k) => k.key).every((k) => p.read('conf/migration.conf').includes(`${k} =`))).toBe(true)

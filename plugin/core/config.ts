@@ -37,6 +37,8 @@ export interface ResolvedConfig {
   maxTablesPerRun: number
   allowDataLoss: boolean
   lockTimeout: number
+  /** Seconds a model load may take before the run fails (a top-level await that never settles, an endless loop). */
+  loadTimeout: number
 }
 
 /** Options a caller (plugin options, CLI flags) may set; they win over migration.conf. */
@@ -63,6 +65,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { section: 'migration', key: 'auto_verify', option: 'autoVerify', kind: 'boolean', doc: 'After applying, diff again; a non-empty diff fails the run and rolls it back.' },
   { section: 'migration', key: 'schema_output', option: 'schemaOutput', kind: 'path', doc: 'Where the generated Prisma schema is written.' },
   { section: 'migration', key: 'client_output', option: 'clientOutput', kind: 'path', doc: 'The Prisma Client output directory written into the generator block.' },
+  { section: 'migration', key: 'load_timeout', option: 'loadTimeout', kind: 'integer', min: 1, doc: 'Seconds loading the model files may take; a file still loading then (a top-level await that never settles, an endless loop) fails the run, naming it.' },
   { section: 'migration', key: 'history_table', option: 'historyTable', kind: 'identifier', doc: 'The table that records every run, inside the database.' },
   { section: 'migration', key: 'dev', option: 'dev', kind: 'mode', doc: 'Pending changes during `vite dev` / watch builds: apply, check (fail), warn or off.' },
   { section: 'migration', key: 'build', option: 'build', kind: 'mode', doc: 'Pending changes during production builds: apply, check (fail), warn or off. With CI set, apply becomes check unless given as an option.' },
@@ -92,6 +95,7 @@ export const DEFAULTS: Required<ConfigOverrides> = {
   maxTablesPerRun: 50,
   allowDataLoss: false,
   lockTimeout: 30,
+  loadTimeout: 30,
 }
 
 const SECTIONS = ['database', 'migration', 'safety'] as const

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { listModelFiles } from '../model/discover.ts'
+import { readsUnchanged, type LoadReads } from '../model/reads.ts'
 import type { ResolvedConfig } from './config.ts'
 import { TOOL_VERSION } from './version.ts'
 
@@ -13,6 +14,9 @@ import { TOOL_VERSION } from './version.ts'
  * The key is a content hash of everything the generated schema is made from: every model file, the
  * project files they imported (recorded by the run that loaded them), the settings the schema
  * depends on, the tool's version, and the project's lockfile (standing in for imported packages).
+ * What the model code read while loading (environment variables, files: `reads`) is re-checked
+ * too, and models that did something no record can re-check (ran a process, used the network)
+ * get no key at all, so they are loaded on every run.
  * Whatever the key maps to is only trusted together with the database's own record (history row +
  * live fingerprint), exactly as on the ordinary fast path; any difference takes the full path.
  */
@@ -22,6 +26,7 @@ export interface InputsRecord {
   schemaHash: string
   tables: string[]
   dependencies: string[]
+  reads?: LoadReads
 }
 
 const LOCKFILES = ['package-lock.json', 'pnpm-lock.yaml', 'yarn.lock', 'bun.lock', 'bun.lockb']
@@ -34,7 +39,9 @@ function cachePath(config: ResolvedConfig): string {
 export function readInputsRecord(config: ResolvedConfig): InputsRecord | undefined {
   try {
     const record = JSON.parse(readFileSync(cachePath(config), 'utf8')) as InputsRecord
-    return Array.isArray(record.dependencies) && Array.isArray(record.tables) ? record : undefined
+    if (!Array.isArray(record.dependencies) || !Array.isArray(record.tables)) return undefined
+    // A variable or file the models read has changed: the imports stay known, the key does not hold.
+    return readsUnchanged(record.reads) ? record : { ...record, key: null }
   } catch {
     return undefined
   }
@@ -74,7 +81,7 @@ export function inputsKey(config: ResolvedConfig, dependencies: string[]): strin
 export function writeInputsRecord(config: ResolvedConfig, keyBefore: string | undefined, coveredDependencies: string[], result: Omit<InputsRecord, 'key'>): void {
   if (!existsSync(join(config.root, 'node_modules'))) return
   const sameImports = JSON.stringify(coveredDependencies) === JSON.stringify(result.dependencies)
-  const key = keyBefore !== undefined && sameImports && inputsKey(config, result.dependencies) === keyBefore ? keyBefore : null
+  const key = keyBefore !== undefined && sameImports && !result.reads?.untracked && inputsKey(config, result.dependencies) === keyBefore ? keyBefore : null
   const path = cachePath(config)
   try {
     mkdirSync(join(path, '..'), { recursive: true })

@@ -100,7 +100,7 @@ function configFor(options: PrepareOptions): ResolvedConfig {
 export async function prepare(options: PrepareOptions, config = configFor(options)): Promise<Prepared> {
   // The one place every run passes before its first write (migrate, generate, status, the plugin).
   checkOutputs(config)
-  const models = await discoverModels(config.modelDirectory, config.root)
+  const models = await discoverModels(config.modelDirectory, config.root, { timeoutMs: config.loadTimeout * 1000 })
   const fragmentModels = models.fragments.flatMap((f) => f.blocks.filter((b) => b.kind === 'model'))
   if (models.tables.length === 0 && fragmentModels.length === 0) {
     throw new MigrateError('NO_MODELS', `no models found in ${relative(config.root, config.modelDirectory) || '.'}/ — refusing to run, so that no table is dropped or reported missing by mistake`, {
@@ -252,7 +252,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
       }
     }
     prepared = await prepare(options, config)
-    writeInputsRecord(config, keyBefore, covered, { schemaHash: prepared.schema.hash, tables: prepared.schema.owners.map((o) => o.table), dependencies: prepared.models.dependencies })
+    writeInputsRecord(config, keyBefore, covered, { schemaHash: prepared.schema.hash, tables: prepared.schema.owners.map((o) => o.table), dependencies: prepared.models.dependencies, ...(prepared.models.reads ? { reads: prepared.models.reads } : {}) })
   }
   const { config, models, schema } = prepared
   refuseReadOnly(config, command)

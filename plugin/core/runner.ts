@@ -6,6 +6,7 @@ import { MigrateError, errorMessage } from './errors.ts'
 import { migrate, prepare, type MigrateResult, type Prepared } from './migrate.ts'
 import type { Plan } from './plan.ts'
 import { redactSecrets } from './redact.ts'
+import { readPaths, readsUnchanged } from '../model/reads.ts'
 
 /**
  * What the bundler hooks share: decide the mode (dev/build, CI), run the pipeline once at a time,
@@ -98,9 +99,10 @@ export class Runner {
   }
 
   /**
-   * Files whose change should re-run the pipeline: the model folder, migration.conf, and the
-   * project files the models imported from elsewhere (known once a run has loaded them; the list
-   * only grows, so a helper that breaks stays watched until it is fixed).
+   * Files whose change should re-run the pipeline: the model folder, migration.conf, the project
+   * files the models imported from elsewhere, and the files and folders they read while loading
+   * (known once a run has loaded them; the list only grows, so a helper that breaks stays watched
+   * until it is fixed).
    */
   watchTargets(root: string): { directories: string[], files: string[] } {
     const config = this.config(root)
@@ -138,12 +140,15 @@ export class Runner {
     if (mode === 'off') return { mode }
     // Unchanged files on disk: reuse the loaded models and generated schema (no module loading at all).
     const key = [config.configFile ?? '', fileStamp(config.modelDirectory), ...(config.configFile ? [fileStamp(config.configFile)] : []), ...[...this.dependencies].map(fileStamp)].join('\n')
-    let prepared = this.cache?.key === key ? this.cache.prepared : undefined
+    // What the models read while loading (a JSON file, an environment variable) is checked by
+    // content: its stamp is not in the key until the next load, and a variable has no stamp.
+    let prepared = this.cache?.key === key && readsUnchanged(this.cache.prepared.models.reads) ? this.cache.prepared : undefined
     if (!prepared) {
       prepared = await prepare({}, config) // the settings just read: migration.conf is not parsed twice
       // Newly found imports are not in this key yet, so the next run loads once more and from then
       // on watches their stamps too (stamping them now could miss an edit made during this load).
       for (const dependency of prepared.models.dependencies) this.dependencies.add(dependency)
+      for (const path of readPaths(prepared.models.reads)) this.dependencies.add(path)
       this.cache = { key, prepared }
     }
     const command = mode === 'apply' ? 'apply' : 'check'

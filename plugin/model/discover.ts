@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto'
 import { readFileSync, readdirSync, statSync } from 'node:fs'
-import { extname, join, relative, sep } from 'node:path'
+import { extname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
 import { MigrateError, errorMessage } from '../core/errors.ts'
 import { TABLE, isTable, type AnyTable } from './dsl.ts'
+import type { LoadReads } from './reads.ts'
 
 export interface DiscoveredTable {
   table: AnyTable
@@ -31,6 +33,8 @@ export interface DiscoveredModels {
   files: ModelFile[]
   /** Absolute paths of the project's own files the models imported from outside the model folder (helpers, shared enums): watched too. */
   dependencies: string[]
+  /** What the model code read while loading (environment, files): re-checked before an earlier load is reused. */
+  reads?: LoadReads
 }
 
 const nodeRequire = createRequire(import.meta.url)
@@ -61,12 +65,38 @@ export function listModelFiles(modelDir: string): string[] {
     .sort()
 }
 
+export interface DiscoverOptions {
+  /** Milliseconds the whole load may take (default 30 s). */
+  timeoutMs?: number
+}
+
 /**
- * Load every model file and collect what it exports. TypeScript is loaded with jiti, so the CLI
- * needs no build step. Imports of `migrate-plugin` from model files resolve to this very copy of
- * the package, so the DSL and discovery always agree.
+ * Load every model file and collect what it exports. The files run in a worker thread (see
+ * loader.ts): model code that never finishes loading fails the run after `timeoutMs` instead of
+ * hanging a CLI or a dev server, and nothing a model does at import time reaches this process.
  */
-export async function discoverModels(modelDir: string, projectRoot: string): Promise<DiscoveredModels> {
+export async function discoverModels(modelDir: string, projectRoot: string, options: DiscoverOptions = {}): Promise<DiscoveredModels> {
+  const { loadModels } = await import('./loader.ts')
+  return loadModels(modelDir, projectRoot, options.timeoutMs ?? 30_000)
+}
+
+export interface LoadHereOptions {
+  /** The environment the model code sees (and whose reads are recorded). */
+  env: NodeJS.ProcessEnv
+  /** Told before each model file is evaluated: a load that hangs is reported as that file's. */
+  onFile?: (path: string, file: string) => void
+  /** Milliseconds the load may take: a synchronous child process a model starts gets no more. */
+  timeoutMs?: number
+  /** false: do not record reads (they cannot be isolated from the rest of this thread), so trust no earlier load. */
+  record?: boolean
+}
+
+/**
+ * The load itself, in this thread: the loader worker runs it. TypeScript is loaded with jiti, so
+ * the CLI needs no build step. Imports of `migrate-plugin` from model files resolve to this very
+ * copy of the package, so the DSL and discovery always agree.
+ */
+export async function discoverModelsHere(modelDir: string, projectRoot: string, options: LoadHereOptions): Promise<DiscoveredModels> {
   const paths = listModelFiles(modelDir)
   // Within one discovery every file is evaluated once (model files import each other: without a
   // cache that is quadratic). Across discoveries nothing may be stale, so whatever this run added to
@@ -86,9 +116,21 @@ export async function discoverModels(modelDir: string, projectRoot: string): Pro
   const files: ModelFile[] = []
   const seen = new Set<string>()
   const loaded: string[] = []
+  const ownSources = `${join(fileURLToPath(import.meta.url), '..', '..')}${sep}`
+  const modelPaths = new Set(paths)
+  // Model files are hashed into the inputs record already; packages and the loader's transpile
+  // cache are not the project's inputs (the lockfile stands for packages).
+  const jitiCache = join(tmpdir(), 'jiti')
+  const ignored = (path: string) => modelPaths.has(path) || path.startsWith(ownSources) || path.includes(`${sep}node_modules${sep}`) || path.endsWith(`${sep}node_modules`) || path.startsWith(jitiCache)
+  const { startRecording } = await import('./record-reads.ts')
+  const recording = options.record === false
+    ? { stop: (): LoadReads => ({ reads: [], untracked: 'loaded without the loader thread' }) }
+    : startRecording(options.env, ignored, (path) => resolve(path), options.timeoutMs === undefined ? undefined : Date.now() + options.timeoutMs)
+  let reads: LoadReads
   try {
     await loadAll()
   } finally {
+    reads = recording.stop()
     // Packages stay cached (they do not change while we run, and others in this process share them).
     for (const key of Object.keys(nodeRequire.cache)) {
       if (cacheBefore.has(key) || key.includes(`${sep}node_modules${sep}`)) continue
@@ -96,10 +138,11 @@ export async function discoverModels(modelDir: string, projectRoot: string): Pro
       loaded.push(key)
     }
   }
-  const modelPaths = new Set(paths)
-  const ownSources = `${join(fileURLToPath(import.meta.url), '..', '..')}${sep}`
   const dependencies = loaded.filter((path) => !modelPaths.has(path) && !path.startsWith(ownSources)).sort()
-  return { tables, fragments, files, dependencies }
+  // An imported project file is hashed as a dependency: its reads by the loader are no inputs of their own.
+  const imported = new Set(dependencies)
+  reads = { ...reads, reads: reads.reads.filter((r) => !imported.has(r.target)) }
+  return { tables, fragments, files, dependencies, reads }
 
   async function loadAll(): Promise<void> {
     for (const path of paths) {
@@ -111,6 +154,7 @@ export async function discoverModels(modelDir: string, projectRoot: string): Pro
         continue
       }
       let exports: Record<string, unknown>
+      options.onFile?.(path, file)
       try {
         exports = (await jiti.import(path)) as Record<string, unknown>
       } catch (error) {
@@ -145,7 +189,7 @@ function selfAliases(): Record<string, string> {
 }
 
 /** A load failure names the model file and, when the error says, the line. */
-function loadError(error: unknown, path: string, file: string): MigrateError {
+export function loadError(error: unknown, path: string, file: string): MigrateError {
   const message = errorMessage(error)
   const stack = error instanceof Error ? (error.stack ?? '') : ''
   let line: number | undefined
