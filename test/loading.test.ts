@@ -170,7 +170,7 @@ export const nodes = table('nodes', {
   flag: boolean().notNull().default(false),
   seen: datetime().defaultNow(),
   edited: datetime().updatedAt(),
-  meta: json().default({ a: [1, 2], b: 'x' }),
+  meta: json(),
   blob: bytes(),
   code: text().defaultUuid().unique(),
   label: text('label_text').renamedFrom('title'),
