@@ -166,7 +166,7 @@ describe('what the engine cannot see in SQLite', () => {
     const problem = "members.role has 2 row(s) holding 'guest', which enum Role no longer allows (admin, staff)"
     const check = p.cli(['check', '--json'])
     expect(check.code).toBe(2)
-    expect(JSON.parse(check.stdout)).toMatchObject({ outcome: 'pending', warnings: [problem], plan: { steps: [{ kind: 'enum values', description: problem, file: MODEL }] } })
+    expect(JSON.parse(check.stdout)).toMatchObject({ outcome: 'pending', warnings: [problem], plan: { steps: [{ kind: 'enum values', description: "move 2 row(s) of members.role off values enum Role no longer has ('guest')", file: MODEL }] } })
     const error = await refused(p, 'GUARD_DATA_LOSS')
     expect(error.hint).toContain(`UPDATE "members" SET "role" = 'admin' WHERE "role" = 'guest'`)
     // The user moves the values: the run is then an ordinary in-sync run, recorded for the fast path.

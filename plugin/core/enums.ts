@@ -49,7 +49,7 @@ export function describeEnumProblem(p: EnumProblem): string {
 
 /** A plan step for the problem: nothing to run, but it keeps the run from reporting "in sync". */
 export function enumStep(p: EnumProblem): PlanStep {
-  return { kind: 'enum values', table: p.table, description: describeEnumProblem(p), file: p.file, sql: [] }
+  return { kind: 'enum values', table: p.table, description: `move ${p.rows} row(s) of ${p.table}.${p.column} off values enum ${p.enumName} no longer has (${p.found.map(quoteLiteral).join(', ')})`, file: p.file, sql: [] }
 }
 
 /** The UPDATE a user can start from (the values need a decision only they can make). */
