@@ -130,8 +130,8 @@ describe('a rebuild keeps what the models do not describe', () => {
     p.write(MODEL, HEAD + PEOPLE.replace('age: text()', 'age: int()'))
     const check = await p.migrate({ command: 'check' })
     expect(check.warnings).toEqual([
-      'rebuilding people drops CHECK (length("name") > 0), which the models cannot describe (it would no longer be enforced)',
-      'rebuilding people drops COLLATE NOCASE, which the models cannot describe (it would no longer be enforced)',
+      'rebuilding people drops CHECK (length("name") > 0), which the models cannot describe',
+      'rebuilding people drops COLLATE NOCASE, which the models cannot describe',
     ])
     const error = await refused(p, 'GUARD_DATA_LOSS')
     expect(error.message).toContain('CHECK (length("name") > 0)')
@@ -258,3 +258,100 @@ describe('renames', () => {
     expect(result.stderr).toMatch(/table old is claimed by two renamedFrom hints: a in model\/a\.ts:2 and b in model\/b\.ts:2/)
   })
 })
+
+describe('what a hostile review found after the first pass', () => {
+  it('a rebuild that would drop a generated column, STRICT, WITHOUT ROWID or an index collation is data loss: refused, named', async () => {
+    const cases: [string, string][] = [
+      ['CREATE TABLE "t" ("id" INTEGER NOT NULL PRIMARY KEY, "name" TEXT, "up" TEXT GENERATED ALWAYS AS (upper("name")) STORED) STRICT', 'the generated column up'],
+      ['CREATE TABLE "t" ("id" INTEGER NOT NULL PRIMARY KEY, "name" TEXT) STRICT', 'STRICT'],
+      ['CREATE TABLE "t" ("id" INTEGER NOT NULL PRIMARY KEY, "name" TEXT) WITHOUT ROWID', 'WITHOUT ROWID'],
+      ['CREATE TABLE "t" ("id" INTEGER NOT NULL PRIMARY KEY, "name" TEXT); CREATE UNIQUE INDEX "t_name_key" ON "t" ("name" COLLATE NOCASE)', 'COLLATE NOCASE of index t_name_key'],
+    ]
+    for (const [ddl, what] of cases) {
+      const unique = what.includes('index') ? '.unique()' : ''
+      const p = new Project({ [MODEL]: `${HEAD}export const t = table('t', { id: int().primaryKey(), name: text()${unique} })` })
+      projects.push(p)
+      p.sql(`${ddl}; INSERT INTO t (id, name) VALUES (1, 'a')`)
+      expect((await p.migrate()).outcome, what).toBe('in-sync')
+      p.write(MODEL, `${HEAD}export const t = table('t', { id: int().primaryKey(), name: text()${unique}, n: int().notNull().default(1) })`)
+      const error = await refused(p, 'GUARD_DATA_LOSS')
+      expect(error.message, what).toContain(`rebuilding t drops ${what}`)
+    }
+  })
+
+  it('rowids of a table without an INTEGER PRIMARY KEY survive a rebuild: a contentless full-text index keeps pointing at the right rows', async () => {
+    const p = await start("export const docs = table('docs', { slug: text().primaryKey(), body: text() })", `
+      CREATE VIRTUAL TABLE docs_fts USING fts5(body, content='');
+      CREATE TRIGGER docs_ai AFTER INSERT ON docs BEGIN INSERT INTO docs_fts (rowid, body) VALUES (new.rowid, new.body); END;
+      INSERT INTO docs VALUES ('a', 'apple'), ('b', 'banana'), ('c', 'cherry'), ('e', 'elder');
+      DELETE FROM docs WHERE slug IN ('a', 'c');`)
+    const search = (word: string) => p.all(`SELECT docs.slug FROM docs_fts JOIN docs ON docs.rowid = docs_fts.rowid WHERE docs_fts MATCH '${word}'`)
+    const rowids = p.all('SELECT rowid, slug FROM docs ORDER BY rowid')
+    p.write(MODEL, HEAD + "export const docs = table('docs', { slug: text().primaryKey(), body: text(), n: int().notNull().default(1) })")
+    expect((await p.migrate()).outcome).toBe('applied')
+    expect(p.all('SELECT rowid, slug FROM docs ORDER BY rowid')).toEqual(rowids)
+    expect(search('banana')).toEqual([{ slug: 'b' }])
+    expect(search('elder')).toEqual([{ slug: 'e' }])
+  })
+
+  it('an AUTOINCREMENT high-water mark above 2^53 comes back exactly', async () => {
+    const p = await start(PEOPLE, 'INSERT INTO people (id, name) VALUES (9007199254740997, \'x\'); DELETE FROM people')
+    p.write(MODEL, HEAD + PEOPLE.replace('age: text()', "age: text().default('?')"))
+    expect((await p.migrate()).outcome).toBe('applied')
+    const db = p.db(true)
+    try {
+      expect(db.prepare("SELECT seq, typeof(seq) AS type FROM sqlite_sequence WHERE name = 'people'").safeIntegers(true).get()).toEqual({ seq: 9007199254740997n, type: 'integer' })
+    } finally {
+      db.close()
+    }
+  })
+
+  it('an enum in a .prisma fragment is checked against the rows like one made with enumType()', async () => {
+    const p = new Project({ 'model/paint.prisma': 'enum Color {\n  red\n  green\n  blue\n}\n\nmodel Paint {\n  id    Int   @id\n  color Color @default(red)\n  @@map("paint")\n}\n' })
+    projects.push(p)
+    expect((await p.migrate()).outcome).toBe('applied')
+    p.sql("INSERT INTO paint VALUES (1, 'blue')")
+    p.write('model/paint.prisma', p.read('model/paint.prisma').replace('  blue\n', ''))
+    expect(await p.migrate({ command: 'check' })).toMatchObject({ outcome: 'pending', warnings: ["paint.color has 1 row(s) holding 'blue', which enum Color no longer allows (red, green)"] })
+    await refused(p, 'GUARD_DATA_LOSS')
+  })
+
+  it('renamedFrom a table or column the models still define is a model error (it would empty it, or silently swap nothing)', async () => {
+    const p = await start("export const x = table('x', { id: int().primaryKey(), a: text(), b: text() })", "INSERT INTO x VALUES (1, 'A', 'B')")
+    const before = p.hash()
+    p.write(MODEL, `${HEAD}export const x = table('x', { id: int().primaryKey(), a: text(), b: text() })\nexport const y = table('y', { id: int().primaryKey() }, null, { renamedFrom: 'x' })`)
+    await expect(p.migrate()).rejects.toMatchObject({ code: 'MODEL_INVALID', message: expect.stringMatching(/model\/m\.ts:3: table y says renamedFrom x, but the models still define table x/) })
+    p.write(MODEL, `${HEAD}export const x = table('x', { id: int().primaryKey(), a: text().renamedFrom('b'), b: text().renamedFrom('a') })`)
+    await expect(p.migrate()).rejects.toMatchObject({ code: 'MODEL_INVALID', message: expect.stringMatching(/column x\.a says renamedFrom x\.b, but the models still define column x\.b/) })
+    expect(p.hash()).toBe(before)
+  })
+
+  it('renaming a table, or a column, that feeds an external-content full-text table is refused, naming it', async () => {
+    const p = await start("export const d = table('d', { id: int().primaryKey(), body: text(), note: text() })", `
+      CREATE VIRTUAL TABLE dfts USING fts5(body, content='d', content_rowid='id');
+      INSERT INTO d VALUES (1, 'apple', 'n');`)
+    p.write(MODEL, `${HEAD}export const docs = table('docs', { id: int().primaryKey(), body: text(), note: text() }, null, { renamedFrom: 'd' })`)
+    expect((await refused(p, 'RENAME')).message).toMatch(/table d feeds the full-text table dfts \(content='d'\)/)
+    p.write(MODEL, `${HEAD}export const d = table('d', { id: int().primaryKey(), text: text().renamedFrom('body'), note: text() })`)
+    expect((await refused(p, 'RENAME')).message).toMatch(/column d\.body feeds the full-text table dfts/)
+    // A column the full-text table does not index renames as usual.
+    p.write(MODEL, `${HEAD}export const d = table('d', { id: int().primaryKey(), body: text(), remark: text().renamedFrom('note') })`)
+    expect((await p.migrate()).outcome).toBe('applied')
+  })
+
+  it('an INSTEAD OF trigger on a view does not block a migration', async () => {
+    const p = await start(PEOPLE, "CREATE TABLE log (x); CREATE VIEW names AS SELECT name FROM people; CREATE TRIGGER names_del INSTEAD OF DELETE ON names BEGIN INSERT INTO log VALUES (old.name); END;")
+    p.write(MODEL, `${HEAD}${PEOPLE}\nexport const pets = table('pets', { id: int().primaryKey() })`)
+    expect((await p.migrate()).outcome).toBe('applied')
+    expect(p.all("SELECT name FROM sqlite_master WHERE type = 'trigger'")).toEqual([{ name: 'names_del' }])
+  })
+
+  it('an orphan already in the database does not fail a change that adds another foreign key to its table', async () => {
+    const PARENTS = "export const p = table('p', { id: int().primaryKey() })\nexport const q = table('q', { id: int().primaryKey() })\n"
+    const pr = await start(`${PARENTS}export const c = table('c', { id: int().primaryKey(), pid: int().references(() => p.id), qid: int() })`, 'PRAGMA foreign_keys=OFF; INSERT INTO q VALUES (1); INSERT INTO c VALUES (2, 99, 1)')
+    pr.write(MODEL, `${HEAD}${PARENTS}export const c = table('c', { id: int().primaryKey(), pid: int().references(() => p.id), qid: int().references(() => q.id) })`)
+    expect((await pr.migrate()).outcome).toBe('applied')
+    expect(pr.all('PRAGMA foreign_key_check')).toHaveLength(1)
+  })
+})
+

@@ -76,7 +76,7 @@ export function applyAutoIncrementChange(db: Database.Database, c: AutoIncrement
   const temp = `_migrate_plugin_rebuild_${c.table}`
   const indexes = (db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY rowid`).all(c.table) as { sql: string }[]).map((r) => r.sql)
   const columns = (db.prepare('SELECT name FROM pragma_table_info(?)').all(c.table) as { name: string }[]).map((r) => quoteIdent(r.name)).join(', ')
-  const highest = Number((db.prepare(`SELECT coalesce(max(${quoteIdent(c.column)}), 0) AS n FROM ${quoteIdent(c.table)}`).get() as { n: number | bigint }).n)
+  const highest = (db.prepare(`SELECT coalesce(max(${quoteIdent(c.column)}), 0) AS n FROM ${quoteIdent(c.table)}`).safeIntegers(true).get() as { n: bigint }).n
   db.exec(redefined(sql, c, temp))
   db.exec(`INSERT INTO ${quoteIdent(temp)} (${columns}) SELECT ${columns} FROM ${quoteIdent(c.table)}`)
   db.exec(`DROP TABLE ${quoteIdent(c.table)}`)

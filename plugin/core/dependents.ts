@@ -27,7 +27,7 @@ interface SchemaObject {
 export interface Dependents {
   objects: SchemaObject[]
   /** sqlite_sequence: AUTOINCREMENT tables and the highest id they ever handed out. */
-  sequences: Map<string, number>
+  sequences: Map<string, bigint>
   /** Full-text tables whose rows mirror another table's by rowid (content=…). */
   fullText: { name: string, content: string }[]
 }
@@ -41,14 +41,15 @@ function userIndexes(db: Database.Database): SchemaObject[] {
     .map((index) => ({ type: 'index', ...index }))
 }
 
-function sequences(db: Database.Database): Map<string, number> {
+/** As bigints: a high-water mark above 2^53 must come back exactly, or an id could be handed out twice. */
+function sequences(db: Database.Database): Map<string, bigint> {
   const exists = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'`).get()
   if (!exists) return new Map()
-  const rows = db.prepare('SELECT name, seq FROM sqlite_sequence').all() as { name: string, seq: number | bigint }[]
-  return new Map(rows.map((r) => [r.name, Number(r.seq)]))
+  const rows = db.prepare('SELECT name, seq FROM sqlite_sequence').safeIntegers(true).all() as { name: string, seq: bigint }[]
+  return new Map(rows.map((r) => [r.name, BigInt(r.seq)]))
 }
 
-function fullTextTables(db: Database.Database): Dependents['fullText'] {
+export function fullTextTables(db: Database.Database): Dependents['fullText'] {
   const rows = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%'`).all() as { name: string, sql: string }[]
   const result: Dependents['fullText'] = []
   for (const row of rows) {
@@ -86,7 +87,8 @@ export function reattachDependents(db: Database.Database, dependents: Dependents
   const order = (o: SchemaObject) => (o.type === 'view' ? 0 : o.type === 'trigger' ? 1 : 2)
   for (const object of [...dependents.objects].sort((a, b) => order(a) - order(b))) {
     if (exists(db, object.type, object.name)) continue
-    if (!exists(db, 'table', object.table) && object.type !== 'view') {
+    // A trigger may sit on a view (INSTEAD OF): its view is recreated just before it.
+    if (object.type !== 'view' && !exists(db, 'table', object.table) && !exists(db, 'view', object.table)) {
       failures.push(`${object.type} ${object.name} on ${object.table}, a table this change drops`)
       continue
     }
@@ -117,7 +119,7 @@ export function reattachDependents(db: Database.Database, dependents: Dependents
       // A table that lost AUTOINCREMENT in this run has no sequence row, and must not get one back.
       if (!/\bAUTOINCREMENT\b/i.test(tableSql(db, table))) continue
       db.prepare('INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)').run(table, seq)
-    } else if ((now.get(table) ?? 0) < seq) {
+    } else if ((now.get(table) ?? 0n) < seq) {
       db.prepare('UPDATE sqlite_sequence SET seq = ? WHERE name = ?').run(seq, table)
     }
   }
@@ -164,7 +166,7 @@ export function indexesDroppedByRebuild(db: Database.Database, rebuilt: string[]
   return dropped
 }
 
-/** `CHECK (…)` clauses and `COLLATE` names in a CREATE TABLE statement, balanced parentheses included. */
+/** `CHECK (…)` clauses and `COLLATE` names in a CREATE TABLE (or INDEX) statement, balanced parentheses included. */
 function tableClauses(sql: string): string[] {
   const clauses: string[] = []
   const check = /\bCHECK\s*\(/gi
@@ -184,8 +186,9 @@ function tableClauses(sql: string): string[] {
 const normalized = (sql: string) => sql.replace(/\s+/g, ' ').replace(/"/g, '').toLowerCase()
 
 /**
- * Constraints a rebuild would drop: the engine rebuilds from the models, which cannot express a
- * CHECK or a collation, so one the user added by hand would silently stop being enforced.
+ * What a rebuild would drop: the engine rebuilds from the models, which cannot express a CHECK, a
+ * collation, STRICT or WITHOUT ROWID, or a generated column, so one the user added by hand would
+ * silently stop being enforced (or, for a generated column, disappear with its values).
  */
 export function constraintsDroppedByRebuild(db: Database.Database, rebuilt: string[], script: string): { table: string, clause: string }[] {
   const dropped: { table: string, clause: string }[] = []
@@ -194,8 +197,25 @@ export function constraintsDroppedByRebuild(db: Database.Database, rebuilt: stri
     const created = new RegExp(`CREATE TABLE ${escaped} \\([\\s\\S]*?\\n\\);`).exec(script)?.[0]
     if (!created) continue
     const after = normalized(created)
-    for (const clause of tableClauses(tableSql(db, table))) {
+    const sql = tableSql(db, table)
+    for (const clause of tableClauses(sql)) {
       if (!after.includes(normalized(clause))) dropped.push({ table, clause: clause.replace(/\s+/g, ' ') })
+    }
+    // Table options: STRICT (type enforcement) and WITHOUT ROWID, which the models cannot express.
+    const options = /\)\s*((?:STRICT|WITHOUT\s+ROWID)(?:\s*,\s*(?:STRICT|WITHOUT\s+ROWID))*)\s*$/i.exec(sql)?.[1]
+    for (const option of options?.split(',') ?? []) dropped.push({ table, clause: option.trim().replace(/\s+/g, ' ').toUpperCase() })
+    // Generated columns: the engine neither reads nor writes them, so a rebuild loses them and their values.
+    const generated = db.prepare('SELECT name FROM pragma_table_xinfo(?) WHERE hidden IN (2, 3)').all(table) as { name: string }[]
+    for (const { name } of generated) dropped.push({ table, clause: `the generated column ${name}` })
+    // An index the engine recreates under the same name, but without a collation it had (a unique
+    // email index made case-insensitive by hand would start accepting duplicates that differ in case).
+    const indexes = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL`).all(table) as { name: string, sql: string }[]
+    for (const index of indexes) {
+      const recreated = new RegExp(`CREATE (?:UNIQUE )?INDEX ${quoteIdent(index.name).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} ON [^;]*;`).exec(script)?.[0]
+      if (!recreated) continue
+      for (const clause of tableClauses(index.sql)) {
+        if (!normalized(recreated).includes(normalized(clause))) dropped.push({ table, clause: `${clause} of index ${index.name}` })
+      }
     }
   }
   return dropped

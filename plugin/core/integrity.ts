@@ -21,11 +21,12 @@ export function foreignKeyViolations(db: Database.Database): Violation[] {
 
 /**
  * The violations `after` has that `before` did not. A rebuild may renumber the rowids of a table
- * without an INTEGER PRIMARY KEY, so violations are compared as counts per (table, foreign key),
+ * without an INTEGER PRIMARY KEY, so violations are compared as counts per (table, parent table),
  * and the rowids named are those not seen before.
  */
 export function newViolations(before: Violation[], after: Violation[]): Violation[] {
-  const key = (v: Violation) => `${v.table}\u0000${v.parent}\u0000${v.fkid}`
+  // Not by foreign-key number: adding a foreign key to a table renumbers the ones it had.
+  const key = (v: Violation) => `${v.table.toLowerCase()}\u0000${v.parent.toLowerCase()}`
   const counts = new Map<string, number>()
   for (const v of before) counts.set(key(v), (counts.get(key(v)) ?? 0) + 1)
   const seenRows = new Set(before.map((v) => `${key(v)}\u0000${v.rowid}`))

@@ -18,6 +18,7 @@ import { constraintsDroppedByRebuild, detachDependents, indexesDroppedByRebuild,
 import { describeEnumProblem, enumFixHint, enumProblems, enumStep } from './enums.ts'
 import { describeViolations, foreignKeyViolations, lostRows, newViolations, rowCounts } from './integrity.ts'
 import { findRewrites, unwarnedRewrites } from './rewrites.ts'
+import { restoreRowids, saveRowids } from './rowids.ts'
 import { applicableRenames, renameHints, type Rename } from './renames.ts'
 import { generateSchema, type GeneratedSchema } from './schema.ts'
 import { checkOutputs, checkSchemaTarget, refuseReadOnly } from './outputs.ts'
@@ -454,7 +455,7 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
     // loss in every command's words, refused before anything runs unless the user accepts it.
     const rewrites = findRewrites(db, script)
     const droppedConstraints = constraintsDroppedByRebuild(db, rebuiltTables(engineSteps), script)
-      .map((c) => `rebuilding ${c.table} drops ${c.clause}, which the models cannot describe (it would no longer be enforced)`)
+      .map((c) => `rebuilding ${c.table} drops ${c.clause}, which the models cannot describe`)
     const dataLoss = [...rewrites.map((r) => r.description), ...droppedConstraints, ...enumIssues.map(describeEnumProblem)]
     if (command === 'check') return done({ outcome: 'pending', plan, warnings: dataLoss })
 
@@ -472,9 +473,11 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
       let pushed
       try {
         const dependents = detachDependents(db)
+        const rowids = saveRowids(db, rebuiltTables(plan))
         pushed = await session.push(schema.text, false)
         if (pushed.warnings.length > 0 && pushed.executedSteps === 0) pushed = { ...await session.push(schema.text, true), warnings: pushed.warnings, unexecutable: pushed.unexecutable }
         for (const change of autoIncrementChanges(db, run.models)) applyAutoIncrementChange(db, change)
+        restoreRowids(db, rowids)
         reattachDependents(db, dependents, rebuiltTables(plan))
       } catch (error) {
         return done({ outcome: 'previewed', plan, warnings: ours(pushed?.warnings ?? []), ...(pushed ? { unexecutable: pushed.unexecutable } : {}), previewError: errorMessage(error) })
@@ -507,6 +510,7 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
     const violationsBefore = foreignKeyViolations(db)
     const rowsBefore = rowCounts(db, rebuiltTables(plan))
     const dependents = detachDependents(db)
+    const rowids = saveRowids(db, rebuiltTables(plan))
     let pushed = await session.push(schema.text, false)
     if (pushed.unexecutable.length > 0) {
       throw new MigrateError('GUARD_UNEXECUTABLE', `cannot apply: ${pushed.unexecutable.join('; ')}`, {
@@ -529,6 +533,7 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
     }
 
     for (const change of autoIncrementChanges(db, run.models)) applyAutoIncrementChange(db, change)
+    restoreRowids(db, rowids)
     reattachDependents(db, dependents, rebuiltTables(plan))
     const lost = config.allowDataLoss ? [] : lostRows(db, rowsBefore)
     if (lost.length > 0) {

@@ -3,6 +3,7 @@ import type { DiscoveredModels } from '../model/discover.ts'
 import { meta } from './schema.ts'
 import { MigrateError } from './errors.ts'
 import type { PlanStep } from './plan.ts'
+import { fullTextTables, tableSql } from './dependents.ts'
 
 /**
  * Renames the models declare (`table(…, { renamedFrom })`, `column.renamedFrom(…)`). A schema diff
@@ -47,11 +48,30 @@ export function renameHints(models: DiscoveredModels): RenameHint[] {
     const m = meta(entry.table)
     const at = { file: entry.file, ...(m.definedAt ? { line: m.definedAt.line } : {}) }
     for (const from of [m.options.renamedFrom ?? []].flat()) claim({ kind: 'table', table: m.name, from, to: m.name, ...at })
+    const columnNames = Object.entries(m.columns).map(([key, column]) => column.state.dbName ?? key)
     for (const [key, column] of Object.entries(m.columns)) {
-      for (const from of column.state.renamedFrom ?? []) claim({ kind: 'column', table: m.name, from, to: column.state.dbName ?? key, ...at })
+      const to = column.state.dbName ?? key
+      for (const from of column.state.renamedFrom ?? []) {
+        // Renaming away from a column the model still has would empty it (or, for a swap, do nothing).
+        const still = columnNames.find((name) => same(name, from) && !same(name, to))
+        if (still) stillModelled(`column ${m.name}.${to}`, `column ${m.name}.${still}`, at)
+        claim({ kind: 'column', table: m.name, from, to, ...at })
+      }
     }
   }
+  const tableFiles = new Map(models.tables.map((t) => [meta(t.table).name.toLowerCase(), t]))
+  for (const hint of hints.filter((h) => h.kind === 'table' && !same(h.from, h.to))) {
+    const other = tableFiles.get(hint.from.toLowerCase())
+    if (other) stillModelled(`table ${hint.to}`, `table ${meta(other.table).name} (${other.file})`, hint)
+  }
   return hints
+}
+
+function stillModelled(what: string, from: string, at: { file: string, line?: number }): never {
+  throw new MigrateError('MODEL_INVALID', `${at.file}${at.line ? `:${at.line}` : ''}: ${what} says renamedFrom ${from.split(' (')[0]!.replace(/^(table|column) /, '')}, but the models still define ${from}`, {
+    location: { file: at.file, ...(at.line ? { line: at.line } : {}) },
+    hint: 'a rename moves the rows (or values) out of the old name: remove the old definition, or the renamedFrom hint',
+  })
 }
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`
@@ -63,6 +83,19 @@ export function applicableRenames(db: Database.Database, hints: RenameHint[], hi
   const exists = (name: string) => tables.some((t) => same(t, name))
   const where = (h: RenameHint) => `${h.file}${h.line ? `:${h.line}` : ''}`
   const renames: Rename[] = []
+  // A full-text table reads its rows from its content table by name (content='docs'), and SQLite
+  // cannot change that option: renaming the table, or a column it indexes, would break every search.
+  const fullText = fullTextTables(db)
+  const refuseFullText = (h: RenameHint, table: string) => {
+    const indexes = (name: string) => h.kind === 'table'
+      || (db.prepare('SELECT name FROM pragma_table_info(?)').all(name) as { name: string }[]).some((c) => same(c.name, h.from))
+      || new RegExp(`content_rowid\\s*=\\s*['"]?${h.from.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'i').test(tableSql(db, name))
+    const fts = fullText.find((f) => same(f.content, table) && indexes(f.name))
+    if (!fts) return
+    throw new MigrateError('RENAME', `${where(h)}: ${h.kind} ${h.kind === 'table' ? h.from : `${h.table}.${h.from}`} feeds the full-text table ${fts.name} (content='${fts.content}'), which cannot follow a rename`, {
+      hint: `drop ${fts.name} (and its triggers) first and create it again after the rename, or remove the renamedFrom hint; nothing was changed`,
+    })
+  }
   // Where each model's table is now: under its old name until its own rename has run.
   const currentName = new Map<string, string>()
   for (const h of hints.filter((x) => x.kind === 'table')) {
@@ -78,6 +111,7 @@ export function applicableRenames(db: Database.Database, hints: RenameHint[], hi
       renames.push({ ...h, step: { kind: 'rename table', table: h.to, description: `rename table ${live} → ${h.to}`, file: h.file, sql: sql.split('\n') } })
       continue
     }
+    refuseFullText(h, h.from)
     if (exists(h.to)) {
       throw new MigrateError('RENAME', `${where(h)}: table ${h.to} says renamedFrom '${h.from}', but both tables exist`, {
         hint: `move what you need from ${h.from} into ${h.to} and drop ${h.from}, or remove the renamedFrom hint; nothing was changed`,
@@ -97,6 +131,7 @@ export function applicableRenames(db: Database.Database, hints: RenameHint[], hi
     if (!exists(table)) continue
     const columns = (db.prepare('SELECT name FROM pragma_table_info(?)').all(table) as { name: string }[]).map((c) => c.name)
     if (!columns.some((c) => same(c, h.from))) continue
+    refuseFullText(h, table)
     if (same(h.from, h.to)) {
       // A change of case only (name → Name): SQLite renames a column to a case variant directly.
       const live = columns.find((c) => same(c, h.from))!
