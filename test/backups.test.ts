@@ -505,6 +505,9 @@ describe('restore works when the database is broken', () => {
       const row = p.all<{ description: string }>("SELECT description FROM _migration_history WHERE status = 'restored'")[0]!
       expect(row.description).toMatch(/could not be read .* so the runs it undid are unknown/)
       expect(scanBackups(p.dbPath, p.root).map((b) => b.path)).toContain(backup)
+      // The byte copy is not a backup: a later plain restore must not pick it.
+      expect(basename(r.safetyBackup)).toMatch(/^dev\.db\.unreadable_\d{8}_\d{6}Z_[0-9a-f]{12}$/)
+      expect(scanBackups(p.dbPath, p.root).map((b) => b.path)).not.toContain(r.safetyBackup)
       expect((p.all('PRAGMA quick_check') as { quick_check: string }[])[0]!.quick_check).toBe('ok')
     })
   }

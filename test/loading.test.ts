@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync, rmSync } from 'node:fs'
+import { existsSync, rmSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -408,6 +408,50 @@ export const people = table(process.env.PEOPLE_TABLE ?? 'people', { id: int().pr
       expect(p.tables()).toContain('persons')
     } finally {
       delete process.env.PEOPLE_TABLE
+    }
+  })
+})
+
+describe('what a hostile review found after the first pass', () => {
+  it('a link the models follow, or a file they copy before reading it, is an input too', () => {
+    const p = project({
+      'node_modules/.keep': '',
+      'v1/cols.json': '["alpha"]',
+      'v2/cols.json': '["beta"]',
+      'src.json': '["gamma"]',
+      'model/linked.ts': `import { readFileSync, realpathSync, copyFileSync, mkdtempSync } from 'node:fs'
+import { join } from 'node:path'
+import { tmpdir } from 'node:os'
+import { table, int, text } from 'migrate-plugin/model'
+const linked: string[] = JSON.parse(readFileSync(join(realpathSync(new URL('../current', import.meta.url)), 'cols.json'), 'utf8'))
+const copy = join(mkdtempSync(join(tmpdir(), 'copy-')), 'c.json')
+copyFileSync(new URL('../src.json', import.meta.url), copy)
+const copied: string[] = JSON.parse(readFileSync(copy, 'utf8'))
+export const linkedTable = table('linked', { id: int().primaryKey(), ...Object.fromEntries([...linked, ...copied].map((n) => [n, text()])) })
+`,
+    })
+    symlinkSync('v1', join(p.root, 'current'))
+    expect(p.cli(['apply']).code).toBe(0)
+    expect(p.columns('linked')).toEqual(['id', 'alpha', 'gamma'])
+    expect(p.cli(['check']).code).toBe(0)
+    rmSync(join(p.root, 'current'))
+    symlinkSync('v2', join(p.root, 'current'))
+    const switched = p.cli(['check'])
+    expect(switched.code, switched.stdout).toBe(2)
+    expect(switched.stdout).toMatch(/linked\.beta/)
+    expect(p.cli(['apply', '--accept-data-loss']).code).toBe(0)
+    p.write('src.json', '["delta"]')
+    const copiedChange = p.cli(['check'])
+    expect(copiedChange.code, copiedChange.stdout).toBe(2)
+    expect(copiedChange.stdout).toMatch(/linked\.delta/)
+  })
+
+  it('what a model file prints goes to stderr: --json output stays valid JSON', () => {
+    const p = project({ 'model/noisy.ts': "import { table, int } from 'migrate-plugin/model'\nconsole.log('loading models...')\nprocess.stdout.write('more noise\\n')\nexport const noisy = table('noisy', { id: int().primaryKey() })\n" })
+    for (const command of ['apply', 'check', 'status', 'generate']) {
+      const r = p.cli([command, '--json'])
+      expect(() => JSON.parse(r.stdout), `${command}: ${r.stdout}`).not.toThrow()
+      expect(r.stderr).toContain('loading models...')
     }
   })
 })

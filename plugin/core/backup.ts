@@ -140,8 +140,8 @@ export function createPrivateFile(path: string, mode: number): number {
   return fd
 }
 
-function backupTarget(dbPath: string, directory: string, now: Date, id: string): string {
-  const stem = `${basename(dbPath)}.backup_${utcStamp(now)}_${id}`
+function backupTarget(dbPath: string, directory: string, now: Date, id: string, kind = 'backup'): string {
+  const stem = `${basename(dbPath)}.${kind}_${utcStamp(now)}_${id}`
   let target = join(directory, stem)
   for (let n = 2; existsOrLink(target) || existsOrLink(`${target}.partial`); n++) target = join(directory, `${stem}_${n}`)
   return target
@@ -213,10 +213,12 @@ export function backupDatabase(dbPath: string, directory: string, now = new Date
  */
 export function rawCopy(dbPath: string, directory: string, now = new Date()): string {
   checkDirectory(directory)
-  let target = join(directory, `${basename(dbPath)}.backup_${utcStamp(now)}`)
+  // Not named as a backup: it holds a file that is not a readable database, and a plain `restore`
+  // (which takes the newest backup) must never pick it.
+  let target = join(directory, `${basename(dbPath)}.unreadable_${utcStamp(now)}`)
   const written: string[] = []
   try {
-    target = backupTarget(dbPath, directory, now, databaseIdentity(dbPath, true)!)
+    target = backupTarget(dbPath, directory, now, databaseIdentity(dbPath, true)!, 'unreadable')
     const mode = statSync(dbPath).mode & 0o777
     for (const suffix of ['', '-journal', '-wal']) {
       const from = `${dbPath}${suffix}`

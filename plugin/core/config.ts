@@ -312,10 +312,18 @@ export function sqlitePath(url: string, source: string): string {
 export function isReadOnlyUrl(url: string): boolean {
   const query = url.indexOf('?')
   if (query < 0) return false
-  return url.slice(query + 1).split('&').some((pair) => {
+  // Read as SQLite reads a URI: a fragment ends the query, and %xx escapes are decoded.
+  const decode = (text: string) => {
+    try {
+      return decodeURIComponent(text)
+    } catch {
+      return text
+    }
+  }
+  return url.slice(query + 1).replace(/#.*$/s, '').split('&').some((pair) => {
     const [key = '', value = ''] = pair.split('=')
-    const k = key.trim().toLowerCase()
-    const v = value.trim().toLowerCase()
+    const k = decode(key).trim().toLowerCase()
+    const v = decode(value).trim().toLowerCase()
     return (k === 'mode' && v === 'ro') || (k === 'immutable' && ['1', 'true', 'yes', 'on'].includes(v))
   })
 }

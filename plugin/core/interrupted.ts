@@ -42,9 +42,15 @@ export function recoverInterrupted(dbPath: string, historyTable: string, base: P
   try {
     marker = JSON.parse(readFileSync(path, 'utf8')) as RunMarker
   } catch {
+    // Half-written by a run killed while writing it (checkOutputs refused anything not ours before).
     clearMarker(dbPath)
     return undefined
   }
+  if (typeof marker?.migrationId !== 'string' || typeof marker.startedAt !== 'string' || typeof marker.step !== 'string') {
+    clearMarker(dbPath)
+    return undefined
+  }
+  marker = { ...marker, trigger: String(marker.trigger ?? 'unknown'), pid: Number(marker.pid) || 0 }
   if (!existsSync(dbPath)) {
     clearMarker(dbPath)
     return undefined

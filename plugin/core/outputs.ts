@@ -22,6 +22,7 @@ export function checkOutputs(config: ResolvedConfig): void {
     ...['-journal', '-wal', '-shm'].map((suffix) => ({ path: `${db}${suffix}`, what: `the database's ${suffix.slice(1)} file` })),
     { path: `${db}-migrate.lock`, what: 'the migrator lock file' },
     { path: `${db}-migrate.run`, what: 'the run marker' },
+    { path: `${db}-migrate.id`, what: "the database's id file" },
     ...(config.configFile ? [{ path: config.configFile, what: 'the config file' }] : []),
     ...safeList(() => listBackups(db, config.backupDirectory)).map((b) => ({ path: b.path, what: 'a backup' })),
     ...safeList(() => listModelFiles(config.modelDirectory)).map((path) => ({ path, what: 'a model file' })),
@@ -32,6 +33,10 @@ export function checkOutputs(config: ResolvedConfig): void {
 
   for (const file of protectedFiles) {
     if (canonical(file.path) === schema) refuse(schemaKey, config.schemaOutput, `it is ${file.what} (${file.path})`, 'schema_output must name a file of its own, e.g. prisma/schema.prisma')
+  }
+  // A name that looks like one of this database's backups would be listed, and restored, as one.
+  if (basename(config.schemaOutput).toLowerCase().startsWith(`${basename(db)}.backup_`.toLowerCase())) {
+    refuse(schemaKey, config.schemaOutput, `its name is that of a backup of ${basename(db)}`, 'schema_output must name a file of its own, e.g. prisma/schema.prisma')
   }
   if (isInside(schema, canonical(config.modelDirectory))) {
     refuse(schemaKey, config.schemaOutput, `it is inside the model directory ${config.modelDirectory}, where it would be read back as a model fragment`, 'write the schema outside the model directory, e.g. prisma/schema.prisma')
@@ -59,9 +64,12 @@ export function checkOutputs(config: ResolvedConfig): void {
     if (isInside(schema, client, true)) refuse(schemaKey, config.schemaOutput, `it is inside the Prisma Client folder ${config.clientOutput}`, 'keep the schema and the client apart, e.g. prisma/schema.prisma and generated/prisma')
   }
 
-  checkOwnFile(`${db}-migrate.run`, 'the run marker', (head) => head.trimStart().startsWith('{'))
+  // Our marker is JSON whose first key is migrationId (a kill while writing it may leave a prefix of that).
+  checkOwnFile(`${db}-migrate.run`, 'the run marker', (head) => head.startsWith(MARKER_START) || MARKER_START.startsWith(head))
   checkOwnFile(`${db}-migrate.lock`, 'the migrator lock file', (head) => head.startsWith('SQLite format 3\0'))
 }
+
+const MARKER_START = '{"migrationId":'
 
 function safeList<T>(list: () => T[]): T[] {
   try {
@@ -97,6 +105,8 @@ function checkSchemaFile(path: string, key: string): void {
     return
   }
   if (stat.isDirectory()) refuse(key, path, 'it is a directory', 'name a file, e.g. prisma/schema.prisma')
+  // A FIFO would block the write forever, a device would take it: only a regular file is replaced.
+  if (!stat.isFile()) refuse(key, path, 'it is not a regular file', 'name a file, e.g. prisma/schema.prisma')
   if (stat.size === 0) return
   const head = readHead(path, 256)
   if (!head.replace(/^\uFEFF/, '').startsWith(SCHEMA_HEADER[0]!)) {
@@ -108,7 +118,8 @@ function checkSchemaFile(path: string, key: string): void {
 function checkOwnFile(path: string, what: string, ours: (head: string) => boolean): void {
   let stat
   try {
-    stat = statSync(path)
+    // Not followed: a symbolic link there (to the database, to a file of the user's) is not ours either.
+    stat = lstatSync(path)
   } catch {
     return
   }

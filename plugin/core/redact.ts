@@ -64,7 +64,12 @@ const NOT_SECRET = /^(mode|immutable|cache|nolock|vfs|psow|modeof)$/i
 function userinfoEnd(rest: string): number {
   const query = rest.search(/[?#]/)
   const head = query >= 0 ? rest.slice(0, query) : rest
-  return head.lastIndexOf('@')
+  const at = head.lastIndexOf('@')
+  if (at >= 0) return at
+  // An unencoded "#" or "?" inside the password (`admin:p#ss@host`) looks like the start of a
+  // fragment or query: a user:password pair before a later "@" is still taken for userinfo.
+  const later = rest.lastIndexOf('@')
+  return later >= 0 && head.includes(':') ? later : -1
 }
 
 function safeDecode(value: string): string {

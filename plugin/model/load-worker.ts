@@ -9,6 +9,11 @@ import { toWire, type WireModels } from './transfer.ts'
  * answers with plain data, so that the caller can give up on a load that never ends (terminating
  * a thread stops even an endless loop) and model code runs apart from a dev server's own state.
  */
+// What model code prints goes to stderr: stdout belongs to the command's own output, which
+// `--json` callers parse (a model's "loading…" line there would make it invalid JSON).
+process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write
+for (const name of ['log', 'info', 'debug', 'dir', 'table'] as const) console[name] = console.error
+
 export interface LoadRequest {
   id: number
   modelDir: string

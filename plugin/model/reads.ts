@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { readFileSync, readdirSync, statSync } from 'node:fs'
+import { readFileSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs'
 
 /**
  * What model code read while it loaded, beyond its own source files: environment variables and
@@ -7,7 +7,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs'
  * valid while each read would still see what it saw, so both the fresh-process fast path (the
  * inputs record) and the dev server's cache re-check them before trusting an earlier load.
  */
-export type ReadKind = 'env' | 'env-all' | 'cwd' | 'file' | 'dir' | 'exists' | 'stat'
+export type ReadKind = 'env' | 'env-all' | 'cwd' | 'file' | 'dir' | 'exists' | 'stat' | 'link'
 
 export interface Read {
   kind: ReadKind
@@ -32,7 +32,7 @@ const sha = (data: string | Buffer) => createHash('sha256').update(data).digest(
  * The current fingerprint of one read. The fs functions are captured when this module loads,
  * before the loader wraps them, so checking a read is never itself recorded as one.
  */
-const fs = { readFileSync, readdirSync, statSync }
+const fs = { readFileSync, readdirSync, readlinkSync, realpathSync, statSync }
 
 export function fingerprint(kind: ReadKind, target: string, env: NodeJS.ProcessEnv): string {
   switch (kind) {
@@ -63,6 +63,16 @@ export function fingerprint(kind: ReadKind, target: string, env: NodeJS.ProcessE
       } catch {
         return 'missing'
       }
+    case 'link': {
+      // Both the link itself (readlink) and where the whole path leads (realpath).
+      let link = ''
+      try { link = fs.readlinkSync(target) } catch { /* not a link */ }
+      try {
+        return `${link}\u0000${fs.realpathSync(target)}`
+      } catch (error) {
+        return `${link}\u0000error:${(error as NodeJS.ErrnoException).code ?? 'unknown'}`
+      }
+    }
     case 'stat':
       try {
         const s = fs.statSync(target)

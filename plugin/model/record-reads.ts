@@ -48,6 +48,20 @@ const FILE_FUNCTIONS: [Record<string, unknown>, string, ReadKind, 'sync' | 'call
   [fsp as never, 'access', 'exists', 'promise'],
   [fsp as never, 'stat', 'stat', 'promise'],
   [fsp as never, 'lstat', 'stat', 'promise'],
+  // Where a link points (a `current → v2` folder switch changes what the models read next).
+  [fs as never, 'readlinkSync', 'link', 'sync'],
+  [fs as never, 'realpathSync', 'link', 'sync'],
+  [fs as never, 'readlink', 'link', 'callback'],
+  [fs as never, 'realpath', 'link', 'callback'],
+  [fsp as never, 'readlink', 'link', 'promise'],
+  [fsp as never, 'realpath', 'link', 'promise'],
+  // A copy reads its source: the model may read the copy, which lives outside what is recorded.
+  [fs as never, 'copyFileSync', 'file', 'sync'],
+  [fs as never, 'copyFile', 'file', 'callback'],
+  [fsp as never, 'copyFile', 'file', 'promise'],
+  [fs as never, 'cpSync', 'file', 'sync'],
+  [fs as never, 'cp', 'file', 'callback'],
+  [fsp as never, 'cp', 'file', 'promise'],
 ]
 
 /** Results that depend on the world outside the project's files: nothing cheap can re-check them. */
