@@ -5,6 +5,7 @@ import { tableSql } from './dependents.ts'
 import type { PlanStep } from './plan.ts'
 import { meta } from './schema.ts'
 import { quoteIdent } from './sql.ts'
+import { escapeRegExp } from './regexp.ts'
 
 /**
  * `AUTOINCREMENT` is invisible to the engine's diff: it creates every single-column Int primary key
@@ -46,13 +47,11 @@ export function autoIncrementStep(c: AutoIncrementChange): PlanStep {
   }
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-
 /** The table's own CREATE statement with the keyword added or removed, under another name. */
 function redefined(sql: string, c: AutoIncrementChange, tempName: string): string {
   let body: string
   if (c.on) {
-    const col = escape(c.column)
+    const col = escapeRegExp(c.column)
     const pk = new RegExp(`((?:"${col}"|\`${col}\`|\\[${col}\\]|\\b${col}\\b)\\s+INTEGER\\b[^,]*?\\bPRIMARY\\s+KEY\\b(?:\\s+(?:ASC|DESC))?(?:\\s+ON\\s+CONFLICT\\s+\\w+)?)`, 'i')
     if (!pk.test(sql)) {
       throw new MigrateError('GUARD_UNEXECUTABLE', `cannot make ${c.table}.${c.column} AUTOINCREMENT: the table does not declare it as \`${c.column} INTEGER PRIMARY KEY\`, the only form SQLite allows it on`, {

@@ -5,6 +5,7 @@ import { crashPoint } from './crash.ts'
 import { MigrateError, errorMessage } from './errors.ts'
 import { canonicalPath, databaseIdentity } from './identity.ts'
 import { openForReading } from './sqlite.ts'
+import { escapeRegExp as escape } from './regexp.ts'
 
 /**
  * Backups keep the Python original's shape, `<db file>.backup_YYYYMMDD_HHMMSS`, with two additions:
@@ -52,7 +53,6 @@ function parseStamp(day: string, time: string, utc: boolean): Date {
   return utc ? new Date(Date.UTC(y, mo, d, h, mi, s)) : new Date(y, mo, d, h, mi, s)
 }
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 function namePatterns(dbPath: string): { tagged: RegExp, legacy: RegExp } {
   const base = escape(basename(dbPath))

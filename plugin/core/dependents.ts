@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3'
 import { MigrateError } from './errors.ts'
 import { quoteIdent } from './sql.ts'
+import { escapeRegExp } from './regexp.ts'
 
 /**
  * What a table rebuild takes with it. SQLite cannot ALTER most column changes, so the engine
@@ -193,7 +194,7 @@ const normalized = (sql: string) => sql.replace(/\s+/g, ' ').replace(/"/g, '').t
 export function constraintsDroppedByRebuild(db: Database.Database, rebuilt: string[], script: string): { table: string, clause: string }[] {
   const dropped: { table: string, clause: string }[] = []
   for (const table of rebuilt) {
-    const escaped = quoteIdent(`new_${table}`).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    const escaped = escapeRegExp(quoteIdent(`new_${table}`))
     const created = new RegExp(`CREATE TABLE ${escaped} \\([\\s\\S]*?\\n\\);`).exec(script)?.[0]
     if (!created) continue
     const after = normalized(created)
@@ -211,7 +212,7 @@ export function constraintsDroppedByRebuild(db: Database.Database, rebuilt: stri
     // email index made case-insensitive by hand would start accepting duplicates that differ in case).
     const indexes = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL`).all(table) as { name: string, sql: string }[]
     for (const index of indexes) {
-      const recreated = new RegExp(`CREATE (?:UNIQUE )?INDEX ${quoteIdent(index.name).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} ON [^;]*;`).exec(script)?.[0]
+      const recreated = new RegExp(`CREATE (?:UNIQUE )?INDEX ${escapeRegExp(quoteIdent(index.name))} ON [^;]*;`).exec(script)?.[0]
       if (!recreated) continue
       for (const clause of tableClauses(index.sql)) {
         if (!normalized(recreated).includes(normalized(clause))) dropped.push({ table, clause: `${clause} of index ${index.name}` })

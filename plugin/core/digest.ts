@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type Database from 'better-sqlite3'
+import { quoteIdent } from './sql.ts'
 
 /**
  * What a database holds, as one comparable string: its schema (every object in sqlite_master),
@@ -23,7 +24,7 @@ export function contentDigest(db: Database.Database): string {
     if (o.type !== 'table' || /^\s*CREATE\s+VIRTUAL\b/i.test(o.sql ?? '')) continue
     let sum = 0n
     let count = 0
-    const rows = db.prepare(`SELECT * FROM "${o.name.replace(/"/g, '""')}"`).raw(true).safeIntegers(true)
+    const rows = db.prepare(`SELECT * FROM ${quoteIdent(o.name)}`).raw(true).safeIntegers(true)
     for (const row of rows.iterate() as Iterable<unknown[]>) {
       const h = createHash('sha256').update(JSON.stringify(row, encode)).digest()
       sum = (sum + h.readBigUInt64BE(0)) & 0xffffffffffffffffn

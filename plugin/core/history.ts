@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import type Database from 'better-sqlite3'
 import { MigrateError } from './errors.ts'
 import { redactSecrets } from './redact.ts'
+import { quoteIdent as q } from './sql.ts'
 
 /** The history table lives inside the database, so it travels with it (and with its backups). */
 export type HistoryStatus = 'success' | 'failed' | 'rolled_back' | 'noop' | 'restored' | 'interrupted'
@@ -28,7 +29,6 @@ export interface HistoryRecord {
   toolVersion: string
 }
 
-const q = (name: string) => `"${name.replace(/"/g, '""')}"`
 
 /** The columns this tool writes; a table under the history's name without them is someone else's. */
 const COLUMNS = ['id', 'migration_id', 'started_at', 'finished_at', 'status', 'description', 'steps', 'model_files', 'schema_hash',

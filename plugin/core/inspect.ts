@@ -13,6 +13,7 @@ import { refuseReadOnly } from './outputs.ts'
 import { isNoSpace, noSpaceError } from './diskfull.ts'
 import { openForReading } from './sqlite.ts'
 import { TOOL_VERSION } from './version.ts'
+import { quoteIdent } from './sql.ts'
 
 /** The read-only commands (status, history, backups), restore, and generate. */
 export interface CommonOptions {
@@ -68,7 +69,7 @@ export async function status(options: CommonOptions): Promise<StatusReport> {
     const names = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> ? ORDER BY name`)
       .all(config.historyTable) as { name: string }[]).map((r) => r.name)
     const list = names.map((name) => {
-      const rows = Number((db.prepare(`SELECT count(*) AS n FROM "${name.replace(/"/g, '""')}"`).get() as { n: number }).n)
+      const rows = Number((db.prepare(`SELECT count(*) AS n FROM ${quoteIdent(name)}`).get() as { n: number }).n)
       const file = owners.get(name.toLowerCase())
       return file ? { name, rows, file } : { name, rows }
     })

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import { isNoSpace, noSpaceError } from './diskfull.ts'
 import { checkHistoryTable, hasTable, writeHistory, type HistoryRecord } from './history.ts'
+import { quoteIdent } from './sql.ts'
 
 /**
  * A run marker next to the database, written while an apply holds the lock. Finding one when we
@@ -59,7 +60,7 @@ export function recoverInterrupted(dbPath: string, historyTable: string, base: P
   try {
     checkHistoryTable(db, historyTable)
     const committed = hasTable(db, historyTable)
-      && db.prepare(`SELECT 1 FROM "${historyTable.replace(/"/g, '""')}" WHERE migration_id = ?`).get(marker.migrationId) !== undefined
+      && db.prepare(`SELECT 1 FROM ${quoteIdent(historyTable)} WHERE migration_id = ?`).get(marker.migrationId) !== undefined
     if (committed) return undefined
     db.transaction(() => writeHistory(db, historyTable, {
       migrationId: `${marker.migrationId}_interrupted`,

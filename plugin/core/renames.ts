@@ -4,6 +4,8 @@ import { meta } from './schema.ts'
 import { MigrateError } from './errors.ts'
 import type { PlanStep } from './plan.ts'
 import { fullTextTables, tableSql } from './dependents.ts'
+import { escapeRegExp } from './regexp.ts'
+import { quoteIdent as quote } from './sql.ts'
 
 /**
  * Renames the models declare (`table(…, { renamedFrom })`, `column.renamedFrom(…)`). A schema diff
@@ -74,7 +76,6 @@ function stillModelled(what: string, from: string, at: { file: string, line?: nu
   })
 }
 
-const quote = (name: string) => `"${name.replace(/"/g, '""')}"`
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase()
 
 /** The hints that still have something to rename in `db`, as steps with their SQL, tables first. */
@@ -89,7 +90,7 @@ export function applicableRenames(db: Database.Database, hints: RenameHint[], hi
   const refuseFullText = (h: RenameHint, table: string) => {
     const indexes = (name: string) => h.kind === 'table'
       || (db.prepare('SELECT name FROM pragma_table_info(?)').all(name) as { name: string }[]).some((c) => same(c.name, h.from))
-      || new RegExp(`content_rowid\\s*=\\s*['"]?${h.from.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'i').test(tableSql(db, name))
+      || new RegExp(`content_rowid\\s*=\\s*['"]?${escapeRegExp(h.from)}\\b`, 'i').test(tableSql(db, name))
     const fts = fullText.find((f) => same(f.content, table) && indexes(f.name))
     if (!fts) return
     throw new MigrateError('RENAME', `${where(h)}: ${h.kind} ${h.kind === 'table' ? h.from : `${h.table}.${h.from}`} feeds the full-text table ${fts.name} (content='${fts.content}'), which cannot follow a rename`, {

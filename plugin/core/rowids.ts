@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3'
 import { quoteIdent } from './sql.ts'
+import { tableSql } from './dependents.ts'
 
 /**
  * A rebuild copies rows with `INSERT INTO new_t (…) SELECT … FROM t`, which does not carry the rowid
@@ -15,7 +16,7 @@ export interface SavedRowids {
 }
 
 function needsSaving(db: Database.Database, table: string): string[] | undefined {
-  const sql = (db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`).get(table) as { sql: string } | undefined)?.sql
+  const sql = tableSql(db, table)
   if (!sql || /\bWITHOUT\s+ROWID\b/i.test(sql)) return undefined
   const keys = (db.prepare('SELECT name, type FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk').all(table) as { name: string, type: string }[])
   // A single INTEGER PRIMARY KEY is the rowid itself: the copy keeps it. Without a key, rows cannot be matched.

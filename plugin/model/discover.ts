@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { MigrateError, errorMessage } from '../core/errors.ts'
 import { TABLE, isTable, type AnyTable } from './dsl.ts'
 import type { LoadReads } from './reads.ts'
+import { escapeRegExp } from '../core/regexp.ts'
 
 export interface DiscoveredTable {
   table: AnyTable
@@ -200,7 +201,7 @@ export function loadError(error: unknown, path: string, file: string): MigrateEr
     line = Number(syntax[1])
     column = Number(syntax[2]) + 1
   } else {
-    const escaped = path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    const escaped = escapeRegExp(path)
     const frame = new RegExp(`${escaped}:(\\d+):(\\d+)`).exec(stack)
     if (frame) {
       line = Number(frame[1])
