@@ -124,7 +124,7 @@ describe('CLI', () => {
     const g = p.cli(['generate'])
     expect(g.code).toBe(0)
     expect(g.stdout).toMatch(/wrote prisma\/schema\.prisma \(2 models\)/)
-    expect(p.read('prisma/schema.prisma')).toContain('model Users')
+    expect(p.read('prisma/schema.prisma')).toContain('model User {')
     expect(p.cli(['generate']).stdout).toMatch(/unchanged/)
     expect(readdirSync(p.root)).not.toContain('dev.db')
     expect(p.cli(['--status']).stdout).toMatch(/pending {3}\d+ change/)

@@ -18,9 +18,9 @@ describe('Prisma Client', () => {
     writeFileSync(join(root, 'use.ts'), `import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3'
 import { PrismaClient } from './generated/prisma/client.ts'
 const prisma = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: 'file:' + ${JSON.stringify(p.dbPath)} }) })
-await prisma.users.create({ data: { email: 'ada@example.com', posts: { create: [{ title: 'Hello' }, { title: 'Again' }] } } })
-const post = await prisma.posts.findFirst({ where: { title: 'Again' }, include: { author: true } })
-console.log(JSON.stringify({ author: post?.author.email, posts: await prisma.posts.count() }))
+await prisma.user.create({ data: { email: 'ada@example.com', posts: { create: [{ title: 'Hello' }, { title: 'Again' }] } } })
+const post = await prisma.post.findFirst({ where: { title: 'Again' }, include: { author: true } })
+console.log(JSON.stringify({ author: post?.author.email, posts: await prisma.post.count() }))
 await prisma.$disconnect()
 `)
     const run = spawnSync(process.execPath, ['--import', 'jiti/register', 'use.ts'], { cwd: root, encoding: 'utf8', env: cleanEnv(), timeout: 60_000 })

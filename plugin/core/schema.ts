@@ -6,6 +6,8 @@ import type { AnyColumn, AnyTable, ColumnKind, IndexDef, ReferentialAction, Tabl
 import { TABLE } from '../model/dsl.ts'
 import { TOOL_VERSION } from './version.ts'
 import type { DiscoveredModels, DiscoveredTable } from '../model/discover.ts'
+import { RESERVED_MODEL_NAMES, modelNameFor } from './names.ts'
+import { planRelations, type Relation } from './relations.ts'
 
 /**
  * Models → Prisma schema text. Deterministic: the same models give the same bytes, whatever the
@@ -171,138 +173,60 @@ function nameProblem(name: unknown): string | undefined {
   return undefined
 }
 
-function pascal(name: string): string {
-  const words = name.split(/[^A-Za-z0-9]+/).filter(Boolean)
-  const joined = words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join('')
-  return /^[A-Za-z]/.test(joined) ? joined : `T${joined}`
-}
-
-function lowerFirst(name: string): string {
-  return name[0]!.toLowerCase() + name.slice(1)
-}
-
+/**
+ * One Prisma model name per table: the one the table asks for (`modelName`), else its name singular
+ * in PascalCase (`users` → `User`). Names are compared without case, as the client's delegates are
+ * (`prisma.user`): a clash with another table, a fragment's model or an enum is an error naming
+ * both, never a silent `User2` that would rename the client's API when a table is added.
+ */
 function assignModelNames(tables: DiscoveredTable[], fragments: DiscoveredModels['fragments']): Map<AnyTable, string> {
-  const taken = new Map<string, string>()
+  const taken = new Map<string, { where: string, what: string }>()
   for (const fragment of fragments) {
-    for (const block of fragment.blocks) taken.set(block.name.toLowerCase(), at(fragment.file, block.line))
+    for (const block of fragment.blocks) {
+      if (block.kind === 'model' || block.kind === 'enum' || block.kind === 'view' || block.kind === 'type') {
+        taken.set(block.name.toLowerCase(), { where: at(fragment.file, block.line), what: `the ${block.kind} ${block.name}` })
+      }
+    }
   }
-  const names = new Map<AnyTable, string>()
   const sorted = [...tables].sort((a, b) => meta(a.table).name.localeCompare(meta(b.table).name))
   for (const { table, file } of sorted) {
     const m = meta(table)
-    const explicit = m.options.modelName
-    if (explicit !== undefined && !IDENTIFIER.test(explicit)) {
-      throw new MigrateError('MODEL_INVALID', `${at(file, m.definedAt?.line)}: invalid model name ${JSON.stringify(explicit)} for table "${m.name}"`, {
+    for (const column of Object.values(m.columns)) {
+      const e = column?.state?.kind === 'enum' ? column.state.enumType : undefined
+      if (typeof e?.name === 'string' && !taken.has(e.name.toLowerCase())) taken.set(e.name.toLowerCase(), { where: at(file, m.definedAt?.line), what: `the enum ${e.name}` })
+    }
+  }
+  const names = new Map<AnyTable, string>()
+  for (const { table, file } of sorted) {
+    const m = meta(table)
+    const here = at(file, m.definedAt?.line)
+    const explicit = m.options?.modelName
+    if (explicit !== undefined && (typeof explicit !== 'string' || !IDENTIFIER.test(explicit))) {
+      throw new MigrateError('MODEL_INVALID', `${here}: invalid model name ${JSON.stringify(explicit)} for table "${m.name}"`, {
         location: where(file, m.definedAt?.line),
         hint: 'a model name must start with a letter and contain only letters, digits and underscores',
       })
     }
-    let name = explicit ?? pascal(m.name)
-    if (taken.has(name.toLowerCase())) {
-      if (explicit !== undefined) {
-        throw new MigrateError('MODEL_INVALID', `${at(file, m.definedAt?.line)}: model name "${name}" is already used in ${taken.get(name.toLowerCase())}`, {
-          location: where(file, m.definedAt?.line),
-          hint: 'pick another modelName',
-        })
-      }
-      let n = 2
-      while (taken.has(`${name}${n}`.toLowerCase())) n++
-      name = `${name}${n}`
+    const name = explicit ?? modelNameFor(m.name)
+    const how = explicit === undefined ? `becomes the Prisma model "${name}"` : `asks for the Prisma model name "${name}"`
+    const fix = explicit === undefined ? `give one of them another name with the table option modelName, e.g. table('${m.name}', { … }, null, { modelName: '${name}Record' })` : 'pick another modelName'
+    if (RESERVED_MODEL_NAMES.has(name)) {
+      throw new MigrateError('MODEL_INVALID', `${here}: table "${m.name}" ${how}, a name Prisma reserves`, {
+        location: where(file, m.definedAt?.line),
+        hint: `give it another name with the table option modelName, e.g. table('${m.name}', { … }, null, { modelName: '${name}Entry' })`,
+      })
     }
-    taken.set(name.toLowerCase(), at(file, m.definedAt?.line))
+    const other = taken.get(name.toLowerCase())
+    if (other) {
+      throw new MigrateError('MODEL_INVALID', `${here}: table "${m.name}" ${how}, which is already ${other.what} (${other.where})`, {
+        location: where(file, m.definedAt?.line),
+        hint: fix,
+      })
+    }
+    taken.set(name.toLowerCase(), { where: here, what: `the model of table "${m.name}"` })
     names.set(table, name)
   }
   return names
-}
-
-interface Relation {
-  /** Table holding the foreign key column. */
-  from: DiscoveredTable
-  column: AnyColumn
-  columnKey: string
-  target: DiscoveredTable
-  targetKey: string
-  forwardField: string
-  backField: string
-  name?: string
-  oneToOne: boolean
-}
-
-function planRelations(tables: DiscoveredTable[], modelNames: Map<AnyTable, string>): Map<AnyTable, Relation[]> {
-  // By name, not identity: a model file imported by another one is a separate module instance.
-  const byName = new Map<string, DiscoveredTable>(tables.map((t) => [meta(t.table).name, t]))
-  const relations: Relation[] = []
-  const sorted = [...tables].sort((a, b) => meta(a.table).name.localeCompare(meta(b.table).name))
-  for (const entry of sorted) {
-    const m = meta(entry.table)
-    for (const [key, column] of Object.entries(m.columns)) {
-      const ref = column?.state?.references
-      if (!ref) continue
-      const line = m.definedAt?.line
-      let targetColumn: AnyColumn
-      try {
-        targetColumn = ref.target()
-      } catch (error) {
-        throw new MigrateError('MODEL_INVALID', `${at(entry.file, line)}: ${m.name}.${key} references something that cannot be read: ${(error as Error).message}`, {
-          location: where(entry.file, line),
-          hint: 'write .references(() => otherTable.id) with the other table imported',
-        })
-      }
-      const targetTable = targetColumn?.state?.table as AnyTable | undefined
-      const target = targetTable ? byName.get(meta(targetTable).name) : undefined
-      if (!targetColumn?.state || !targetTable || !target) {
-        const desc = targetTable ? `table "${meta(targetTable).name}"` : 'a column that belongs to no table()'
-        throw new MigrateError('MODEL_INVALID', `${at(entry.file, line)}: ${m.name}.${key} references ${desc}, which no model in the model directory exports`, {
-          location: where(entry.file, line),
-          hint: 'export the referenced table from a file in the model directory',
-        })
-      }
-      const oneToOne = column.state.unique || column.state.primaryKey
-      relations.push({
-        from: entry, column, columnKey: key, target, targetKey: targetColumn.state.key!,
-        forwardField: '', backField: '', oneToOne,
-      })
-    }
-  }
-  // A relation needs a name when two relations join the same pair of models (or a model to itself).
-  const pairCount = new Map<string, number>()
-  const pairKey = (r: Relation) => [modelNames.get(r.from.table)!, modelNames.get(r.target.table)!].sort().join('\u0000')
-  for (const r of relations) pairCount.set(pairKey(r), (pairCount.get(pairKey(r)) ?? 0) + 1)
-  const fieldsOf = new Map<AnyTable, Set<string>>()
-  const fields = (t: AnyTable) => {
-    let set = fieldsOf.get(t)
-    if (!set) {
-      set = new Set(Object.keys(meta(t).columns).map((k) => k.toLowerCase()))
-      fieldsOf.set(t, set)
-    }
-    return set
-  }
-  const unique = (t: AnyTable, wanted: string) => {
-    const set = fields(t)
-    let name = wanted
-    let n = 2
-    while (set.has(name.toLowerCase())) name = `${wanted}${n++}`
-    set.add(name.toLowerCase())
-    return name
-  }
-  const result = new Map<AnyTable, Relation[]>()
-  for (const r of relations) {
-    const self = r.from.table === r.target.table
-    const named = self || (pairCount.get(pairKey(r)) ?? 0) > 1
-    if (named) r.name = `${meta(r.from.table).name}_${r.columnKey}`
-    const opts = r.column.state.references!.options
-    const stripped = r.columnKey.replace(/_?(Id|ID|id)$/, '')
-    const fromModel = modelNames.get(r.from.table)!
-    r.forwardField = unique(r.from.table, opts.field ?? (stripped && stripped !== r.columnKey ? stripped : `${r.columnKey}Ref`))
-    const back = opts.backref ?? (named ? `${lowerFirst(fromModel)}By${r.forwardField[0]!.toUpperCase()}${r.forwardField.slice(1)}` : lowerFirst(fromModel))
-    r.backField = unique(r.target.table, back)
-    for (const t of [r.from.table, r.target.table]) {
-      const list = result.get(t) ?? []
-      if (!list.includes(r)) list.push(r)
-      result.set(t, list)
-    }
-  }
-  return result
 }
 
 function modelBlock(
@@ -379,9 +303,21 @@ function modelBlock(
     }
     const attrs: string[] = []
     if (s.primaryKey) attrs.push('@id')
+    if (typeof s.autoIncrement !== 'boolean') {
+      // Anything else would be read one way here and another by the AUTOINCREMENT check of every run.
+      throw new MigrateError('MODEL_INVALID', `${colWhere}: autoIncrement must be true or false, not ${describeValue(s.autoIncrement)}`, {
+        location: where(entry.file, line),
+        hint: 'write .primaryKey({ autoIncrement: true }) or .primaryKey()',
+      })
+    }
     if (s.autoIncrement) {
-      if (s.kind !== 'int' && s.kind !== 'bigint') {
-        throw new MigrateError('MODEL_INVALID', `${colWhere}: autoIncrement needs an int() column`, { location: where(entry.file, line) })
+      if (s.kind !== 'int') {
+        // SQLite has AUTOINCREMENT only on an INTEGER PRIMARY KEY; the engine makes a bigint() key BIGINT,
+        // which gets no value at all when an insert leaves it out.
+        throw new MigrateError('MODEL_INVALID', `${colWhere}: autoIncrement needs an int() column`, {
+          location: where(entry.file, line),
+          hint: s.kind === 'bigint' ? 'use int(): SQLite stores it as a 64-bit INTEGER, the only type AUTOINCREMENT works on' : 'use an int() primary key for generated ids, or drop autoIncrement',
+        })
       }
       attrs.push('@default(autoincrement())')
     }
@@ -396,23 +332,23 @@ function modelBlock(
   }
   for (const r of relations.get(entry.table) ?? []) {
     if (r.from.table === entry.table) {
-      const opts = r.column.state.references!.options
       const args = [
         ...(r.name ? [JSON.stringify(r.name)] : []),
-        `fields: [${r.columnKey}]`,
-        `references: [${r.targetKey}]`,
-        ...(opts.onDelete ? [`onDelete: ${action(opts.onDelete, 'onDelete', entry, r.columnKey)}`] : []),
-        ...(opts.onUpdate ? [`onUpdate: ${action(opts.onUpdate, 'onUpdate', entry, r.columnKey)}`] : []),
+        `fields: [${r.fields.join(', ')}]`,
+        `references: [${r.references.join(', ')}]`,
+        ...(r.options.onDelete ? [`onDelete: ${action(r.options.onDelete, 'onDelete', entry, r.label)}`] : []),
+        ...(r.options.onUpdate ? [`onUpdate: ${action(r.options.onUpdate, 'onUpdate', entry, r.label)}`] : []),
       ]
-      const optional = r.column.state.notNull ? '' : '?'
-      lines.push(`  ${r.forwardField} ${modelNames.get(r.target.table)}${optional} @relation(${args.join(', ')})`)
+      lines.push(`  ${r.forwardField} ${modelNames.get(r.target.table)}${r.optional ? '?' : ''} @relation(${args.join(', ')})`)
     }
     if (r.target.table === entry.table) {
       const type = `${modelNames.get(r.from.table)}${r.oneToOne ? '?' : '[]'}`
       lines.push(`  ${r.backField} ${type}${r.name ? ` @relation(${JSON.stringify(r.name)})` : ''}`)
     }
   }
-  for (const extra of m.extras) lines.push(extraAttribute(extra, entry))
+  for (const extra of m.extras) {
+    if (extra?.kind !== 'foreignKey') lines.push(extraAttribute(extra as IndexDef, entry))
+  }
   lines.push(`  @@map(${JSON.stringify(m.name)})`)
   const hasId = Object.values(m.columns).some((c) => c.state.primaryKey) || m.extras.some((e) => e.kind === 'primaryKey')
   if (!hasId) {
@@ -424,11 +360,11 @@ function modelBlock(
   return `model ${modelNames.get(entry.table)} {\n${lines.join('\n')}\n}`
 }
 
-function action(value: ReferentialAction, option: string, entry: DiscoveredTable, key: string): string {
+function action(value: ReferentialAction, option: string, entry: DiscoveredTable, label: string): string {
   const mapped = ACTIONS[String(value).toLowerCase().replace(/_/g, ' ')] ?? ACTIONS[String(value).toLowerCase()]
   if (!mapped) {
     const m = meta(entry.table)
-    throw new MigrateError('MODEL_INVALID', `${at(entry.file, m.definedAt?.line)}: ${m.name}.${key}: ${option} ${JSON.stringify(value)} is not a referential action`, {
+    throw new MigrateError('MODEL_INVALID', `${at(entry.file, m.definedAt?.line)}: ${label}: ${option} ${JSON.stringify(value)} is not a referential action`, {
       location: where(entry.file, m.definedAt?.line),
       hint: "use 'cascade', 'restrict', 'no action', 'set null' or 'set default'",
     })
@@ -438,6 +374,12 @@ function action(value: ReferentialAction, option: string, entry: DiscoveredTable
 
 function extraAttribute(extra: IndexDef, entry: DiscoveredTable): string {
   const m = meta(entry.table)
+  if (!['index', 'unique', 'primaryKey'].includes(extra?.kind)) {
+    throw new MigrateError('MODEL_INVALID', `${at(entry.file, m.definedAt?.line)}: an extra of table "${m.name}" is not an index(), unique(), primaryKey() or foreignKey(): ${describeValue(extra)}`, {
+      location: where(entry.file, m.definedAt?.line),
+      hint: 'the third argument of table() returns a list of index(…), unique(…), primaryKey(…) and foreignKey(…).references(…)',
+    })
+  }
   const keys = extra.columns.map((column) => {
     const key = column?.state?.key
     if (!key || column.state.table !== entry.table) {
@@ -524,6 +466,14 @@ function defaultExpression(
       return v
     case 'bytes':
       throw bad('no default (bytes columns cannot have one)')
+  }
+}
+
+function describeValue(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value)
+  } catch {
+    return String(value)
   }
 }
 

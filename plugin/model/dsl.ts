@@ -16,8 +16,13 @@ export interface ReferenceOptions {
   onUpdate?: ReferentialAction
   /** Name of the generated relation field on this model (default: the column key without `Id`). */
   field?: string
-  /** Name of the generated back-relation field on the referenced model (default: this model's name). */
+  /** Name of the generated back-relation field on the referenced model (default: this model's name, plural for a list). */
   backref?: string
+  /**
+   * Prisma's relation name (`@relation("…")`), on both sides. Needed only to tell apart two relations
+   * between the same models, which get one automatically (`messages_senderId`); give one to choose it.
+   */
+  relationName?: string
 }
 
 export interface EnumType<V extends string = string> {
@@ -181,6 +186,31 @@ function indexDef(kind: IndexDef['kind'], columns: AnyColumn[]): IndexDef {
   return def
 }
 
+/** A foreign key over several columns, in the table's extras: `foreignKey(t.a, t.b).references(() => [o.x, o.y])`. */
+export interface ForeignKeyDef {
+  kind: 'foreignKey'
+  columns: AnyColumn[]
+  /** Set by references(). */
+  target?: { columns: () => AnyColumn | AnyColumn[], options: ReferenceOptions }
+  /** The columns of the other table, in the same order; relation fields are generated on both models. */
+  references(target: () => AnyColumn | AnyColumn[], options?: ReferenceOptions): ForeignKeyDef
+}
+
+/** `foreignKey(t.a, t.b)` or `foreignKey([t.a, t.b])`. */
+export function foreignKey(...columns: (AnyColumn | AnyColumn[])[]): ForeignKeyDef {
+  const def: ForeignKeyDef = {
+    kind: 'foreignKey',
+    columns: columns.flat(),
+    references(target, options = {}) {
+      def.target = { columns: target, options }
+      return def
+    },
+  }
+  return def
+}
+
+export type TableExtra = IndexDef | ForeignKeyDef
+
 export const index = (...columns: AnyColumn[]) => indexDef('index', columns)
 export const unique = (...columns: AnyColumn[]) => indexDef('unique', columns)
 export const primaryKey = (...columns: AnyColumn[]) => indexDef('primaryKey', columns)
@@ -195,7 +225,7 @@ export interface TableOptions {
 export interface TableMeta {
   name: string
   columns: Record<string, AnyColumn>
-  extras: IndexDef[]
+  extras: TableExtra[]
   options: TableOptions
   /** Where `table()` was called, for error messages: "file:line". */
   definedAt?: { file: string, line: number }
@@ -209,7 +239,7 @@ export type AnyTable = Table<string, Record<string, AnyColumn>>
 export function table<N extends string, C extends Record<string, AnyColumn>>(
   name: N,
   columns: C,
-  extras?: ((t: C) => IndexDef[]) | null,
+  extras?: ((t: C) => TableExtra[]) | null,
   options: TableOptions = {},
 ): Table<N, C> {
   const meta: TableMeta & { name: N } = { name, columns, extras: [], options }
@@ -222,7 +252,12 @@ export function table<N extends string, C extends Record<string, AnyColumn>>(
       column.state.key = key
     }
   }
-  meta.extras = extras ? extras(columns) : []
+  const list = extras ? extras(columns) : []
+  if (!Array.isArray(list)) {
+    // A lone index(t.a) without the brackets would otherwise be dropped without a word.
+    throw new TypeError(`table('${name}'): the third argument must return a list, e.g. (t) => [index(t.a)]`)
+  }
+  meta.extras = list
   return result
 }
 

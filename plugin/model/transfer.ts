@@ -1,4 +1,4 @@
-import { Column, TABLE, index, primaryKey, unique, enumType, type AnyColumn, type AnyTable, type ColumnState, type EnumType, type IndexDef, type TableMeta } from './dsl.ts'
+import { Column, TABLE, foreignKey, index, primaryKey, unique, enumType, type AnyColumn, type AnyTable, type ColumnState, type EnumType, type ForeignKeyDef, type IndexDef, type ReferenceOptions, type TableExtra, type TableMeta } from './dsl.ts'
 import type { DiscoveredModels } from './discover.ts'
 
 /**
@@ -20,7 +20,18 @@ interface WireTable {
   definedAt?: { file: string, line: number }
   /** Column index, or the value itself when the entry is not a column (the generator reports it). */
   columns: [string, { column: number } | { value: unknown }][]
-  extras: { kind: IndexDef['kind'], name?: string, columns: (number | null)[] }[]
+  extras: WireExtra[]
+}
+
+type WireValue = { column: number } | { value: unknown }
+
+interface WireExtra {
+  kind: TableExtra['kind']
+  name?: string
+  columns: (number | null)[]
+  /** A foreign key's referenced columns: one value, a list, or the error its closure threw. */
+  target?: { one: WireValue } | { list: WireValue[] } | { error: string }
+  options?: unknown
 }
 
 interface WireColumn {
@@ -96,11 +107,26 @@ export function toWire(models: DiscoveredModels): { wire: WireModels, lossy: boo
       wire.columns.push([key, isColumn(column) ? { column: columnId(column) } : { value: cloneable(column) }])
     }
     for (const extra of Array.isArray(meta.extras) ? meta.extras : []) {
-      wire.extras.push({
-        kind: extra.kind,
-        ...(extra.name === undefined ? {} : { name: String(extra.name) }),
-        columns: (extra.columns ?? []).map((c) => (isColumn(c) ? columnId(c) : null)),
-      })
+      const item: WireExtra = {
+        kind: extra?.kind,
+        columns: (Array.isArray(extra?.columns) ? extra.columns : []).map((c) => (isColumn(c) ? columnId(c) : null)),
+      }
+      if (extra?.kind === 'foreignKey') {
+        const target = (extra as ForeignKeyDef).target
+        if (target) {
+          item.options = cloneable(target.options)
+          const one = (value: unknown): WireValue => (isColumn(value) ? { column: columnId(value) } : { value: cloneable(value) })
+          try {
+            const value = typeof target.columns === 'function' ? target.columns() : target.columns
+            item.target = Array.isArray(value) ? { list: value.map(one) } : { one: one(value) }
+          } catch (error) {
+            item.target = { error: error instanceof Error ? error.message : String(error) }
+          }
+        }
+      } else if ((extra as IndexDef)?.name !== undefined) {
+        item.name = String((extra as IndexDef).name)
+      }
+      wire.extras.push(item)
     }
     return id
   }
@@ -121,8 +147,24 @@ export function fromWire(wire: WireModels): DiscoveredModels {
   })
   wire.tables.forEach((t, i) => {
     const builders = { index, unique, primaryKey }
-    tables[i]![TABLE].extras = t.extras.map((e) => {
-      const def = builders[e.kind](...e.columns.map((c) => (c === null ? undefined : columns[c]) as AnyColumn))
+    const value = (v: WireValue) => ('column' in v ? columns[v.column] : v.value) as AnyColumn
+    tables[i]![TABLE].extras = t.extras.map((e): TableExtra => {
+      const cols = e.columns.map((c) => (c === null ? undefined : columns[c]) as AnyColumn)
+      if (e.kind === 'foreignKey') {
+        const def = foreignKey(...cols)
+        const target = e.target
+        if (target) {
+          def.references(() => {
+            if ('error' in target) throw new Error(target.error)
+            return 'list' in target ? target.list.map(value) : value(target.one)
+          }, e.options as ReferenceOptions)
+        }
+        return def
+      }
+      // An unknown kind is kept as it came, for the generator to report.
+      const build = builders[e.kind as IndexDef['kind']]
+      if (!build) return { kind: e.kind, columns: cols } as unknown as TableExtra
+      const def = build(...cols)
       return e.name === undefined ? def : def.named(e.name)
     })
   })
