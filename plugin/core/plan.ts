@@ -59,6 +59,9 @@ export interface LiveColumn {
 }
 
 interface ForeignKey {
+  /** Rows of one foreign key share an id (one row per column, in `seq` order). */
+  id: number
+  seq: number
   from: string
   table: string
   to: string
@@ -176,10 +179,29 @@ function describeChanges(table: string, createSql: string, live: LiveSchema): st
     if (Number(o.pk) !== Number(c.pk)) changes.push(`primary key ${Number(c.pk) ? 'now includes' : 'no longer includes'} ${c.name}`)
   }
   for (const o of before) if (!now.has(o.name)) changes.push(`drop column ${o.name}`)
-  const fkKey = (f: ForeignKey) => `${f.from}→${f.table}.${f.to} ${f.on_delete}/${f.on_update}`
-  const oldFks = new Set(beforeFks.map(fkKey))
-  const newFks = new Set(afterFks.map(fkKey))
-  for (const f of afterFks) if (!oldFks.has(fkKey(f))) changes.push(`add foreign key ${f.from} → ${f.table}.${f.to} (on delete ${f.on_delete.toLowerCase()})`)
-  for (const f of beforeFks) if (!newFks.has(fkKey(f))) changes.push(`drop foreign key ${f.from} → ${f.table}.${f.to}`)
+  const oldFks = foreignKeyWords(beforeFks)
+  const newFks = foreignKeyWords(afterFks)
+  for (const [key, words] of newFks) if (!oldFks.has(key)) changes.push(`add foreign key ${words}`)
+  for (const [key, words] of oldFks) if (!newFks.has(key)) changes.push(`drop foreign key ${words.replace(/ \(on delete .*\)$/, '')}`)
   return changes.length ? `: ${changes.join(', ')}` : ''
+}
+
+/**
+ * One entry per foreign key, keyed by what it is: SQLite lists a key over several columns as one
+ * row per column, which must read as one key (`(shopId, number) → orders (shopId, number)`).
+ */
+function foreignKeyWords(rows: ForeignKey[]): Map<string, string> {
+  const byId = new Map<number, ForeignKey[]>()
+  for (const row of rows) byId.set(Number(row.id), [...(byId.get(Number(row.id)) ?? []), row])
+  const result = new Map<string, string>()
+  for (const group of byId.values()) {
+    group.sort((a, b) => Number(a.seq) - Number(b.seq))
+    const [first] = group
+    const from = group.map((f) => f.from)
+    const to = group.map((f) => f.to)
+    const target = from.length === 1 ? `${from[0]} → ${first!.table}.${to[0]}` : `(${from.join(', ')}) → ${first!.table} (${to.join(', ')})`
+    const onUpdate = first!.on_update.toUpperCase() === 'CASCADE' ? '' : `, on update ${first!.on_update.toLowerCase()}`
+    result.set(`${target} ${first!.on_delete}/${first!.on_update}`, `${target} (on delete ${first!.on_delete.toLowerCase()}${onUpdate})`)
+  }
+  return result
 }
