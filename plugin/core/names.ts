@@ -38,7 +38,7 @@ function lastWord(name: string): string {
 /** Replace the last `cut` characters with `add`, in capitals when the word is written in capitals. */
 function swapEnding(name: string, cut: number, add: string): string {
   const word = lastWord(name)
-  const upper = word.length > 1 && word === word.toUpperCase() && /[A-Z]/.test(word)
+  const upper = word === word.toUpperCase() && /[A-Z].*[A-Z]/.test(word)
   return name.slice(0, name.length - cut) + (upper ? add.toUpperCase() : add)
 }
 
