@@ -209,11 +209,11 @@ function assignModelNames(tables: DiscoveredTable[], fragments: DiscoveredModels
     }
     const name = explicit ?? modelNameFor(m.name)
     const how = explicit === undefined ? `becomes the Prisma model "${name}"` : `asks for the Prisma model name "${name}"`
-    const fix = explicit === undefined ? `give one of them another name with the table option modelName, e.g. table('${m.name}', { … }, null, { modelName: '${name}Record' })` : 'pick another modelName'
+    const fix = explicit === undefined ? `give one of the two its own Prisma name with the table option modelName (e.g. modelName: '${name}Record')` : 'pick another modelName'
     if (RESERVED_MODEL_NAMES.has(name)) {
       throw new MigrateError('MODEL_INVALID', `${here}: table "${m.name}" ${how}, a name Prisma reserves`, {
         location: where(file, m.definedAt?.line),
-        hint: `give it another name with the table option modelName, e.g. table('${m.name}', { … }, null, { modelName: '${name}Entry' })`,
+        hint: `give it another Prisma name with the table option modelName (e.g. modelName: '${name}Entry')`,
       })
     }
     const other = taken.get(name.toLowerCase())
