@@ -216,7 +216,7 @@ export const unique = (...columns: AnyColumn[]) => indexDef('unique', columns)
 export const primaryKey = (...columns: AnyColumn[]) => indexDef('primaryKey', columns)
 
 export interface TableOptions {
-  /** The Prisma model name (default: the table name in PascalCase). */
+  /** The Prisma model name (default: the table name, singular, in PascalCase: `order_items` → `OrderItem`). */
   modelName?: string
   /** Earlier names of the table: renamed in place, with its rows, instead of created anew. */
   renamedFrom?: string | string[]
