@@ -28,7 +28,9 @@ const INVARIANT = new Set(['news', 'series', 'species', 'data', 'metadata', 'med
 const SINGULAR_S = new Set(['gas', 'alias', 'bias', 'atlas', 'canvas', 'lens'])
 
 /** Endings whose plural adds "es" (and whose "es" is dropped again): box → boxes, match → matches, class → classes. */
-const ES_PLURAL = /(tch|[nrl]ch|[aeo]ach|eech|uch|sh|x|ss)$/i
+const ES_ENDING = '(tch|[nrl]ch|[aeo]ach|eech|uch|sh|x|ss)'
+const ES_PLURAL = new RegExp(`${ES_ENDING}$`, 'i')
+const ES_SINGULAR = new RegExp(`${ES_ENDING}es$`, 'i')
 
 /** The last word of a name, for irregular and invariant words: `salesPeople` → `People`, `order_items` → `items`. */
 function lastWord(name: string): string {
@@ -57,15 +59,16 @@ export function singular(name: string): string {
   if (INVARIANT.has(lower) || SINGULAR_S.has(lower)) return name
   const irregular = IRREGULAR[lower]
   if (irregular) return withWord(name, word, irregular)
-  let result = name
   if (/(ss|us|is)$/i.test(name)) return name
   // The plural of an invariant-looking singular: aliases → alias, gases → gas.
   if (/es$/i.test(word) && SINGULAR_S.has(lower.slice(0, -2))) return swapEnding(name, 2, '')
+  let result = name
   if (/[^aeiou]ies$/i.test(name)) result = swapEnding(name, 3, 'y')
+  // statuses → status, but houses → house and causes → cause.
   else if (/[^aeiou]uses$/i.test(name)) result = swapEnding(name, 2, '')
-  else if (/(tch|[nrl]ch|[aeo]ach|eech|uch|sh|x|ss)es$/i.test(name)) result = swapEnding(name, 2, '')
+  else if (ES_SINGULAR.test(name)) result = swapEnding(name, 2, '')
   else if (/s$/i.test(name)) result = swapEnding(name, 1, '')
-  // A name of one or two letters is an abbreviation, not a plural ("s", "as").
+  // A word cut down to one letter was an abbreviation, not a plural ("s", "as").
   return lastWord(result).length >= 2 ? result : name
 }
 

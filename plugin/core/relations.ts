@@ -18,7 +18,7 @@ export interface Relation {
   /** Keys of the referenced columns on `target`, in the same order. */
   references: string[]
   options: ReferenceOptions
-  /** `messages.senderId`, or `messages (a, b)` for a foreign key over several columns: for messages. */
+  /** `messages.senderId`, or `messages (a, b)` for a foreign key over several columns: what error messages call it. */
   label: string
   forwardField: string
   backField: string
