@@ -214,7 +214,7 @@ export function loadError(error: unknown, path: string, file: string): MigrateEr
   // The DSL refuses a bad table() call while the file loads: that is a model error with its own hint,
   // not a broken file. Told by shape, since the DSL may be another copy of this package.
   const dsl = error as { name?: unknown, code?: unknown, hint?: unknown }
-  if (dsl?.name === 'MigrateError' && dsl.code === 'MODEL_INVALID') {
+  if (dsl?.code === 'MODEL_INVALID' && (dsl.name === 'ModelError' || dsl.name === 'MigrateError')) {
     return new MigrateError('MODEL_INVALID', `${where}: ${firstLine}`, {
       location,
       ...(typeof dsl.hint === 'string' ? { hint: dsl.hint } : {}),

@@ -4,12 +4,22 @@
  * the app's, a linked checkout) and ignores every other export.
  */
 
-import { closest, distance } from 'fastest-levenshtein'
-import { MigrateError } from '../core/errors.ts'
-
 export const TABLE = Symbol.for('migrate-plugin.table')
 export const COLUMN = Symbol.for('migrate-plugin.column')
 const SQL = Symbol.for('migrate-plugin.sql')
+
+/**
+ * A model error found while a model file runs (a bad table() call). Discovery turns it into a
+ * MODEL_INVALID MigrateError with the file and line; it is its own small class so that the DSL,
+ * which apps import too, pulls in nothing else.
+ */
+export class ModelError extends Error {
+  override name = 'ModelError'
+  readonly code = 'MODEL_INVALID'
+  constructor(message: string, readonly hint: string) {
+    super(message)
+  }
+}
 
 export type ColumnKind = 'int' | 'bigint' | 'text' | 'real' | 'decimal' | 'boolean' | 'datetime' | 'json' | 'bytes' | 'enum'
 
@@ -65,9 +75,7 @@ export interface SqlExpression {
  */
 export function sql(strings: TemplateStringsArray | string, ...values: never[]): SqlExpression {
   if (values.length > 0) {
-    throw new MigrateError('MODEL_INVALID', 'sql`…` takes no ${…} values', {
-      hint: 'write the whole expression as text, e.g. sql`CURRENT_DATE`',
-    })
+    throw new ModelError('sql`…` takes no ${…} values', 'write the whole expression as text, e.g. sql`CURRENT_DATE`')
   }
   const text = typeof strings === 'string' ? strings : strings.join('')
   return Object.freeze({ [SQL]: true as const, text })
@@ -346,45 +354,52 @@ function tableArguments<C>(name: string, third: unknown, fourth: unknown): { ext
   let options: Record<string, unknown>
   if (third === undefined || third === null || typeof third === 'function') {
     if (fourth !== undefined && !isObject(fourth)) {
-      throw new MigrateError('MODEL_INVALID', `${where}: the fourth argument must be an options object, not ${describeArgument(fourth)}`, {
-        hint: `write table(${JSON.stringify(name)}, { … }, { extras: (t) => [ … ], renamedFrom: 'old_name' })`,
-      })
+      throw new ModelError(`${where}: the fourth argument must be an options object, not ${describeArgument(fourth)}`, `write table(${JSON.stringify(name)}, { … }, { extras: (t) => [ … ], renamedFrom: 'old_name' })`)
     }
     options = fourth ?? {}
     if ('extras' in options && third) {
-      throw new MigrateError('MODEL_INVALID', `${where}: extras are given twice, as the third argument and in the options`, {
-        hint: 'keep one of them: table(name, columns, { extras: (t) => [ … ] })',
-      })
+      throw new ModelError(`${where}: extras are given twice, as the third argument and in the options`, 'keep one of them: table(name, columns, { extras: (t) => [ … ] })')
     }
     extras = third ?? options.extras
   } else if (isObject(third)) {
     if (fourth !== undefined) {
-      throw new MigrateError('MODEL_INVALID', `${where}: an options object is the last argument; a fourth one is not read`, {
-        hint: 'put everything in the one options object: { extras, modelName, renamedFrom }',
-      })
+      throw new ModelError(`${where}: an options object is the last argument; a fourth one is not read`, 'put everything in the one options object: { extras, modelName, renamedFrom }')
     }
     options = third
     extras = third.extras
   } else {
-    throw new MigrateError('MODEL_INVALID', `${where}: the third argument must be (t) => [ … ] or an options object, not ${describeArgument(third)}`, {
-      hint: `write table(${JSON.stringify(name)}, { … }, (t) => [index(t.someColumn)]) or table(${JSON.stringify(name)}, { … }, { extras, modelName, renamedFrom })`,
-    })
+    throw new ModelError(`${where}: the third argument must be (t) => [ … ] or an options object, not ${describeArgument(third)}`, `write table(${JSON.stringify(name)}, { … }, (t) => [index(t.someColumn)]) or table(${JSON.stringify(name)}, { … }, { extras, modelName, renamedFrom })`)
   }
   for (const key of Object.keys(options)) {
     if ((OPTION_KEYS as readonly string[]).includes(key)) continue
-    const near = closest(key, [...OPTION_KEYS])
-    const suggestion = distance(key.toLowerCase(), near.toLowerCase()) <= Math.max(2, Math.floor(key.length / 3)) ? ` — did you mean ${near}?` : ''
-    throw new MigrateError('MODEL_INVALID', `${where}: unknown option ${JSON.stringify(key)}${suggestion}`, {
-      hint: `table options are ${OPTION_KEYS.join(', ')}`,
-    })
+    const near = nearest(key, OPTION_KEYS)
+    const suggestion = near ? ` — did you mean ${near}?` : ''
+    throw new ModelError(`${where}: unknown option ${JSON.stringify(key)}${suggestion}`, `table options are ${OPTION_KEYS.join(', ')}`)
   }
   if (extras !== undefined && extras !== null && typeof extras !== 'function') {
-    throw new MigrateError('MODEL_INVALID', `${where}: extras must be a function of the table's columns, not ${describeArgument(extras)}`, {
-      hint: 'write extras: (t) => [index(t.someColumn)]',
-    })
+    throw new ModelError(`${where}: extras must be a function of the table's columns, not ${describeArgument(extras)}`, 'write extras: (t) => [index(t.someColumn)]')
   }
   const { extras: _extras, ...rest } = options
   return { ...(typeof extras === 'function' ? { extras: extras as (t: C) => IndexDef[] } : {}), options: rest as TableOptions }
+}
+
+/** The candidate a mistyped word was most likely meant to be (case aside, a couple of edits away), if any. */
+function nearest(word: string, candidates: readonly string[]): string | undefined {
+  const edits = (a: string, b: string): number => {
+    let row = Array.from({ length: b.length + 1 }, (_, j) => j)
+    for (let i = 1; i <= a.length; i++) {
+      const next = [i]
+      for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+      row = next
+    }
+    return row[b.length]!
+  }
+  let best: { word: string, cost: number } | undefined
+  for (const candidate of candidates) {
+    const cost = edits(word.toLowerCase(), candidate.toLowerCase())
+    if (!best || cost < best.cost) best = { word: candidate, cost }
+  }
+  return best && best.cost <= Math.max(2, Math.floor(word.length / 3)) ? best.word : undefined
 }
 
 function describeArgument(value: unknown): string {
@@ -402,9 +417,7 @@ function ownExtra(def: IndexDef, tableName: string, own: Record<string, AnyColum
     const keys = copies.get(column)
     if (!keys) return column
     if (keys.length > 1) {
-      throw new MigrateError('MODEL_INVALID', `table(${JSON.stringify(tableName)}): an ${def.kind} lists a column given as both ${keys.join(' and ')}`, {
-        hint: `say which one through the table's columns: (t) => [${def.kind}(t.${keys[0]})]`,
-      })
+      throw new ModelError(`table(${JSON.stringify(tableName)}): an ${def.kind} lists a column given as both ${keys.join(' and ')}`, `say which one through the table's columns: (t) => [${def.kind}(t.${keys[0]})]`)
     }
     return own[keys[0]!]!
   })
