@@ -12,7 +12,7 @@ import { Project } from './helpers.ts'
  * behaviour that restriction rests on.
  */
 
-const HEAD = `import { table, int, text, datetime, real, sql } from 'migrate-plugin/model'\n`
+const HEAD = `import { table, int, text, datetime, real, json, sql } from 'migrate-plugin/model'\n`
 
 let project: Project | undefined
 afterEach(() => {
@@ -104,6 +104,7 @@ describe('SQL expression defaults', () => {
     ['a date expression', 'datetime()', "sql`(datetime('now', '+1 day'))`", /cannot keep an SQL expression default in step/, /\.defaultNow\(\)/],
     ['a date keyword on a text column', 'text()', 'sql`CURRENT_DATE`', /CURRENT_DATE is a date or time, and the column is text/, /\.default\('…'\)/],
     ['a date keyword on a number column', 'real()', 'sql`CURRENT_TIMESTAMP`', /CURRENT_TIMESTAMP is a date or time, and the column is real/, /a literal \.default\(value\)/],
+    ['a json column', 'json()', "sql`('{}')`", /cannot keep an SQL expression default in step/, /json\(\) columns take no default in SQLite/],
     ['an empty expression', 'text()', 'sql`  `', /the SQL expression is empty/, /remove the default/],
     ['a NUL inside', 'datetime()', 'sql("CURRENT_DATE\\u0000")', /contains a NUL character/, /remove the \\u0000/],
   ])('refuses %s with the file, line, column and what to use instead; nothing is written', async (_label, builder, expression, message, hint) => {
@@ -130,12 +131,16 @@ describe('SQL expression defaults', () => {
     expect(p.hash()).toBe(before)
   })
 
-  it('sql takes no ${} values: a model file that tries fails with the file and line', async () => {
+  it('sql takes no ${} values, and only text: a model file that tries fails with the file and line', async () => {
     expect(() => (sql as unknown as (s: TemplateStringsArray, ...v: unknown[]) => unknown)(Object.assign(['a', ''], { raw: ['a', ''] }), 1)).toThrow(/takes no \$\{…\} values/)
     const p = newProject({ 'model/t.ts': `${HEAD}const n = 5\nexport const t = table('t', { id: int().primaryKey(), v: int().default(sql\`(\${n})\` as never) })\n` })
     const e = await modelError(p)
     expect(e.code).toBe('MODEL_INVALID')
     expect(e.message).toMatch(/^model\/t\.ts:3: sql`…` takes no \$\{…\} values/)
+    p.write('model/t.ts', `${HEAD}\nexport const t = table('t', { id: int().primaryKey(), v: int().default(sql(5 as never)) })\n`)
+    const notText = await modelError(p)
+    expect(notText.code).toBe('MODEL_INVALID')
+    expect(notText.message).toMatch(/^model\/t\.ts:3: sql takes a template \(sql`CURRENT_DATE`\) or a string, not number/)
   })
 
   it('engine contract: a dbgenerated expression default still re-diffs on SQLite (when this fails, the engine was fixed and sql defaults can be widened)', async () => {

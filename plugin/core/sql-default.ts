@@ -58,6 +58,9 @@ function alternatives(kind: ColumnKind): string {
   switch (kind) {
     case 'text':
       return `for a generated id use .defaultUuid() or .defaultCuid() (Prisma Client fills them in); for a fixed text use .default('…'); otherwise set the value when you insert. ${common}`
+    case 'json':
+    case 'bytes':
+      return `set the value when you insert (${kind}() columns take no default in SQLite). ${common}`
     case 'datetime':
       return `use .defaultNow() for the current time, .default(new Date(…)) for a fixed one, or set the value when you insert. ${common}`
     default:

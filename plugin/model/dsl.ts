@@ -77,6 +77,9 @@ export function sql(strings: TemplateStringsArray | string, ...values: never[]):
   if (values.length > 0) {
     throw new ModelError('sql`…` takes no ${…} values', 'write the whole expression as text, e.g. sql`CURRENT_DATE`')
   }
+  if (typeof strings !== 'string' && !Array.isArray(strings)) {
+    throw new ModelError(`sql takes a template (sql\`CURRENT_DATE\`) or a string, not ${describeArgument(strings)}`, 'write the expression as text, e.g. sql`CURRENT_DATE`')
+  }
   const text = typeof strings === 'string' ? strings : strings.join('')
   return Object.freeze({ [SQL]: true as const, text })
 }
@@ -413,14 +416,17 @@ function describeArgument(value: unknown): string {
  */
 function ownExtra(def: IndexDef, tableName: string, own: Record<string, AnyColumn>, copies: Map<AnyColumn, string[]>): IndexDef {
   if (!def || !Array.isArray(def.columns)) return def
+  let changed = false
   const columns = def.columns.map((column) => {
     const keys = copies.get(column)
     if (!keys) return column
     if (keys.length > 1) {
       throw new ModelError(`table(${JSON.stringify(tableName)}): an ${def.kind} lists a column given as both ${keys.join(' and ')}`, `say which one through the table's columns: (t) => [${def.kind}(t.${keys[0]})]`)
     }
+    changed = true
     return own[keys[0]!]!
   })
+  if (!changed) return def
   return Object.assign(Object.create(Object.getPrototypeOf(def) as object) as IndexDef, def, { columns })
 }
 
