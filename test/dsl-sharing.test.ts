@@ -239,6 +239,7 @@ export const people = table('people', { id: int().primaryKey() }, { renamedFom: 
     ['a key in the wrong case', `{ modelname: 'T' }`, /unknown option "modelname" — did you mean modelName\?/],
     ['the positional options too', `null, { renamed_from: 'x' }`, /unknown option "renamed_from" — did you mean renamedFrom\?/],
     ['extras that are not a function', `{ extras: [] }`, /table\("t"\): extras must be a function of the table's columns, not an array/],
+    ['extras that return no array', `(t) => index(t.id)`, /table\("t"\): extras must return an array, not object/],
     ['extras given twice', `(t) => [], { extras: (t) => [] }`, /table\("t"\): extras are given twice/],
     ['an options object and a fourth argument', `{ modelName: 'T' }, { renamedFrom: 'x' }`, /table\("t"\): an options object is the last argument/],
     ['a string as the third argument', `'old_t'`, /table\("t"\): the third argument must be \(t\) => \[ … \] or an options object, not the string "old_t"/],

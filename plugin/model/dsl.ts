@@ -345,7 +345,11 @@ export function table<N extends string, C extends Record<string, AnyColumn>>(
   }
   meta.columns = own
   Object.assign(result, own, { [TABLE]: meta })
-  meta.extras = extras ? extras(own as C).map((def) => ownExtra(def, name, own, copies)) : []
+  const made: unknown = extras ? extras(own as C) : []
+  if (!Array.isArray(made)) {
+    throw new ModelError(`table(${JSON.stringify(name)}): extras must return an array, not ${describeArgument(made)}`, 'write (t) => [index(t.someColumn)], with the brackets')
+  }
+  meta.extras = (made as IndexDef[]).map((def) => ownExtra(def, name, own, copies))
   return result
 }
 
