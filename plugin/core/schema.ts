@@ -5,6 +5,7 @@ import { MigrateError, type Location } from './errors.ts'
 import type { AnyColumn, AnyTable, ColumnKind, IndexDef, ReferentialAction, TableMeta } from '../model/dsl.ts'
 import { TABLE } from '../model/dsl.ts'
 import { TOOL_VERSION } from './version.ts'
+import { sqlDefault } from './sql-default.ts'
 import type { DiscoveredModels, DiscoveredTable } from '../model/discover.ts'
 import { RESERVED_MODEL_NAMES, modelNameFor } from './names.ts'
 import { planRelations, type Relation } from './relations.ts'
@@ -426,6 +427,11 @@ function defaultExpression(
     if (kind !== 'text') throw bad(`text column for default${value.kind === 'uuid' ? 'Uuid' : 'Cuid'}()`)
     return `${value.kind}()`
   }
+  if (value.kind === 'sql') {
+    const rendered = sqlDefault(value.sql, kind)
+    if ('attribute' in rendered) return rendered.attribute
+    throw new MigrateError('MODEL_INVALID', `${colWhere}: default ${describe(value)}: ${rendered.problem}`, { location, hint: rendered.hint })
+  }
   const v = value.value
   switch (kind) {
     case 'int':
@@ -478,6 +484,7 @@ function describeValue(value: unknown): string {
 }
 
 function describe(value: NonNullable<AnyColumn['state']['default']>): string {
+  if (value.kind === 'sql') return `sql\`${value.sql}\``
   if (value.kind !== 'value') return `${value.kind}()`
   const v = value.value
   return typeof v === 'bigint' ? `${v}n` : v instanceof Date ? v.toISOString() : JSON.stringify(v) ?? String(v)

@@ -211,6 +211,16 @@ export function loadError(error: unknown, path: string, file: string): MigrateEr
   const firstLine = message.split('\n')[0]!.replace(`${path}: `, '')
   const location = { file, ...(line === undefined ? {} : { line }), ...(column === undefined ? {} : { column }) }
   const where = line === undefined ? file : `${file}:${line}`
+  // The DSL refuses a bad table() call while the file loads: that is a model error with its own hint,
+  // not a broken file. Told by shape, since the DSL may be another copy of this package.
+  const dsl = error as { name?: unknown, code?: unknown, hint?: unknown }
+  if (dsl?.code === 'MODEL_INVALID' && (dsl.name === 'ModelError' || dsl.name === 'MigrateError')) {
+    return new MigrateError('MODEL_INVALID', `${where}: ${firstLine}`, {
+      location,
+      ...(typeof dsl.hint === 'string' ? { hint: dsl.hint } : {}),
+      cause: error,
+    })
+  }
   return new MigrateError('MODEL_LOAD', `${where}: the model file failed to load: ${firstLine}`, {
     location,
     hint: 'fix the error in that file; model files are loaded like any module, so whatever they run at import time must succeed',
