@@ -1,7 +1,12 @@
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest'
+import type * as config from '../plugin/core/config.ts'
+import type * as inspect from '../plugin/core/inspect.ts'
+import type * as pipeline from '../plugin/core/migrate.ts'
+import type * as runner from '../plugin/core/runner.ts'
+import type * as shipped from '../plugin/types.ts'
 import { REPO } from './helpers.ts'
 import { installInto, linkFromRepo, pack, temporaryFolders, typesFoldersAbove } from './packed.ts'
 
@@ -175,5 +180,30 @@ export const watching = context({ plugins: [esbuild(), { name: 'own', setup(buil
     const run = tsc(join(withBundlers, 'tsconfig.json'))
     expect(run.output).toBe('')
     expect(run.code).toBe(0)
+  })
+})
+
+/**
+ * plugin/types.ts spells the public types out again (see there); index.ts checks that the functions
+ * fit them, and this checks, when `tsc --noEmit` runs over the tests, that no field was added to
+ * or dropped from one side only. The differences are deliberate: `env` is a plain record (not
+ * NodeJS.ProcessEnv), and migrate()'s internal options (confirmedSql, prepared) are not public.
+ */
+describe('the public types match the ones the code uses', () => {
+  it('field for field', () => {
+    expectTypeOf<shipped.ResolvedConfig>().toEqualTypeOf<config.ResolvedConfig>()
+    expectTypeOf<shipped.ConfigOverrides>().toEqualTypeOf<config.ConfigOverrides>()
+    expectTypeOf<shipped.ConfigKey>().toEqualTypeOf<(typeof config.CONFIG_KEYS)[number]>()
+    expectTypeOf<Omit<shipped.LoadConfigOptions, 'env'>>().toEqualTypeOf<Omit<config.LoadConfigOptions, 'env'>>()
+    expectTypeOf<shipped.PluginOptions>().toEqualTypeOf<runner.PluginOptions>()
+    expectTypeOf<Omit<shipped.MigrateOptions, 'env'>>().toEqualTypeOf<Omit<pipeline.MigrateOptions, 'env' | 'confirmedSql' | 'prepared'>>()
+    expectTypeOf<shipped.MigrateResult>().toEqualTypeOf<pipeline.MigrateResult>()
+    expectTypeOf<Omit<shipped.CommonOptions, 'env'>>().toEqualTypeOf<Omit<inspect.CommonOptions, 'env'>>()
+    expectTypeOf<shipped.StatusReport>().toEqualTypeOf<inspect.StatusReport>()
+    expectTypeOf<Omit<shipped.RestoreOptions, 'env'>>().toEqualTypeOf<Omit<inspect.RestoreOptions, 'env'>>()
+    expectTypeOf<shipped.RestoreResult>().toEqualTypeOf<inspect.RestoreResult>()
+    expectTypeOf<shipped.GenerateResult>().toEqualTypeOf<Awaited<ReturnType<typeof inspect.generate>>>()
+    // The shipped env type takes what process.env is.
+    expectTypeOf<NodeJS.ProcessEnv>().toExtend<shipped.Environment>()
   })
 })
