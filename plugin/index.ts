@@ -1,13 +1,41 @@
-/** migrate-plugin: the pipeline, the commands behind the CLI, and the model DSL. */
+/**
+ * migrate-plugin: the pipeline, the commands behind the CLI, and the model DSL.
+ *
+ * Each function is assigned to a type from types.ts rather than re-exported from core/, so that
+ * the shipped declarations name only this package's own types (see types.ts), and `tsc` checks
+ * that the real function still fits them.
+ */
+import * as config from './core/config.ts'
+import * as inspect from './core/inspect.ts'
+import * as pipeline from './core/migrate.ts'
+import type {
+  BackupFile, CommonOptions, ConfigKey, ConfigOverrides, GenerateResult, HistoryRecord, LoadConfigOptions, MigrateOptions,
+  MigrateResult, Mode, ResolvedConfig, RestoreOptions, RestoreResult, StatusReport,
+} from './types.ts'
+
 export * from './model.ts'
-export { migrate, prepare, writeSchema } from './core/migrate.ts'
-export type { MigrateOptions, MigrateResult, Outcome, Command, Prepared } from './core/migrate.ts'
-export { status, history, backups, restore, generate } from './core/inspect.ts'
-export type { StatusReport, RestoreOptions, RestoreResult } from './core/inspect.ts'
-export { loadConfig, CONFIG_KEYS, DEFAULTS, MODES } from './core/config.ts'
-export type { ResolvedConfig, ConfigOverrides, Mode } from './core/config.ts'
 export { MigrateError } from './core/errors.ts'
-export type { ErrorCode } from './core/errors.ts'
-export type { Plan, PlanStep } from './core/plan.ts'
-export type { HistoryRecord, HistoryStatus } from './core/history.ts'
-export type { BackupFile } from './core/backup.ts'
+export type { ErrorCode, Location } from './core/errors.ts'
+export type * from './types.ts'
+
+/**
+ * The pipeline: config → models → schema → fast path → lock → plan → guard → backup → apply →
+ * verify → record, every database change inside one SQLite transaction.
+ */
+export const migrate: (options?: MigrateOptions) => Promise<MigrateResult> = pipeline.migrate
+/** What `migrate-plugin status` prints: the models, the tables and their rows, what is pending. */
+export const status: (options: CommonOptions) => Promise<StatusReport> = inspect.status
+/** The history table, newest first. */
+export const history: (options: CommonOptions & { limit?: number }) => { config: ResolvedConfig, entries: HistoryRecord[] } = inspect.history
+/** This database's backups, newest first. */
+export const backups: (options: CommonOptions) => { config: ResolvedConfig, backups: BackupFile[] } = inspect.backups
+/** Put a backup back (the newest unless one is named), after a safety copy of the database it replaces. */
+export const restore: (options: RestoreOptions) => Promise<RestoreResult> = inspect.restore
+/** Write the generated Prisma schema without touching the database. */
+export const generate: (options: CommonOptions) => Promise<GenerateResult> = inspect.generate
+/** migration.conf, the environment and the overrides, resolved. */
+export const loadConfig: (options?: LoadConfigOptions) => ResolvedConfig = config.loadConfig
+/** Every key migration.conf accepts. */
+export const CONFIG_KEYS: readonly ConfigKey[] = config.CONFIG_KEYS
+export const DEFAULTS: Readonly<Required<ConfigOverrides>> = config.DEFAULTS
+export const MODES: readonly Mode[] = config.MODES

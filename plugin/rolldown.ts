@@ -1,5 +1,12 @@
+import { forRequire } from './require.ts'
+import type { RollupLikePlugin, PluginFactory } from './types.ts'
 import { unplugin } from './unplugin.ts'
 
 /** `import migrate from 'migrate-plugin/rolldown'`, then `plugins: [migrate()]`. */
-export default unplugin.rolldown
-export type { PluginOptions } from './core/runner.ts'
+const rolldown: PluginFactory<RollupLikePlugin> = unplugin.rolldown
+export default rolldown
+
+/** `const migrate = require('migrate-plugin/rolldown')` in CommonJS (see require.ts). */
+const required = forRequire(rolldown)
+export { required as 'module.exports' }
+export type { PluginOptions } from './types.ts'

@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { createUnplugin, type UnpluginFactory } from 'unplugin'
 import { describeError, Runner, type PluginOptions, type RunContext, type RunReport } from './core/runner.ts'
+import type { MigrateUnplugin } from './types.ts'
 
 /**
  * One plugin for every bundler. Each hook only finds out where the project is and whether this is
@@ -41,7 +42,7 @@ function report(outcome: RunReport, log: (line: string) => void, warn: (line: st
   if (outcome.warning) warn(outcome.warning)
 }
 
-export const unpluginFactory: UnpluginFactory<PluginOptions | undefined> = (rawOptions = {}) => {
+const factory: UnpluginFactory<PluginOptions | undefined, false> = (rawOptions = {}) => {
   const options = { ...rawOptions }
   const runner = new Runner(options)
   const log = (line: string) => console.log(line)
@@ -237,6 +238,9 @@ interface WebpackLikeCompiler {
   }
 }
 
-export const unplugin = /* #__PURE__ */ createUnplugin(unpluginFactory)
+// Exported under this package's own plugin types (types.ts): unplugin's types name every bundler's,
+// which a user's type check would then need installed. The assignments check that they fit.
+export const unplugin: MigrateUnplugin = /* #__PURE__ */ createUnplugin(factory)
+export const unpluginFactory: MigrateUnplugin['raw'] = factory
 export default unplugin
-export type { PluginOptions }
+export type { PluginOptions } from './types.ts'

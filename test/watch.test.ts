@@ -110,7 +110,7 @@ const watchers: Record<string, StartWatch> = {
       plugins: [migrate({ ...options, watch: true }), {
         name: 'record',
         setup(build) {
-          build.onEnd((result) => r.done(...result.errors.map((e) => e.text)))
+          build.onEnd((result: { errors: { text: string }[] }) => r.done(...result.errors.map((e) => e.text)))
         },
       }],
     })
