@@ -4,28 +4,33 @@ import { redactSecrets } from './redact.ts'
  * Every failure the user can act on is a MigrateError: a message that says what went wrong and
  * where, a `hint` saying how to fix it, and a `code` that scripts (and `--json`) can rely on.
  */
-export type ErrorCode =
-  | 'CONFIG'
-  | 'MODEL_LOAD'
-  | 'MODEL_INVALID'
-  | 'SCHEMA_INVALID'
-  | 'NO_MODELS'
-  | 'DATABASE'
-  | 'LOCKED'
-  | 'GUARD_DATA_LOSS'
-  | 'GUARD_UNEXECUTABLE'
-  | 'GUARD_TOO_MANY_TABLES'
-  | 'GUARD_NOT_CONFIRMED'
-  | 'GUARD_DEPENDENT_OBJECTS'
-  | 'RENAME'
-  | 'BACKUP'
-  | 'APPLY'
-  | 'VERIFY'
-  | 'ENGINE'
-  | 'RESTORE'
-  | 'USAGE'
-  | 'PENDING'
-  | 'OUTPUT'
+export const ERROR_CODES = [
+  'CONFIG',
+  'MODEL_LOAD',
+  'MODEL_INVALID',
+  'SCHEMA_INVALID',
+  'NO_MODELS',
+  'DATABASE',
+  'LOCKED',
+  'GUARD_DATA_LOSS',
+  'GUARD_UNEXECUTABLE',
+  'GUARD_TOO_MANY_TABLES',
+  'GUARD_NOT_CONFIRMED',
+  'GUARD_DEPENDENT_OBJECTS',
+  'RENAME',
+  'BACKUP',
+  'APPLY',
+  'VERIFY',
+  'ENGINE',
+  'RESTORE',
+  'USAGE',
+  'PENDING',
+  'OUTPUT',
+  /** Not a MigrateError: a bug, reported by the CLI with its stack. */
+  'INTERNAL',
+] as const
+
+export type ErrorCode = (typeof ERROR_CODES)[number]
 
 export interface Location {
   file: string
