@@ -1,0 +1,155 @@
+import type { ResolvedConfig } from '../core/config.ts'
+import { MigrateError, errorMessage, type ErrorCode, type Location } from '../core/errors.ts'
+import type { HistoryRecord } from '../core/history.ts'
+import type { RunMarker } from '../core/interrupted.ts'
+import type { MigrateResult, Outcome } from '../core/migrate.ts'
+import type { Plan } from '../core/plan.ts'
+import { redactSecrets } from '../core/redact.ts'
+
+/**
+ * The one shape of `--json` output. Scripts read it across releases, so it is versioned: every
+ * document, errors included, starts with `"version": 1`. Adding a field keeps the version; renaming,
+ * removing or retyping one bumps it. `command` says which member of JsonOutput a document is.
+ */
+export const JSON_OUTPUT_VERSION = 1
+
+interface JsonOk<C extends string> {
+  version: typeof JSON_OUTPUT_VERSION
+  ok: true
+  command: C
+}
+
+/** What a run of apply, preview or check reports (also `pending` in status). */
+export interface JsonRunResult {
+  outcome: Outcome
+  /** The run stopped at the fast path: nothing changed since the last good run; the engine was not loaded. */
+  fastPath: boolean
+  databasePath: string
+  /** The migration.conf in use; null when running on defaults. */
+  configFile: string | null
+  schemaPath: string
+  schemaHash: string
+  plan?: Plan
+  warnings: string[]
+  unexecutable: string[]
+  previewError?: string
+  backupPath?: string
+  interruptedRun?: RunMarker
+  deletedBackups: string[]
+  postCommitWarnings?: string[]
+  migrationId?: string
+  unmodelledTables: string[]
+  durationMs: number
+}
+
+export interface JsonApply extends JsonOk<'apply'>, JsonRunResult {
+  /** Whether the Prisma Client was regenerated after the apply (absent when generate_client is off or it was up to date). */
+  client?: 'generated' | 'not-installed'
+}
+export interface JsonPreview extends JsonOk<'preview'>, JsonRunResult {}
+/** `check` exits 2 when `outcome` is "pending", 0 when "in-sync". */
+export interface JsonCheck extends JsonOk<'check'>, JsonRunResult {}
+
+export interface JsonStatus extends JsonOk<'status'> {
+  config: ResolvedConfig
+  databaseExists: boolean
+  models: { file: string, tables: string[] }[]
+  tables: { name: string, rows: number, file?: string }[]
+  unmodelledTables: string[]
+  pending: JsonRunResult
+  lastMigration?: HistoryRecord
+}
+
+export interface JsonHistory extends JsonOk<'history'> {
+  entries: HistoryRecord[]
+}
+
+export interface JsonBackupFile {
+  path: string
+  name: string
+  /** ISO 8601, UTC. */
+  createdAt: string
+  size: number
+  verified: boolean
+}
+
+export interface JsonBackups extends JsonOk<'backups'> {
+  backups: JsonBackupFile[]
+}
+
+export interface JsonRestore extends JsonOk<'restore'> {
+  config: ResolvedConfig
+  restored: JsonBackupFile
+  safetyBackup?: string
+  safetyCopy?: 'snapshot' | 'bytes'
+  undone?: { migrationId: string, status: string, description: string }[]
+  warnings: string[]
+}
+
+export interface JsonGenerate extends JsonOk<'generate'> {
+  config: ResolvedConfig
+  path: string
+  changed: boolean
+  tables: number
+}
+
+export interface JsonInit extends JsonOk<'init'> {
+  /** Files and folders created, relative to the project. */
+  created: string[]
+  /** Lines appended to .gitignore (empty when it had them all). */
+  gitignoreAdded: string[]
+  /** Why the example model was not written (the model folder already had models), if it was not. */
+  skipped?: string
+  databasePath: string
+}
+
+export interface JsonVersion extends JsonOk<'version'> {
+  toolVersion: string
+}
+
+export interface JsonError {
+  version: typeof JSON_OUTPUT_VERSION
+  ok: false
+  /** The command that failed, when it got far enough to be known. */
+  command?: string
+  error: {
+    code: ErrorCode
+    message: string
+    hint?: string
+    location?: Location
+    step?: string
+    backupPath?: string
+  }
+}
+
+export type JsonOutput = JsonApply | JsonPreview | JsonCheck | JsonStatus | JsonHistory | JsonBackups | JsonRestore | JsonGenerate | JsonInit | JsonVersion | JsonError
+
+/** The body without `version`: printJson stamps it, so no document can leave without one. */
+export type JsonBody<T extends JsonOutput = JsonOutput> = T extends unknown ? Omit<T, 'version'> : never
+
+export function runResultJson(result: MigrateResult): JsonRunResult {
+  const { config, durationMs, ...rest } = result
+  return { ...rest, durationMs: Math.round(durationMs), databasePath: config.databasePath, configFile: config.configFile ?? null }
+}
+
+export function backupFileJson(b: { path: string, name: string, createdAt: Date, size: number, verified: boolean }): JsonBackupFile {
+  return { path: b.path, name: b.name, createdAt: b.createdAt.toISOString(), size: b.size, verified: b.verified }
+}
+
+export function errorJson(error: unknown, command?: string): JsonBody<JsonError> {
+  const body: JsonError['error'] = error instanceof MigrateError
+    ? withoutUndefined({ code: error.code, message: error.message, hint: error.hint, location: error.location, step: error.step, backupPath: error.backupPath })
+    : { code: 'INTERNAL', message: redactSecrets(errorMessage(error)) }
+  return { ok: false, ...(command ? { command } : {}), error: body }
+}
+
+export function printJson(body: JsonBody, write: (text: string) => void = (text) => process.stdout.write(text)): void {
+  const doc = { version: JSON_OUTPUT_VERSION, ...body }
+  // Masked value by value, so that a secret that happens to spell a key or `true` cannot break the JSON.
+  const text = JSON.stringify(doc, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : typeof v === 'string' ? redactSecrets(v) : v), 2)
+  write(`${text}\n`)
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T
+}
