@@ -13,7 +13,7 @@ import { TOOL_VERSION } from './core/version.ts'
 import { runInit } from './cli/init-command.ts'
 import { backupFileJson, errorJson, printJson, runResultJson } from './cli/json.ts'
 import { Progress } from './cli/progress.ts'
-import { fixHelp, unknownCommand } from './cli/usage.ts'
+import { checkOptions, fixHelp, optionSpellings, unknownCommand } from './cli/usage.ts'
 
 /**
  * `migrate-plugin <command>`: parses arguments, calls the core, prints. Exit codes: 0 ok,
@@ -175,7 +175,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('--accept-data-loss', 'Apply even when the engine warns that data will be lost')
     .action(run('apply'))
   cli.help(fixHelp)
-  cli.version(TOOL_VERSION)
+  // Not cli.version(): cac would print it by itself, as text even under --json, and only before a command.
+  cli.option('-v, --version', 'Print the version')
+  cli.globalCommand.versionNumber = TOOL_VERSION
 
   try {
     json = args.includes('--json')
@@ -185,11 +187,15 @@ export async function main(argv: string[]): Promise<number> {
     if (cli.options.version) {
       // Wherever it appears (`apply -v` too): asking for the version never runs a command.
       if (json) printJson({ ok: true, command: 'version', toolVersion: TOOL_VERSION })
-      else if (cli.matchedCommandName !== undefined) out(`migrate-plugin/${TOOL_VERSION}`)
+      else out(`migrate-plugin/${TOOL_VERSION} node-${process.version}`)
       return 0
     }
     // The default command takes no arguments: a word there is a command that does not exist.
     if (cli.matchedCommand?.name === '' && cli.args.length > 0) throw unknownCommand(String(cli.args[0]), COMMANDS.filter((n) => n !== 'dry-run'))
+    if (cli.matchedCommand) {
+      const known = optionSpellings([...cli.matchedCommand.options, ...cli.globalCommand.options].map((o) => o.rawName))
+      checkOptions(args, known, cli.matchedCommand.name, Object.keys(SEED_FLAGS))
+    }
     await cli.runMatchedCommand()
     return exitCode
   } catch (error) {

@@ -29,3 +29,29 @@ export function unknownCommand(word: string, known: readonly string[]): MigrateE
     hint: `the commands are ${known.join(', ')}; run npx migrate-plugin --help`,
   })
 }
+
+/**
+ * Refuse an option the command does not have, as the user spelled it: cac would report `--no-bakup`
+ * as `--bakup`, and `--dry_run` as `--dryRun`.
+ */
+export function checkOptions(args: readonly string[], known: readonly string[], command: string, alsoSuggest: readonly string[] = []): void {
+  const end = args.indexOf('--')
+  for (const arg of end < 0 ? args : args.slice(0, end)) {
+    if (!arg.startsWith('-') || arg === '-' || /^-\d/.test(arg)) continue
+    const name = arg.replace(/=.*$/s, '')
+    if (known.includes(name)) continue
+    // `-hv`: single-letter flags together.
+    if (/^-[a-z]{2,}$/i.test(name) && [...name.slice(1)].every((l) => known.includes(`-${l}`))) continue
+    const long = [...known.filter((k) => k.startsWith('--')), ...alsoSuggest]
+    const best = closest(name, long)
+    const near = best !== undefined && distance(name, best) <= Math.max(2, Math.floor(name.length / 4))
+    throw new MigrateError('USAGE', `Unknown option "${name}"${command ? ` for ${command}` : ''}.${near ? ` Did you mean ${best}?` : ''}`, {
+      hint: `run npx migrate-plugin ${command ? `${command} ` : ''}--help to see its options`,
+    })
+  }
+}
+
+/** Every spelling of the options in cac's raw names: `-v, --version` → -v, --version. */
+export function optionSpellings(rawNames: readonly string[]): string[] {
+  return rawNames.flatMap((raw) => raw.match(/(?<![\w-])--?[A-Za-z][\w-]*/g) ?? [])
+}
