@@ -13,7 +13,7 @@ import { TOOL_VERSION } from './core/version.ts'
 import { runInit } from './cli/init-command.ts'
 import { backupFileJson, errorJson, printJson, runResultJson } from './cli/json.ts'
 import { Progress } from './cli/progress.ts'
-import { checkOptions, fixHelp, optionSpellings, unknownCommand } from './cli/usage.ts'
+import { checkOptions, fixHelp, optionSpellings, rawOption, unknownCommand } from './cli/usage.ts'
 
 /**
  * `migrate-plugin <command>`: parses arguments, calls the core, prints. Exit codes: 0 ok,
@@ -195,6 +195,11 @@ export async function main(argv: string[]): Promise<number> {
     if (cli.matchedCommand) {
       const known = optionSpellings([...cli.matchedCommand.options, ...cli.globalCommand.options].map((o) => o.rawName))
       checkOptions(args, known, cli.matchedCommand.name, Object.keys(SEED_FLAGS))
+    }
+    for (const name of ['config', 'database']) {
+      const raw = rawOption(args, `--${name}`)
+      if (raw === '') throw new MigrateError('USAGE', `--${name} is given an empty value`, { hint: `give --${name} a path, or leave it out` })
+      if (raw !== undefined) cli.options[name] = raw
     }
     await cli.runMatchedCommand()
     return exitCode

@@ -109,4 +109,16 @@ describe('CLI usage', () => {
     expect(JSON.parse(option.stdout)).toMatchObject({ version: 1, ok: false, error: { code: 'USAGE', message: expect.stringContaining('--bogus') } })
     expect(existsSync(p.dbPath)).toBe(false)
   })
+
+  it('--config takes its value as typed: a file named 007 is that file, an empty value is refused', () => {
+    const p = new Project({ 'model/users.ts': USERS_MODEL, '007': '[database]\nurl = ./seven.db\n' })
+    const r = p.cli(['apply', '--config', '007'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(existsSync(join(p.root, 'seven.db'))).toBe(true)
+    expect(p.cli(['check', '--config=007']).code).toBe(0)
+    const empty = p.cli(['check', '--config', '', '--json'])
+    expect(empty.code).toBe(1)
+    expect(JSON.parse(empty.stdout)).toMatchObject({ version: 1, ok: false, command: 'check', error: { code: 'USAGE', message: '--config is given an empty value' } })
+    expect(existsSync(p.dbPath)).toBe(false)
+  })
 })

@@ -55,3 +55,19 @@ export function checkOptions(args: readonly string[], known: readonly string[], 
 export function optionSpellings(rawNames: readonly string[]): string[] {
   return rawNames.flatMap((raw) => raw.match(/(?<![\w-])--?[A-Za-z][\w-]*/g) ?? [])
 }
+
+/**
+ * The value of `--name` exactly as typed. cac reads values that look like numbers as numbers:
+ * `--config 007` would become 7 and `--database ''` 0, a different file or a crash.
+ */
+export function rawOption(args: readonly string[], name: string): string | undefined {
+  const end = args.indexOf('--')
+  const list = end < 0 ? args : args.slice(0, end)
+  let value: string | undefined
+  list.forEach((arg, i) => {
+    if (arg.startsWith(`${name}=`)) value = arg.slice(name.length + 1)
+    else if (arg === name && i + 1 < list.length && !list[i + 1]!.startsWith('-')) value = list[i + 1]
+    else if (arg === name && i + 1 < list.length && list[i + 1] === '') value = ''
+  })
+  return value
+}
