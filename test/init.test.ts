@@ -114,6 +114,37 @@ describe('init', () => {
     expect(p.tables()).toEqual(['_migration_history', 'accounts'])
   })
 
+  it('an existing database: a file that is not SQLite is refused (and never put in .gitignore); one with tables gets no example model', () => {
+    const p = new Project({ 'README.md': '# my app\n' })
+    const before = snapshot(p.root)
+    const r = p.cli(['init', '--database', 'README.md'])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('README.md exists and is not a SQLite database')
+    expect(snapshot(p.root)).toEqual(before)
+
+    const q = new Project()
+    q.sql("CREATE TABLE users (id INTEGER PRIMARY KEY, login TEXT NOT NULL); INSERT INTO users (login) VALUES ('ada');")
+    const hash = q.hash()
+    const init = q.cli(['init'])
+    expect(init.code, init.stderr).toBe(0)
+    expect(init.stdout).toContain('dev.db already has tables (users): no example model added')
+    expect(existsSync(join(q.root, 'model', 'users.ts'))).toBe(false)
+    expect(existsSync(join(q.root, 'model'))).toBe(true)
+    expect(q.hash()).toBe(hash)
+    // No model yet: apply refuses rather than touching the user's table.
+    const apply = q.cli(['apply'])
+    expect(apply.code).toBe(1)
+    expect(apply.stderr).toContain('no models found in model/')
+    expect(q.hash()).toBe(hash)
+  })
+
+  it('says so when DATABASE_URL is set, since it wins over the config it writes', () => {
+    const p = new Project()
+    const r = p.cli(['init'], { DATABASE_URL: 'file:./other.db' })
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain('DATABASE_URL is set in this shell: it overrides [database] url')
+  })
+
   it('an existing .gitignore keeps its bytes and gets only the lines it lacks, once; a second init adds nothing', () => {
     const original = 'node_modules/\n/dev.db\n  /dev.db-wal  \n*.log' // no final newline
     const p = new Project({ '.gitignore': original })

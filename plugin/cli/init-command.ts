@@ -34,6 +34,8 @@ export async function runInit(options: InitCommandOptions): Promise<void> {
   if (result.gitignoreAdded.length === 0) out(c.dim('  .gitignore already has every line it needs'))
   if (result.skipped) out(c.yellow(`  ${result.skipped}`))
   out()
+  // DATABASE_URL wins over the config file: saying otherwise would send the user to the wrong file.
+  if (process.env.DATABASE_URL) out(c.yellow(`  DATABASE_URL is set in this shell: it overrides [database] url, so the commands below use it, not ${rel(result.databasePath)}`))
   out(`the database will be ${rel(result.databasePath)}. Next:`)
   out(`  ${c.cyan('npx migrate-plugin apply')}      create it from the models`)
   out(`  ${c.cyan('npx migrate-plugin check')}      in CI: exit 2 while a change is pending`)

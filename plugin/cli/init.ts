@@ -1,8 +1,9 @@
-import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, rmSync, rmdirSync, writeSync } from 'node:fs'
+import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, rmSync, rmdirSync, statSync, writeSync } from 'node:fs'
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { CONFIG_KEYS, DEFAULTS, sqlitePath, type ConfigOverrides } from '../core/config.ts'
-import { MigrateError } from '../core/errors.ts'
+import { MigrateError, errorMessage } from '../core/errors.ts'
 import { parseIni } from '../core/ini.ts'
+import { openForReading } from '../core/sqlite.ts'
 import { listModelFiles } from '../model/discover.ts'
 
 /**
@@ -141,14 +142,17 @@ export function init(options: InitOptions): InitResult {
   const databasePath = resolve(root, sqlitePath(parseIni(text, configFile).sections.get('database')!.entries.get('url')!.value, configFile))
   if (databasePath !== resolve(root, database)) throw new MigrateError('USAGE', `database path ${JSON.stringify(database)} would be read back as ${databasePath}`, { hint: 'give a simpler path, like data/app.db' })
   if (kindOf(databasePath) === 'directory') throw new MigrateError('USAGE', `the database path ${show(databasePath)} is a folder`, { hint: 'name a file, like data/app.db' })
+  const existingTables = tablesOf(databasePath, show(databasePath))
   const modelKind = kindOf(modelDir)
   let skipped: string | undefined
+  // An example users table next to a database that has tables of its own could collide with one of them.
+  if (existingTables.length > 0) skipped = `${show(databasePath)} already has tables (${existingTables.slice(0, 5).join(', ')}${existingTables.length > 5 ? ', …' : ''}): no example model added; write models for them in ${MODEL_DIRECTORY}/`
   if (modelKind === 'file' || modelKind === 'other') throw exists(modelDir, 'not a folder, where the models go')
   if (modelKind === 'directory') {
     const models = listModelFiles(modelDir)
     // Adding a users table to someone's existing models would change their schema on the next apply.
     if (models.length > 0) skipped = `${show(modelDir)}/ already has ${models.length} model file(s): no example added`
-    else if (kindOf(modelFile) !== 'missing') throw exists(modelFile, 'not a model file')
+    else if (!skipped && kindOf(modelFile) !== 'missing') throw exists(modelFile, 'not a model file')
   }
   const gitKind = kindOf(gitignore)
   if (gitKind !== 'missing' && gitKind !== 'file') throw exists(gitignore, 'not a regular file, so nothing can be appended to it')
@@ -165,11 +169,12 @@ export function init(options: InitOptions): InitResult {
   try {
     createFile(configFile, text)
     created.push(show(configFile))
+    if (modelKind === 'missing') {
+      mkdirSync(modelDir)
+      madeDirs.push(modelDir)
+      if (skipped) created.push(`${show(modelDir)}/`)
+    }
     if (!skipped) {
-      if (modelKind === 'missing') {
-        mkdirSync(modelDir)
-        madeDirs.push(modelDir)
-      }
       createFile(modelFile, EXAMPLE_MODEL_TEXT)
       created.push(show(modelFile))
     }
@@ -202,6 +207,43 @@ export function init(options: InitOptions): InitResult {
     })
   }
   return { configFile, databasePath, created, gitignoreAdded: missing, ...(skipped ? { skipped } : {}) }
+}
+
+/**
+ * The tables of an existing database; none when there is no file yet (or an empty one). A file
+ * that is not SQLite is refused: init would point the config (and .gitignore) at someone's file.
+ */
+function tablesOf(path: string, shown: string): string[] {
+  let size: number
+  try {
+    size = statSync(path).size
+  } catch {
+    return []
+  }
+  if (size === 0) return []
+  const header = Buffer.alloc(16)
+  const fd = openSync(path, 'r')
+  try {
+    readSync(fd, header, 0, 16, 0)
+  } finally {
+    closeSync(fd)
+  }
+  if (header.toString('latin1') !== 'SQLite format 3\0') {
+    throw new MigrateError('USAGE', `${shown} exists and is not a SQLite database: init will not point migration.conf (or .gitignore) at it`, {
+      hint: 'choose another database file with --database',
+    })
+  }
+  try {
+    const db = openForReading(path, 2000)
+    try {
+      return (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> ? ORDER BY name`).all(DEFAULTS.historyTable) as { name: string }[]).map((r) => r.name)
+    } finally {
+      db.close()
+    }
+  } catch (error) {
+    if (error instanceof MigrateError) throw error
+    throw new MigrateError('DATABASE', `cannot read ${shown}: ${errorMessage(error)}`, { hint: 'check the file, or choose another with --database' })
+  }
 }
 
 function createFile(path: string, text: string): void {
