@@ -335,7 +335,6 @@ function printError(error: unknown, json: boolean, command?: string): void {
   err(`${c.red('✖ migrate-plugin: unexpected error:')} ${error instanceof Error ? error.stack : String(error)}\n`)
 }
 
-
 function statusIcon(s: string): string {
   return s === 'success' ? c.green('✅') : s === 'noop' || s === 'restored' ? c.blue('•') : c.red('❌')
 }
