@@ -6,10 +6,14 @@ import { regenerateClientAfterApply } from './core/client.ts'
 import type { ConfigOverrides } from './core/config.ts'
 import { MigrateError, errorMessage, formatLocation } from './core/errors.ts'
 import { backups, generate, history, restore, status, type CommonOptions } from './core/inspect.ts'
-import { migrate, type Command, type MigrateResult } from './core/migrate.ts'
+import { migrate, type Command, type MigrateResult, type RunStep } from './core/migrate.ts'
 import type { Plan } from './core/plan.ts'
 import { redactSecrets } from './core/redact.ts'
 import { TOOL_VERSION } from './core/version.ts'
+import { runInit } from './cli/init-command.ts'
+import { backupFileJson, errorJson, printJson, runResultJson } from './cli/json.ts'
+import { Progress } from './cli/progress.ts'
+import { checkOptions, fixHelp, optionSpellings, rawOption, unknownCommand } from './cli/usage.ts'
 
 /**
  * `migrate-plugin <command>`: parses arguments, calls the core, prints. Exit codes: 0 ok,
@@ -36,6 +40,7 @@ const err = (text: string) => process.stderr.write(redactSecrets(text))
 
 /** The Python original's habits: `--preview`, `--dry-run`, `--status`, `--history` as commands. */
 const SEED_FLAGS: Record<string, string> = { '--preview': 'preview', '--dry-run': 'preview', '--status': 'status', '--history': 'history' }
+const COMMANDS = ['apply', 'preview', 'dry-run', 'check', 'status', 'history', 'backups', 'restore', 'generate', 'init'] as const
 
 export async function main(argv: string[]): Promise<number> {
   // `migrate-plugin history | head` closes the pipe early: that is not an error worth a stack trace.
@@ -45,12 +50,13 @@ export async function main(argv: string[]): Promise<number> {
   })
   const args = [...argv]
   const seed = args.findIndex((a) => a in SEED_FLAGS)
-  if (seed >= 0 && !['apply', 'preview', 'check', 'status', 'history', 'backups', 'restore', 'generate'].includes(args[0] ?? '')) {
+  if (seed >= 0 && !(COMMANDS as readonly string[]).includes(args[0] ?? '')) {
     const [flag] = args.splice(seed, 1)
     args.unshift(SEED_FLAGS[flag!]!)
   }
   let exitCode = 0
   let json = false
+  let commandName: string | undefined
   const cli = cac('migrate-plugin')
   const common = (command: ReturnType<typeof cli.command>) => command
     .option('--config <path>', 'Config file (default: ./migration.conf)')
@@ -80,7 +86,7 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (flags: Flags) => {
       json = !!flags.json
       const report = await status(opts(flags))
-      if (json) return printJson({ ok: true, ...report, pending: resultJson(report.pending) })
+      if (json) return printJson({ ok: true, command: 'status', ...report, pending: runResultJson(report.pending) })
       const cfg = report.config
       out(`${c.bold('config')}    ${cfg.configFile ? rel(cfg.configFile) : '(none: defaults)'}`)
       out(`${c.bold('database')}  ${rel(cfg.databasePath)}${report.databaseExists ? '' : c.yellow(' (does not exist yet)')}${cfg.databaseUrlSource === 'env' ? ' (from DATABASE_URL)' : ''}`)
@@ -107,7 +113,7 @@ export async function main(argv: string[]): Promise<number> {
       const limit = Number(flags.limit)
       if (!Number.isSafeInteger(limit) || limit < 1) throw new MigrateError('USAGE', `--limit ${flags.limit} is not a positive whole number`)
       const { entries } = history({ ...opts(flags), limit })
-      if (json) return printJson({ ok: true, entries })
+      if (json) return printJson({ ok: true, command: 'history', entries })
       if (entries.length === 0) return out('No migrations recorded yet. Run: npx migrate-plugin apply')
       out(c.bold('Migration history (newest first)'))
       for (const e of entries) {
@@ -121,7 +127,7 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (flags: Flags) => {
       json = !!flags.json
       const { backups: list, config } = backups(opts(flags))
-      if (json) return printJson({ ok: true, backups: list })
+      if (json) return printJson({ ok: true, command: 'backups', backups: list.map(backupFileJson) })
       if (list.length === 0) return out(`No backups of ${rel(config.databasePath)} yet.`)
       for (const b of list) out(`${b.name}  ${c.dim(`${(b.size / 1024).toFixed(1)} KiB · ${b.createdAt.toISOString()}`)}  ${c.dim(rel(b.path))}${b.verified ? '' : c.yellow('  unverified: made by 0.1.0 in a shared folder, may belong to another database named the same')}`)
       out(`restore one with: ${c.cyan(`npx migrate-plugin restore ${list[0]!.name}`)}`)
@@ -137,7 +143,7 @@ export async function main(argv: string[]): Promise<number> {
         ...(flags.yes ? { yes: true } : {}),
         ...(canAsk() ? { confirm: (b, database) => ask(`Replace ${rel(database)} with ${b.name}?`) } : {}),
       })
-      if (json) return printJson({ ok: true, ...result })
+      if (json) return printJson({ ok: true, command: 'restore', ...result, restored: backupFileJson(result.restored) })
       out(`${c.green('✔')} restored ${result.restored.name} (checked: the database now holds the backup's schema and rows)`)
       if (result.undone?.length) for (const u of result.undone) out(c.dim(`  undid ${u.migrationId} (${u.status}): ${u.description}`))
       if (result.safetyBackup) out(c.dim(`  the database as it was is in ${rel(result.safetyBackup)}${result.safetyCopy === 'bytes' ? ' (a byte copy: it was not readable as SQLite)' : ''}`))
@@ -147,27 +153,58 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (flags: Flags) => {
       json = !!flags.json
       const result = await generate(opts(flags))
-      if (json) return printJson({ ok: true, ...result })
+      if (json) return printJson({ ok: true, command: 'generate', ...result })
       out(`${result.changed ? 'wrote' : 'unchanged:'} ${rel(result.path)} (${result.tables} models)`)
     })
+  cli.command('init', 'Create migration.conf, an example model and .gitignore entries in this folder')
+    .option('--database <path>', 'The database file (default: dev.db; asked on a terminal)')
+    .option('--json', 'Machine-readable output')
+    .option('--yes', 'Ask nothing: use the defaults')
+    .example('npx migrate-plugin init')
+    .example('npx migrate-plugin init --database data/app.db --yes')
+    .action(async (flags: Flags & { database?: string }) => {
+      json = !!flags.json
+      await runInit({ database: flags.database, json, yes: !!flags.yes, canAsk: canAsk(), out, c, rel })
+    })
   // No command: apply, as `python migrate.py` did.
-  common(cli.command('', 'Apply pending model changes'))
+  common(cli.command('', 'Same as apply'))
+    .usage('[command] [options]')
     .option('--no-backup', 'Skip the backup (not recommended)')
     .option('--force', 'Same as --no-backup')
     .option('--no-verify', 'Skip the verifying diff after applying')
     .option('--accept-data-loss', 'Apply even when the engine warns that data will be lost')
     .action(run('apply'))
-  cli.help()
-  cli.version(TOOL_VERSION)
+  cli.help(fixHelp)
+  // Not cli.version(): cac would print it by itself, as text even under --json, and only before a command.
+  cli.option('-v, --version', 'Print the version')
+  cli.globalCommand.versionNumber = TOOL_VERSION
 
   try {
     json = args.includes('--json')
     cli.parse(['node', 'migrate-plugin', ...args], { run: false })
-    if (cli.options.help || cli.options.version) return 0
+    commandName = cli.matchedCommand?.name || (cli.args.length === 0 ? 'apply' : undefined)
+    if (cli.options.help) return 0
+    if (cli.options.version) {
+      // Wherever it appears (`apply -v` too): asking for the version never runs a command.
+      if (json) printJson({ ok: true, command: 'version', toolVersion: TOOL_VERSION })
+      else out(`migrate-plugin/${TOOL_VERSION} node-${process.version}`)
+      return 0
+    }
+    // The default command takes no arguments: a word there is a command that does not exist.
+    if (cli.matchedCommand?.name === '' && cli.args.length > 0) throw unknownCommand(String(cli.args[0]), COMMANDS.filter((n) => n !== 'dry-run'))
+    if (cli.matchedCommand) {
+      const known = optionSpellings([...cli.matchedCommand.options, ...cli.globalCommand.options].map((o) => o.rawName))
+      checkOptions(args, known, cli.matchedCommand.name, Object.keys(SEED_FLAGS))
+    }
+    for (const name of ['config', 'database']) {
+      const raw = rawOption(args, `--${name}`)
+      if (raw === '') throw new MigrateError('USAGE', `--${name} is given an empty value`, { hint: `give --${name} a path, or leave it out` })
+      if (raw !== undefined) cli.options[name] = raw
+    }
     await cli.runMatchedCommand()
     return exitCode
   } catch (error) {
-    printError(error, json)
+    printError(error, json, commandName)
     return 1
   }
 }
@@ -175,7 +212,9 @@ export async function main(argv: string[]): Promise<number> {
 async function runMigrate(command: Command, flags: Flags): Promise<number> {
   const overrides: ConfigOverrides = {}
   if (flags.acceptDataLoss) overrides.allowDataLoss = true
-  const result = await migrate({
+  const progress = new Progress({ json: !!flags.json })
+  const result = await withProgress(progress, () => migrate({
+    onStep: (step) => progress.step(STEP_LABELS[step]),
     ...(flags.config ? { config: flags.config } : {}),
     overrides,
     command,
@@ -183,14 +222,17 @@ async function runMigrate(command: Command, flags: Flags): Promise<number> {
     backup: flags.backup !== false && !flags.force,
     verify: flags.verify !== false,
     ...(flags.yes ? { yes: true } : {}),
-    ...(canAsk() ? { confirm: async (plan: Plan) => { printSteps(plan); return ask('Apply these changes?') } } : {}),
-  })
+    ...(canAsk() ? { confirm: async (plan: Plan) => { progress.done(); printSteps(plan); return ask('Apply these changes?') } } : {}),
+  }))
   // The database is migrated (or already was): what follows can only add warnings, never exit 1.
   const postCommitWarnings = [...(result.postCommitWarnings ?? [])]
   let client: Awaited<ReturnType<typeof regenerateClientAfterApply>>
   if (command === 'apply') {
     try {
-      client = await regenerateClientAfterApply(result)
+      client = await withProgress(progress, () => {
+        progress.step('generating the Prisma Client')
+        return regenerateClientAfterApply(result)
+      })
     } catch (error) {
       postCommitWarnings.push(`the Prisma Client was not regenerated: ${errorMessage(error)}${error instanceof MigrateError && error.hint ? ` (${error.hint})` : ''}`)
     }
@@ -198,7 +240,8 @@ async function runMigrate(command: Command, flags: Flags): Promise<number> {
   const exitCode = command === 'check' && result.outcome === 'pending' ? 2 : 0
   try {
     if (flags.json) {
-      printJson({ ok: true, ...resultJson(result), ...(postCommitWarnings.length ? { postCommitWarnings } : {}), ...(client && client.state !== 'disabled' ? { client: client.state } : {}) })
+      const body = { ok: true as const, ...runResultJson(result), ...(postCommitWarnings.length ? { postCommitWarnings } : {}) }
+      printJson(command === 'apply' ? { ...body, command, ...(client && client.state !== 'disabled' ? { client: client.state } : {}) } : { ...body, command })
       return exitCode
     }
     if (result.interruptedRun) out(c.yellow(`! a previous ${result.interruptedRun.trigger} run was killed during ${result.interruptedRun.step}; the database had kept its old schema (recorded in history)`))
@@ -211,9 +254,24 @@ async function runMigrate(command: Command, flags: Flags): Promise<number> {
   return exitCode
 }
 
-function resultJson(result: MigrateResult): Record<string, unknown> {
-  const { config, durationMs, ...rest } = result
-  return { ...rest, durationMs: Math.round(durationMs), databasePath: config.databasePath, configFile: config.configFile ?? null }
+/** What the progress line says during each step of a run. */
+const STEP_LABELS: Record<RunStep, string> = {
+  models: 'loading the models',
+  lock: 'waiting for the migration lock',
+  plan: 'starting the schema engine and planning',
+  backup: 'backing up the database',
+  apply: 'applying the changes',
+  verify: 'verifying',
+  record: 'recording the run in the history',
+}
+
+/** The line is erased before anything else is printed, whether the work succeeded or not. */
+async function withProgress<T>(progress: Progress, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work()
+  } finally {
+    progress.done()
+  }
 }
 
 function printResult(command: Command, r: MigrateResult): void {
@@ -256,10 +314,11 @@ function printSteps(plan: Plan): void {
   for (const s of plan.steps) out(`  ${c.cyan('+')} ${s.description}${s.file ? c.dim(` (${s.file})`) : ''}`)
 }
 
-function printError(error: unknown, json: boolean): void {
+function printError(error: unknown, json: boolean, command?: string): void {
   if (json) {
-    const body = error instanceof MigrateError ? error.toJSON() : { code: 'INTERNAL', message: errorMessage(error) }
-    printJson({ ok: false, error: body })
+    // cac's own errors (an unknown option, a missing value) are usage errors, not bugs.
+    const usage = (error as { name?: string }).name === 'CACError' ? new MigrateError('USAGE', errorMessage(error), { hint: 'run npx migrate-plugin --help' }) : error
+    printJson(errorJson(usage, command))
     return
   }
   if (error instanceof MigrateError) {
@@ -274,12 +333,6 @@ function printError(error: unknown, json: boolean): void {
     return
   }
   err(`${c.red('✖ migrate-plugin: unexpected error:')} ${error instanceof Error ? error.stack : String(error)}\n`)
-}
-
-function printJson(value: unknown): void {
-  // Masked value by value, so that a secret that happens to spell a key or `true` cannot break the JSON.
-  const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : typeof v === 'string' ? redactSecrets(v) : v), 2)
-  process.stdout.write(`${text}\n`)
 }
 
 function statusIcon(s: string): string {

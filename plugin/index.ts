@@ -14,7 +14,9 @@ import type {
 } from './types.ts'
 
 export * from './model.ts'
-export { MigrateError } from './core/errors.ts'
+export { MigrateError, ERROR_CODES } from './core/errors.ts'
+export { JSON_OUTPUT_VERSION } from './json-types.ts'
+export type * from './json-types.ts'
 export type { ErrorCode, Location } from './core/errors.ts'
 export type * from './types.ts'
 

@@ -167,9 +167,14 @@ export interface MigrateOptions {
   yes?: boolean
   /** Ask the user to confirm the plan. Without it, require_confirmation refuses. */
   confirm?: (plan: Plan) => Promise<boolean>
+  /** Called as each step starts, for progress output. */
+  onStep?: (step: RunStep) => void
   /** Default: process.env. */
   env?: Environment
 }
+
+/** The steps of a run, in order, as onStep names them. */
+export type RunStep = 'models' | 'lock' | 'plan' | 'backup' | 'apply' | 'verify' | 'record'
 
 export interface MigrateResult {
   outcome: Outcome

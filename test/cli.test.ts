@@ -142,7 +142,7 @@ describe('CLI', () => {
     expect(p.cli(['--help']).stdout).toMatch(/Commands:[\s\S]*preview[\s\S]*restore/)
     const unknown = p.cli(['apply', '--bogus'])
     expect(unknown.code).toBe(1)
-    expect(unknown.stderr).toMatch(/Unknown option `--bogus`/)
+    expect(unknown.stderr).toMatch(/Unknown option "--bogus" for apply/)
     const badConf = p.cli(['check', '--config', 'missing.conf'])
     expect(badConf.code).toBe(1)
     expect(badConf.stderr).toMatch(/config file missing\.conf does not exist/)

@@ -3,29 +3,57 @@ import { redactSecrets } from './redact.ts'
 /**
  * Every failure the user can act on is a MigrateError: a message that says what went wrong and
  * where, a `hint` saying how to fix it, and a `code` that scripts (and `--json`) can rely on.
+ * This list is the one source of the codes: ErrorCode is derived from it, and a test checks that
+ * every code the sources raise is here and every code here is raised.
  */
-export type ErrorCode =
-  | 'CONFIG'
-  | 'MODEL_LOAD'
-  | 'MODEL_INVALID'
-  | 'SCHEMA_INVALID'
-  | 'NO_MODELS'
-  | 'DATABASE'
-  | 'LOCKED'
-  | 'GUARD_DATA_LOSS'
-  | 'GUARD_UNEXECUTABLE'
-  | 'GUARD_TOO_MANY_TABLES'
-  | 'GUARD_NOT_CONFIRMED'
-  | 'GUARD_DEPENDENT_OBJECTS'
-  | 'RENAME'
-  | 'BACKUP'
-  | 'APPLY'
-  | 'VERIFY'
-  | 'ENGINE'
-  | 'RESTORE'
-  | 'USAGE'
-  | 'PENDING'
-  | 'OUTPUT'
+export const ERROR_CODES = [
+  /** migration.conf, --config, a plugin option or DATABASE_URL is invalid (file and line when there is one). */
+  'CONFIG',
+  /** A model file failed to load: syntax error, a throw, load_timeout passed. */
+  'MODEL_LOAD',
+  /** A model is wrong: a table defined twice, a bad reference, a default of the wrong type, … */
+  'MODEL_INVALID',
+  /** Prisma's validator rejected the generated schema (reported against the model file). */
+  'SCHEMA_INVALID',
+  /** The model directory is missing or defines no model: nothing is run. */
+  'NO_MODELS',
+  /** The database cannot be opened, read or written: not SQLite, corrupt, permissions, full disk. */
+  'DATABASE',
+  /** Another process held the database or the migration lock past lock_timeout. */
+  'LOCKED',
+  /** The change would lose data; nothing was changed (--accept-data-loss to go ahead). */
+  'GUARD_DATA_LOSS',
+  /** The change cannot run on the rows there (a required column without a default, …); nothing was changed. */
+  'GUARD_UNEXECUTABLE',
+  /** The run would change more tables than max_tables_per_run; nothing was changed. */
+  'GUARD_TOO_MANY_TABLES',
+  /** require_confirmation is on and the plan was not confirmed; nothing was changed. */
+  'GUARD_NOT_CONFIRMED',
+  /** The change would break views or triggers the models do not describe; nothing was changed. */
+  'GUARD_DEPENDENT_OBJECTS',
+  /** A rename the models declare cannot be done (both names exist, …). */
+  'RENAME',
+  /** The backup could not be made; nothing was changed. */
+  'BACKUP',
+  /** Applying failed; the change was rolled back (or the backup restored), and the attempt is in the history. */
+  'APPLY',
+  /** After applying, the database still differed from the models or broke foreign keys; rolled back. */
+  'VERIFY',
+  /** The schema engine, or prisma generate, failed. */
+  'ENGINE',
+  /** A restore was refused or failed. */
+  'RESTORE',
+  /** The command line is wrong: an unknown command or option, a bad value. */
+  'USAGE',
+  /** A build in check mode found pending changes. */
+  'PENDING',
+  /** A file could not be written (the generated schema), or would have been overwritten (init). */
+  'OUTPUT',
+  /** Not a MigrateError: a bug, reported by the CLI with its stack. */
+  'INTERNAL',
+] as const
+
+export type ErrorCode = (typeof ERROR_CODES)[number]
 
 export interface Location {
   file: string

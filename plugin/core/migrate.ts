@@ -53,7 +53,11 @@ export interface MigrateOptions {
   env?: NodeJS.ProcessEnv
   /** Reuse models and schema already prepared by the caller (status, the dev server's watcher). */
   prepared?: Prepared
+  /** Told when a step that may take a while begins (the CLI's progress line). It must not throw: it runs inside the transaction. */
+  onStep?: (step: RunStep) => void
 }
+
+export type RunStep = 'models' | 'lock' | 'plan' | 'backup' | 'apply' | 'verify' | 'record'
 
 export type Outcome = 'in-sync' | 'applied' | 'pending' | 'previewed'
 
@@ -252,6 +256,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
         }
       }
     }
+    options.onStep?.('models')
     prepared = await prepare(options, config)
     writeInputsRecord(config, keyBefore, covered, { schemaHash: prepared.schema.hash, tables: prepared.schema.owners.map((o) => o.table), dependencies: prepared.models.dependencies, ...(prepared.models.reads ? { reads: prepared.models.reads } : {}) })
   }
@@ -296,6 +301,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
   const migrationId = newMigrationId(started)
   try {
     if (command !== 'check') {
+      options.onStep?.('lock')
       lock = await acquireLock(dbPath, config.lockTimeout)
       crashPoint('locked')
       if (command === 'apply') {
@@ -348,6 +354,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
     }
     if (command === 'apply' && state === 'ok') assertWritable(dbPath)
     let session: EngineSession
+    options.onStep?.('plan')
     try {
       // A check with renames to make runs them in its transaction too (always rolled back), which needs the write lock.
       session = await openEngineSession(enginePath, filters, busyMs, command === 'check' && renames.length === 0 ? 'read' : 'write')
@@ -356,7 +363,8 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
     }
     const createdDb = command === 'apply' && state !== 'ok'
     const marker = { migrationId, startedAt: started.toISOString(), trigger: options.trigger ?? 'cli', pid: process.pid }
-    const progress = (step: string, backupPath?: string) => {
+    const progress = (step: 'backup' | 'apply' | 'verify' | 'record', backupPath?: string) => {
+      options.onStep?.(step)
       if (command !== 'apply') return
       writeMarker(dbPath, { ...marker, step, ...(backupPath ? { backupPath } : {}) })
       marked = true
@@ -392,7 +400,7 @@ interface SessionRun {
   createdDb: boolean
   migrationId: string
   /** Records the step reached (the run marker), so that a killed run can be told apart later. */
-  progress: (step: string, backupPath?: string) => void
+  progress: (step: 'backup' | 'apply' | 'verify' | 'record', backupPath?: string) => void
 }
 
 async function runInSession(run: SessionRun): Promise<MigrateResult> {
@@ -417,7 +425,7 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
     toolVersion: TOOL_VERSION,
     ...partial,
   })
-  let step = 'plan'
+  let step: 'plan' | 'rename' | 'guard' | 'backup' | 'apply' | 'verify' | 'record' = 'plan'
   let plan: Plan | undefined
   try {
     if (run.renames.length > 0) {

@@ -1,0 +1,124 @@
+/**
+ * The `--json` document types, apart from the code that prints them: they are part of the package's
+ * public types, so (like types.ts) they name only this package's own types.
+ */
+import type { ErrorCode, Location } from './core/errors.ts'
+import type { HistoryRecord, InterruptedRun, Outcome, Plan, ResolvedConfig } from './types.ts'
+
+/**
+ * The one shape of `--json` output. Scripts read it across releases, so it is versioned: every
+ * document, errors included, starts with `"version": 1`. Adding a field keeps the version; renaming,
+ * removing or retyping one bumps it. `command` says which member of JsonOutput a document is.
+ */
+export const JSON_OUTPUT_VERSION = 1
+
+interface JsonOk<C extends string> {
+  version: typeof JSON_OUTPUT_VERSION
+  ok: true
+  command: C
+}
+
+/** What a run of apply, preview or check reports (also `pending` in status). */
+export interface JsonRunResult {
+  outcome: Outcome
+  /** The run stopped at the fast path: nothing changed since the last good run; the engine was not loaded. */
+  fastPath: boolean
+  databasePath: string
+  /** The migration.conf in use; null when running on defaults. */
+  configFile: string | null
+  schemaPath: string
+  schemaHash: string
+  plan?: Plan
+  warnings: string[]
+  unexecutable: string[]
+  previewError?: string
+  backupPath?: string
+  interruptedRun?: InterruptedRun
+  deletedBackups: string[]
+  postCommitWarnings?: string[]
+  migrationId?: string
+  unmodelledTables: string[]
+  durationMs: number
+}
+
+export interface JsonApply extends JsonOk<'apply'>, JsonRunResult {
+  /** Whether the Prisma Client was regenerated after the apply (absent when generate_client is off or it was up to date). */
+  client?: 'generated' | 'not-installed'
+}
+export interface JsonPreview extends JsonOk<'preview'>, JsonRunResult {}
+/** `check` exits 2 when `outcome` is "pending", 0 when "in-sync". */
+export interface JsonCheck extends JsonOk<'check'>, JsonRunResult {}
+
+export interface JsonStatus extends JsonOk<'status'> {
+  config: ResolvedConfig
+  databaseExists: boolean
+  models: { file: string, tables: string[] }[]
+  tables: { name: string, rows: number, file?: string }[]
+  unmodelledTables: string[]
+  pending: JsonRunResult
+  lastMigration?: HistoryRecord
+}
+
+export interface JsonHistory extends JsonOk<'history'> {
+  entries: HistoryRecord[]
+}
+
+export interface JsonBackupFile {
+  path: string
+  name: string
+  /** ISO 8601, UTC. */
+  createdAt: string
+  size: number
+  verified: boolean
+}
+
+export interface JsonBackups extends JsonOk<'backups'> {
+  backups: JsonBackupFile[]
+}
+
+export interface JsonRestore extends JsonOk<'restore'> {
+  config: ResolvedConfig
+  restored: JsonBackupFile
+  safetyBackup?: string
+  safetyCopy?: 'snapshot' | 'bytes'
+  undone?: { migrationId: string, status: string, description: string }[]
+  warnings: string[]
+}
+
+export interface JsonGenerate extends JsonOk<'generate'> {
+  config: ResolvedConfig
+  path: string
+  changed: boolean
+  tables: number
+}
+
+export interface JsonInit extends JsonOk<'init'> {
+  /** Files and folders created, relative to the project. */
+  created: string[]
+  /** Lines appended to .gitignore (empty when it had them all). */
+  gitignoreAdded: string[]
+  /** Why the example model was not written (the model folder already had models), if it was not. */
+  skipped?: string
+  databasePath: string
+}
+
+export interface JsonVersion extends JsonOk<'version'> {
+  toolVersion: string
+}
+
+export interface JsonError {
+  version: typeof JSON_OUTPUT_VERSION
+  ok: false
+  /** The command that failed, when it got far enough to be known. */
+  command?: string
+  error: {
+    code: ErrorCode
+    message: string
+    hint?: string
+    location?: Location
+    step?: string
+    backupPath?: string
+  }
+}
+
+export type JsonOutput = JsonApply | JsonPreview | JsonCheck | JsonStatus | JsonHistory | JsonBackups | JsonRestore | JsonGenerate | JsonInit | JsonVersion | JsonError
