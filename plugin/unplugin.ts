@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { createUnplugin, type UnpluginFactory } from 'unplugin'
 import { describeError, Runner, type PluginOptions, type RunContext, type RunReport } from './core/runner.ts'
+import { placeOf } from './core/bundler-error.ts'
 
 /**
  * One plugin for every bundler. Each hook only finds out where the project is and whether this is
@@ -51,7 +52,7 @@ export const unpluginFactory: UnpluginFactory<PluginOptions | undefined> = (rawO
   let viteRoot = process.cwd()
   let viteWatch = false
   let viteServe = false
-  let lastError: { message: string, stack: string } | undefined
+  let lastError: { message: string, stack: string, id?: string, loc?: { file: string, line: number, column: number }, frame?: string } | undefined
   let sendToBrowser: ((payload: unknown) => void) | undefined
   let watchNewDevTargets: (() => void) | undefined
 
@@ -63,16 +64,28 @@ export const unpluginFactory: UnpluginFactory<PluginOptions | undefined> = (rawO
         sendToBrowser?.({ type: 'full-reload', path: '*' })
       }
     } catch (error) {
+      // Where it went wrong (a broken model file): Rollup, Rolldown and Vite print it with a code
+      // frame, and Vite's overlay links it to the editor.
+      const place = placeOf(error, projectRootOf(context.root))
       if (!keepServing) {
         // The message is the whole story (what is pending, where, the fix): no stack trace under it.
-        const failure = new Error(describeError(error))
+        const failure = Object.assign(new Error(describeError(error)), place ?? {})
         failure.stack = ''
         throw failure
       }
       const message = describeError(error)
       console.error(message)
-      lastError = { message, stack: '' }
+      lastError = { message, stack: '', ...place }
       sendToBrowser?.({ type: 'error', err: { ...lastError, plugin: NAME } })
+    }
+  }
+
+  // The folder messages are relative to; a config that cannot be read (itself the error) has no place to add.
+  const projectRootOf = (root: string): string => {
+    try {
+      return runner.config(root).root
+    } catch {
+      return options.root ?? root
     }
   }
 
