@@ -26,6 +26,7 @@ import { isNoSpace, noSpaceError } from './diskfull.ts'
 import { openForReading, waitForDatabase } from './sqlite.ts'
 import { inputsKey, readInputsRecord, writeInputsRecord } from './inputs.ts'
 import { TOOL_VERSION } from './version.ts'
+import { engineVerdict, needsVerdict } from './check-verdict.ts'
 
 export type Command = 'apply' | 'preview' | 'check'
 
@@ -457,7 +458,11 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
     const droppedConstraints = constraintsDroppedByRebuild(db, rebuiltTables(engineSteps), script)
       .map((c) => `rebuilding ${c.table} drops ${c.clause}, which the models cannot describe`)
     const dataLoss = [...rewrites.map((r) => r.description), ...droppedConstraints, ...enumIssues.map(describeEnumProblem)]
-    if (command === 'check') return done({ outcome: 'pending', plan, warnings: dataLoss })
+    if (command === 'check') {
+      // The engine's own verdict (its warnings, unexecutable steps, broken views), from a preview on a copy.
+      const verdict = needsVerdict(plan, dbPath) ? await engineVerdict({ config, models: run.models, schema }, options.trigger, migrate) : undefined
+      return done({ outcome: 'pending', plan, ...(verdict ?? { warnings: dataLoss }) })
+    }
 
     step = 'guard'
     if (plan.tables.length > config.maxTablesPerRun) {
