@@ -296,7 +296,9 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
   let marked = false
   const migrationId = newMigrationId(started)
   try {
-    if (command !== 'check') {
+    // A preview of a database that does not exist plans against an empty scratch file: there is
+    // nothing to lock, and taking the lock would leave a <db>-migrate.lock where no database is.
+    if (command === 'apply' || (command === 'preview' && state === 'ok')) {
       lock = await acquireLock(dbPath, config.lockTimeout)
       crashPoint('locked')
       if (command === 'apply') {
@@ -485,7 +487,8 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
         restoreRowids(db, rowids)
         reattachDependents(db, dependents, rebuiltTables(plan))
       } catch (error) {
-        return done({ outcome: 'previewed', plan, warnings: ours(pushed?.warnings ?? []), ...(pushed ? { unexecutable: pushed.unexecutable } : {}), previewError: errorMessage(error) })
+        // The engine's own warnings stand even when a later step fails: both are for the user to read.
+        return done({ outcome: 'previewed', plan, warnings: [...(pushed?.warnings ?? []), ...ours(pushed?.warnings ?? [])], ...(pushed ? { unexecutable: pushed.unexecutable } : {}), previewError: errorMessage(error) })
       }
       return done({ outcome: 'previewed', plan, warnings: [...pushed.warnings, ...ours(pushed.warnings)], unexecutable: pushed.unexecutable })
     }
