@@ -1,8 +1,8 @@
-import { readdirSync } from 'node:fs'
+import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { createUnplugin, type UnpluginFactory } from 'unplugin'
 import { describeError, Runner, type PluginOptions, type RunContext, type RunReport } from './core/runner.ts'
-import { placeOf } from './core/bundler-error.ts'
+import { placeOf, type ErrorPlace } from './core/bundler-error.ts'
 
 /**
  * One plugin for every bundler. Each hook only finds out where the project is and whether this is
@@ -200,14 +200,14 @@ export const unpluginFactory: UnpluginFactory<PluginOptions | undefined> = (rawO
           toWatch = watch
           if (first) {
             first = false
-            if (firstError) return { errors: [{ text: (firstError as Error).message }] }
+            if (firstError) return { errors: [esbuildMessage(firstError)] }
             return undefined
           }
           try {
             await runGuarded(context, false)
             return undefined
           } catch (error) {
-            return { errors: [{ text: (error as Error).message }] }
+            return { errors: [esbuildMessage(error)] }
           }
         })
       },
@@ -237,6 +237,21 @@ export const unpluginFactory: UnpluginFactory<PluginOptions | undefined> = (rawO
       for (const dir of targets.directories) compilation.contextDependencies.add(dir)
       for (const file of targets.files) compilation.fileDependencies.add(file)
     })
+  }
+}
+
+/** esbuild prints a message's location as file:line:column with the line under it (its column is 0-based). */
+function esbuildMessage(error: unknown): { text: string, location?: { file: string, line: number, column: number, lineText: string } } {
+  const { message, loc } = error as Error & Partial<ErrorPlace>
+  if (!loc) return { text: message }
+  return { text: message, location: { file: loc.file, line: loc.line, column: Math.max(0, loc.column - 1), lineText: lineAt(loc.file, loc.line) } }
+}
+
+function lineAt(path: string, line: number): string {
+  try {
+    return readFileSync(path, 'utf8').split(/\r?\n/)[line - 1] ?? ''
+  } catch {
+    return ''
   }
 }
 
