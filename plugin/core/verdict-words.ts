@@ -70,8 +70,10 @@ export function pendingMessage(result: MigrateResult, where: Where): string {
  */
 export function inBundlerWords(error: unknown, where: Where): unknown {
   if (!(error instanceof MigrateError) || error.code !== 'GUARD_DATA_LOSS') return error
-  // The enum refusal's hint is an UPDATE to start from: keep it, and add how to accept instead.
-  const first = error.hint && !/--accept-data-loss/.test(error.hint) ? `${error.hint}\n  Or, ` : ''
+  // The generic "run again with --accept-data-loss" is replaced; a specific one (the enum refusal's
+  // UPDATE to start from) is kept, and how to accept from here follows it.
+  const generic = !error.hint || /^(if that is really what you want|this change drops rows)/.test(error.hint)
+  const first = generic ? '' : `${error.hint}\n  Or, `
   return new MigrateError(error.code, error.message, {
     hint: `${first}${first ? acceptDataLossHint(where) : acceptDataLossHint(where).replace(/^to/, 'To')}`,
     ...(error.location ? { location: error.location } : {}),
