@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline/promises'
+import { existsSync } from 'node:fs'
 import { relative } from 'node:path'
 import { cac } from 'cac'
 import pc from 'picocolors'
@@ -9,6 +10,7 @@ import { backups, generate, history, restore, status, type CommonOptions } from 
 import { migrate, type Command, type MigrateResult, type RunStep } from './core/migrate.ts'
 import type { Plan } from './core/plan.ts'
 import { redactSecrets } from './core/redact.ts'
+import { applyVerdict } from './core/verdict-words.ts'
 import { TOOL_VERSION } from './core/version.ts'
 import { runInit } from './cli/init-command.ts'
 import { backupFileJson, errorJson, printJson, runResultJson } from './cli/json.ts'
@@ -237,7 +239,9 @@ async function runMigrate(command: Command, flags: Flags): Promise<number> {
       postCommitWarnings.push(`the Prisma Client was not regenerated: ${errorMessage(error)}${error instanceof MigrateError && error.hint ? ` (${error.hint})` : ''}`)
     }
   }
-  const exitCode = command === 'check' && result.outcome === 'pending' ? 2 : 0
+  // A preview of a change that apply would refuse (unexecutable steps, a step that fails) is not a
+  // plan to act on: scripts that preview before applying must see it fail.
+  const exitCode = command === 'check' && result.outcome === 'pending' ? 2 : command === 'preview' && applyVerdict(result).refuses ? 1 : 0
   try {
     if (flags.json) {
       const body = { ok: true as const, ...runResultJson(result), ...(postCommitWarnings.length ? { postCommitWarnings } : {}) }
@@ -291,10 +295,15 @@ function printResult(command: Command, r: MigrateResult): void {
     return
   }
   if (r.outcome === 'pending') {
-    out(`${c.yellow('●')} ${plan.steps.length} pending change(s) in ${rel(r.config.databasePath)} ${ms}`)
+    const missing = databaseMissing(r)
+    out(missing
+      ? `${c.yellow('●')} ${rel(r.config.databasePath)} does not exist; ${describeCreation(plan)} ${ms}`
+      : `${c.yellow('●')} ${plan.steps.length} pending change(s) in ${rel(r.config.databasePath)} ${ms}`)
     printSteps(plan)
     for (const w of r.warnings) out(c.yellow(`  ! data loss: ${w}`))
-    out(`apply them with: ${c.cyan(`npx migrate-plugin apply${r.warnings.length ? ' --accept-data-loss' : ''}`)}${r.warnings.length ? ' (after reading the data-loss lines above)' : ''}`)
+    for (const u of r.unexecutable) out(c.red(`  ✖ cannot run: ${u}`))
+    if (r.previewError) out(c.red(`  ✖ the engine could not apply this: ${r.previewError}`))
+    out(applyAdvice(r, missing))
     return
   }
   out(`${c.bold('Preview')} of ${plan.steps.length} change(s) to ${rel(r.config.databasePath)} — nothing was changed ${ms}`)
@@ -304,10 +313,25 @@ function printResult(command: Command, r: MigrateResult): void {
   for (const w of r.warnings) out(c.yellow(`! data loss: ${w}`))
   for (const u of r.unexecutable) out(c.red(`✖ cannot run: ${u}`))
   if (r.previewError) out(c.red(`✖ the engine could not apply this: ${r.previewError}`))
-  const blocked = r.unexecutable.length > 0 || !!r.previewError
-  out(blocked
-    ? 'fix the models (or the data) before applying'
-    : `apply with: ${c.cyan(`npx migrate-plugin apply${r.warnings.length ? ' --accept-data-loss' : ''}`)}`)
+  out(applyAdvice(r, databaseMissing(r)))
+}
+
+/** What `apply` would do with this plan, and what it needs: the last line of check and preview. */
+function applyAdvice(r: MigrateResult, missing: boolean): string {
+  const verdict = applyVerdict(r)
+  if (verdict.refuses) return c.red(`apply would refuse this (the ✖ lines above): ${verdict.fix}; nothing was changed`)
+  const command = c.cyan(`npx migrate-plugin apply${r.warnings.length ? ' --accept-data-loss' : ''}`)
+  if (r.warnings.length) return `apply refuses this without consent (data loss). If the data-loss lines above are what you want: ${command}`
+  return `${missing ? 'create it with' : 'apply them with'}: ${command}`
+}
+
+function databaseMissing(r: MigrateResult): boolean {
+  return !existsSync(r.config.databasePath)
+}
+
+function describeCreation(plan: Plan): string {
+  const tables = plan.steps.filter((s) => s.kind === 'create table').length
+  return `${tables} table(s) would be created`
 }
 
 function printSteps(plan: Plan): void {

@@ -1,7 +1,8 @@
-import { readdirSync } from 'node:fs'
+import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { createUnplugin, type UnpluginFactory } from 'unplugin'
 import { describeError, Runner, type PluginOptions, type RunContext, type RunReport } from './core/runner.ts'
+import { placeOf, type ErrorPlace } from './core/bundler-error.ts'
 import type { MigrateUnplugin } from './types.ts'
 
 /**
@@ -52,7 +53,7 @@ const factory: UnpluginFactory<PluginOptions | undefined, false> = (rawOptions =
   let viteRoot = process.cwd()
   let viteWatch = false
   let viteServe = false
-  let lastError: { message: string, stack: string } | undefined
+  let lastError: { message: string, stack: string, id?: string, loc?: { file: string, line: number, column: number }, frame?: string } | undefined
   let sendToBrowser: ((payload: unknown) => void) | undefined
   let watchNewDevTargets: (() => void) | undefined
 
@@ -64,16 +65,28 @@ const factory: UnpluginFactory<PluginOptions | undefined, false> = (rawOptions =
         sendToBrowser?.({ type: 'full-reload', path: '*' })
       }
     } catch (error) {
+      // Where it went wrong (a broken model file): Rollup, Rolldown and Vite print it with a code
+      // frame, and Vite's overlay links it to the editor.
+      const place = placeOf(error, projectRootOf(context.root))
       if (!keepServing) {
         // The message is the whole story (what is pending, where, the fix): no stack trace under it.
-        const failure = new Error(describeError(error))
+        const failure = Object.assign(new Error(describeError(error)), place ?? {})
         failure.stack = ''
         throw failure
       }
       const message = describeError(error)
       console.error(message)
-      lastError = { message, stack: '' }
+      lastError = { message, stack: '', ...place }
       sendToBrowser?.({ type: 'error', err: { ...lastError, plugin: NAME } })
+    }
+  }
+
+  // The folder messages are relative to; a config that cannot be read (itself the error) has no place to add.
+  const projectRootOf = (root: string): string => {
+    try {
+      return runner.config(root).root
+    } catch {
+      return options.root ?? root
     }
   }
 
@@ -188,14 +201,14 @@ const factory: UnpluginFactory<PluginOptions | undefined, false> = (rawOptions =
           toWatch = watch
           if (first) {
             first = false
-            if (firstError) return { errors: [{ text: (firstError as Error).message }] }
+            if (firstError) return { errors: [esbuildMessage(firstError)] }
             return undefined
           }
           try {
             await runGuarded(context, false)
             return undefined
           } catch (error) {
-            return { errors: [{ text: (error as Error).message }] }
+            return { errors: [esbuildMessage(error)] }
           }
         })
       },
@@ -225,6 +238,21 @@ const factory: UnpluginFactory<PluginOptions | undefined, false> = (rawOptions =
       for (const dir of targets.directories) compilation.contextDependencies.add(dir)
       for (const file of targets.files) compilation.fileDependencies.add(file)
     })
+  }
+}
+
+/** esbuild prints a message's location as file:line:column with the line under it (its column is 0-based). */
+function esbuildMessage(error: unknown): { text: string, location?: { file: string, line: number, column: number, lineText: string } } {
+  const { message, loc } = error as Error & Partial<ErrorPlace>
+  if (!loc) return { text: message }
+  return { text: message, location: { file: loc.file, line: loc.line, column: Math.max(0, loc.column - 1), lineText: lineAt(loc.file, loc.line) } }
+}
+
+function lineAt(path: string, line: number): string {
+  try {
+    return readFileSync(path, 'utf8').split(/\r?\n/)[line - 1] ?? ''
+  } catch {
+    return ''
   }
 }
 

@@ -28,8 +28,9 @@ describe('CLI', () => {
     const p = blog()
     const pending = p.cli(['check'])
     expect(pending.code).toBe(2)
-    expect(pending.stdout).toMatch(/4 pending change\(s\)/)
-    expect(pending.stdout).toContain('apply them with: npx migrate-plugin apply')
+    // No database yet: check says so, and what creating it would make (it creates nothing itself).
+    expect(pending.stdout).toMatch(/dev\.db does not exist; 2 table\(s\) would be created/)
+    expect(pending.stdout).toContain('create it with: npx migrate-plugin apply')
     const json = JSON.parse(p.cli(['check', '--json']).stdout)
     expect(json).toMatchObject({ ok: true, outcome: 'pending', plan: { steps: expect.any(Array) } })
     expect(p.cli(['apply']).code).toBe(0)
@@ -151,7 +152,7 @@ describe('CLI', () => {
     p.write('model/broken.ts', 'export const x = (\n')
     const broken = p.cli(['apply'])
     expect(broken.code).toBe(1)
-    expect(broken.stderr).toMatch(/model\/broken\.ts:\d+: the model file failed to load/)
+    expect(broken.stderr).toMatch(/model\/broken\.ts:\d+:\d+: the model file failed to load/)
   })
 
   it('require_confirmation without a TTY refuses unless --yes', () => {

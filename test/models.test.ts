@@ -45,13 +45,13 @@ describe('discovery', () => {
   it('names the file and line of a syntax error', async () => {
     const e = await failure({ 'model/users.ts': USERS_MODEL, 'model/broken.ts': `import { table } from 'migrate-plugin/model'\n\nexport const x = table('x', {\n  id: ,\n})\n` })
     expect(e.code).toBe('MODEL_LOAD')
-    expect(e.message).toMatch(/^model\/broken\.ts:4: the model file failed to load/)
+    expect(e.message).toMatch(/^model\/broken\.ts:4:\d+: the model file failed to load/)
   })
 
   it('names the file and line of a model file that throws', async () => {
     const e = await failure({ 'model/users.ts': USERS_MODEL, 'model/throws.ts': `const a = 1\n\nthrow new Error('no config for ' + a)\n` })
     expect(e.code).toBe('MODEL_LOAD')
-    expect(e.message).toMatch(/^model\/throws\.ts:3: the model file failed to load: no config for 1/)
+    expect(e.message).toMatch(/^model\/throws\.ts:3:\d+: the model file failed to load: no config for 1/)
   })
 
   it('refuses a model directory with no models, or none at all', async () => {
@@ -263,7 +263,7 @@ export const pairs = table('pairs', { a: int().notNull(), b: int().notNull() }, 
         expect(e.code, `${label}\n${e.message}`).toBe(fault.code)
         expect(e.message, label).toMatch(fault.message)
         // Where: the file and line (a column's mistake is placed at its table's line, and names the column).
-        expect(e.message, label).toMatch(fault.code === 'MODEL_LOAD' ? /^model\/t\.ts:\d+: / : new RegExp(`^model/t\\.ts:2: column t\\.c${faultAt}: `))
+        expect(e.message, label).toMatch(fault.code === 'MODEL_LOAD' ? /^model\/t\.ts:\d+:\d+: / : new RegExp(`^model/t\\.ts:2: column t\\.c${faultAt}: `))
         refused++
       }
       p.remove()

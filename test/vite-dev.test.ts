@@ -40,7 +40,7 @@ describe('vite dev server', () => {
 
       p.write('model/users.ts', `${USERS_MODEL}\nexport const broken = (\n`)
       const error = await until(() => messages.find((m) => m.type === 'error'), 'an overlay error')
-      expect(error.err!.message).toMatch(/model\/users\.ts:\d+: the model file failed to load/)
+      expect(error.err!.message).toMatch(/model\/users\.ts:\d+:\d+: the model file failed to load/)
       // The server is still up and serving.
       const page = await fetch(`http://127.0.0.1:${address.port}/`)
       expect(page.status).toBe(200)

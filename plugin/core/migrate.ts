@@ -26,6 +26,7 @@ import { isNoSpace, noSpaceError } from './diskfull.ts'
 import { openForReading, waitForDatabase } from './sqlite.ts'
 import { inputsKey, readInputsRecord, writeInputsRecord } from './inputs.ts'
 import { TOOL_VERSION } from './version.ts'
+import { engineVerdict, needsVerdict } from './check-verdict.ts'
 
 export type Command = 'apply' | 'preview' | 'check'
 
@@ -300,7 +301,9 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
   let marked = false
   const migrationId = newMigrationId(started)
   try {
-    if (command !== 'check') {
+    // A preview of a database that does not exist plans against an empty scratch file: there is
+    // nothing to lock, and taking the lock would leave a <db>-migrate.lock where no database is.
+    if (command === 'apply' || (command === 'preview' && state === 'ok')) {
       options.onStep?.('lock')
       lock = await acquireLock(dbPath, config.lockTimeout)
       crashPoint('locked')
@@ -465,7 +468,11 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
     const droppedConstraints = constraintsDroppedByRebuild(db, rebuiltTables(engineSteps), script)
       .map((c) => `rebuilding ${c.table} drops ${c.clause}, which the models cannot describe`)
     const dataLoss = [...rewrites.map((r) => r.description), ...droppedConstraints, ...enumIssues.map(describeEnumProblem)]
-    if (command === 'check') return done({ outcome: 'pending', plan, warnings: dataLoss })
+    if (command === 'check') {
+      // The engine's own verdict (its warnings, unexecutable steps, broken views), from a preview on a copy.
+      const verdict = needsVerdict(plan, dbPath) ? await engineVerdict({ config, models: run.models, schema }, options.trigger, migrate) : undefined
+      return done({ outcome: 'pending', plan, ...(verdict ?? { warnings: dataLoss }) })
+    }
 
     step = 'guard'
     if (plan.tables.length > config.maxTablesPerRun) {
@@ -488,7 +495,8 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
         restoreRowids(db, rowids)
         reattachDependents(db, dependents, rebuiltTables(plan))
       } catch (error) {
-        return done({ outcome: 'previewed', plan, warnings: ours(pushed?.warnings ?? []), ...(pushed ? { unexecutable: pushed.unexecutable } : {}), previewError: errorMessage(error) })
+        // The engine's own warnings stand even when a later step fails: both are for the user to read.
+        return done({ outcome: 'previewed', plan, warnings: [...(pushed?.warnings ?? []), ...ours(pushed?.warnings ?? [])], ...(pushed ? { unexecutable: pushed.unexecutable } : {}), previewError: errorMessage(error) })
       }
       return done({ outcome: 'previewed', plan, warnings: [...pushed.warnings, ...ours(pushed.warnings)], unexecutable: pushed.unexecutable })
     }

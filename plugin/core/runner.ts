@@ -7,6 +7,9 @@ import { migrate, prepare, type MigrateResult, type Prepared } from './migrate.t
 import type { Plan } from './plan.ts'
 import { redactSecrets } from './redact.ts'
 import { readPaths, readsUnchanged } from '../model/reads.ts'
+import { inBundlerWords, pendingMessage } from './verdict-words.ts'
+
+export { pendingMessage }
 
 /**
  * What the bundler hooks share: decide the mode (dev/build, CI), run the pipeline once at a time,
@@ -152,7 +155,12 @@ export class Runner {
       this.cache = { key, prepared }
     }
     const command = mode === 'apply' ? 'apply' : 'check'
-    const result = await migrate({ prepared, command, trigger: context.trigger })
+    let result: MigrateResult
+    try {
+      result = await migrate({ prepared, command, trigger: context.trigger })
+    } catch (error) {
+      throw inBundlerWords(error, context.watch ? 'dev' : 'build')
+    }
     const ms = `${Math.round(result.durationMs)} ms`
     let client = ''
     // After COMMIT nothing may fail the run (or the build): such problems are warnings next to the success.
@@ -173,9 +181,9 @@ export class Runner {
       return { mode, result, warning, ...(this.options.quiet === false ? { line: `migrate-plugin: ${config.databasePath} is in sync · ${ms}` } : {}) }
     }
     if (result.outcome === 'pending') {
-      const text = pendingMessage(result)
+      const text = pendingMessage(result, context.watch ? 'dev' : 'build')
       if (mode === 'warn') return { mode, result, warning: text }
-      throw new MigrateError('PENDING', `${text} (or let the build apply it: build: 'apply')`)
+      throw new MigrateError('PENDING', text)
     }
     return this.options.quiet === false ? { mode, result, line: `migrate-plugin: ${config.databasePath} is in sync · ${ms}` } : { mode, result }
   }
@@ -187,18 +195,6 @@ export function summary(plan: Plan): string {
   if (!first) return 'no changes'
   const words = (s: Plan['steps'][number]) => `${s.description.replace(/^add /, 'added ').replace(/^rename /, 'renamed ').replace(/^create /, 'created ').replace(/^drop /, 'dropped ').replace(/^redefine /, 'redefined ')}${s.file ? ` (${s.file})` : ''}`
   return plan.steps.length === 1 ? words(first) : `${words(first)} and ${plan.steps.length - 1} more change(s)`
-}
-
-export function pendingMessage(result: MigrateResult): string {
-  const steps = result.plan?.steps ?? []
-  return [
-    `migrate-plugin: ${steps.length} pending change(s) in ${result.config.databasePath}:`,
-    ...steps.map((s) => `  + ${s.description}${s.file ? ` (${s.file})` : ''}`),
-    ...result.warnings.map((w) => `  ! data loss: ${w}`),
-    result.warnings.length > 0
-      ? 'Apply them with: npx migrate-plugin apply --accept-data-loss (or allowDataLoss: true in the plugin options), once you have read the data-loss lines'
-      : 'Apply them with: npx migrate-plugin apply',
-  ].join('\n')
 }
 
 export function describeError(error: unknown): string {

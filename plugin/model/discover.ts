@@ -4,10 +4,10 @@ import { extname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
-import { MigrateError, errorMessage } from '../core/errors.ts'
+import { MigrateError, formatLocation } from '../core/errors.ts'
 import { TABLE, isTable, type AnyTable } from './dsl.ts'
 import type { LoadReads } from './reads.ts'
-import { escapeRegExp } from '../core/regexp.ts'
+import { locateLoadFault, userFileTest, type Retransform } from './load-location.ts'
 
 export interface DiscoveredTable {
   table: AnyTable
@@ -159,7 +159,7 @@ export async function discoverModelsHere(modelDir: string, projectRoot: string, 
       try {
         exports = (await jiti.import(path)) as Record<string, unknown>
       } catch (error) {
-        throw loadError(error, path, file)
+        throw loadError(error, path, file, projectRoot, (p) => modelPaths.has(p), retransformer(createJiti))
       }
       for (const [exportName, value] of Object.entries(exports ?? {})) {
         if (!isTable(value)) continue
@@ -189,43 +189,49 @@ function selfAliases(): Record<string, string> {
   }
 }
 
-/** A load failure names the model file and, when the error says, the line. */
-export function loadError(error: unknown, path: string, file: string): MigrateError {
-  const message = errorMessage(error)
-  const stack = error instanceof Error ? (error.stack ?? '') : ''
-  let line: number | undefined
-  let column: number | undefined
-  // Syntax errors from the TS transform carry "(line:col)"; runtime errors carry a stack frame.
-  const syntax = /\((\d+):(\d+)\)/.exec(message)
-  if (syntax && error instanceof SyntaxError) {
-    line = Number(syntax[1])
-    column = Number(syntax[2]) + 1
-  } else {
-    const escaped = escapeRegExp(path)
-    const frame = new RegExp(`${escaped}:(\\d+):(\\d+)`).exec(stack)
-    if (frame) {
-      line = Number(frame[1])
-      column = Number(frame[2])
-    }
-  }
-  const firstLine = message.split('\n')[0]!.replace(`${path}: `, '')
-  const location = { file, ...(line === undefined ? {} : { line }), ...(column === undefined ? {} : { column }) }
-  const where = line === undefined ? file : `${file}:${line}`
+/**
+ * A load failure names the file at fault — the model file, or the file it imports that is broken —
+ * with line and column when the error tells them (load-location.ts reads them).
+ */
+export function loadError(error: unknown, path: string, file: string, projectRoot: string, isModelFile: (path: string) => boolean, retransform?: Retransform): MigrateError {
+  const ownSources = `${join(fileURLToPath(import.meta.url), '..', '..')}${sep}`
+  const fault = locateLoadFault(error, path, userFileTest(ownSources), retransform)
+  const faultFile = displayPath(fault.path, projectRoot)
+  const location = { file: faultFile, ...(fault.line === undefined ? {} : { line: fault.line }), ...(fault.column === undefined ? {} : { column: fault.column }) }
   // The DSL refuses a bad table() call while the file loads: that is a model error with its own hint,
   // not a broken file. Told by shape, since the DSL may be another copy of this package.
-  const dsl = error as { name?: unknown, code?: unknown, hint?: unknown }
+  const dsl = error as { name?: unknown, code?: unknown, hint?: unknown, message?: unknown }
   if (dsl?.code === 'MODEL_INVALID' && (dsl.name === 'ModelError' || dsl.name === 'MigrateError')) {
-    return new MigrateError('MODEL_INVALID', `${where}: ${firstLine}`, {
+    return new MigrateError('MODEL_INVALID', `${formatLocation(location)}: ${String(dsl.message).split('\n')[0]}`, {
       location,
       ...(typeof dsl.hint === 'string' ? { hint: dsl.hint } : {}),
       cause: error,
     })
   }
-  return new MigrateError('MODEL_LOAD', `${where}: the model file failed to load: ${firstLine}`, {
-    location,
-    hint: 'fix the error in that file; model files are loaded like any module, so whatever they run at import time must succeed',
-    cause: error,
-  })
+  const via = fault.path === path ? '' : ` (imported by ${file})`
+  const subject = isModelFile(fault.path) ? 'the model file' : 'the file'
+  const detail = fault.kind === 'syntax' ? `syntax error: ${fault.message.replace(/^\w+: /, '')}` : fault.message
+  const hint = fault.kind === 'syntax'
+    ? 'fix the syntax there (model files are TypeScript or JavaScript modules); the run goes on once that file parses'
+    : fault.kind === 'missing-import'
+      ? `check '${fault.specifier ?? 'the import'}' in ${faultFile}: a relative import is resolved from that file's folder (a file there, with or without its extension, or a folder with an index file); a package must be installed in the project`
+      : 'fix the error at that place; model files are loaded like any module, so whatever they run at import time (and whatever they import) must succeed'
+  return new MigrateError('MODEL_LOAD', `${formatLocation(location)}: ${subject} failed to load${via}: ${detail}`, { location, hint, cause: error })
+}
+
+/**
+ * Transforms a file the way the loader did, with a source map: a runtime error's column is one in
+ * the transpiled code and is mapped back through it. Only TypeScript and ES module files are
+ * transpiled by the loader; anything else ran as written and needs no mapping.
+ */
+function retransformer(createJiti: typeof import('jiti').createJiti): Retransform {
+  let jiti: ReturnType<typeof createJiti> | undefined
+  return (path, source) => {
+    const ts = /\.[cm]?tsx?$/.test(path)
+    if (!ts && !/^\s*(import|export)\b/m.test(source)) return undefined
+    jiti ??= createJiti(import.meta.url, { fsCache: false, moduleCache: false, sourceMaps: true, interopDefault: false })
+    return jiti.transform({ source, filename: path, ts })
+  }
 }
 
 const BLOCK = /^\s*(model|enum|view|type|datasource|generator)\s+([A-Za-z_]\w*)\s*\{/

@@ -1,0 +1,84 @@
+import { existsSync } from 'node:fs'
+import { relative } from 'node:path'
+import { MigrateError } from './errors.ts'
+import type { MigrateResult } from './migrate.ts'
+
+/**
+ * What a pending plan means for the next apply, in the words of where the user is: the CLI, a
+ * build (CI), or a dev server — where a CLI flag is not the whole answer, since the run that
+ * refused was started by the server, not by a command the user can add a flag to.
+ */
+export interface ApplyVerdict {
+  /** apply refuses even with --accept-data-loss: unexecutable steps, or the push failed in preview. */
+  refuses: boolean
+  /** How to get past it. */
+  fix: string
+}
+
+export function applyVerdict(result: Pick<MigrateResult, 'unexecutable' | 'previewError'>): ApplyVerdict {
+  const refuses = result.unexecutable.length > 0 || !!result.previewError
+  const fix = result.unexecutable.length > 0
+    ? 'give the new required column a .default(…), make it nullable, or fill the table first'
+    : 'fix the models (or the data, or the view or trigger named) first'
+  return { refuses, fix }
+}
+
+/** The database as the user configured it: relative to the project when inside it. */
+export function shownPath(result: Pick<MigrateResult, 'config'>): string {
+  const rel = relative(result.config.root, result.config.databasePath)
+  return rel && !rel.startsWith('..') ? rel : result.config.databasePath
+}
+
+export type Where = 'build' | 'dev'
+
+/** How to accept a data loss from here. */
+export function acceptDataLossHint(where: Where): string {
+  return where === 'dev'
+    ? 'to accept it, run `npx migrate-plugin apply --accept-data-loss` in a terminal (the dev server picks the change up), or set allowDataLoss: true in the plugin options (vite.config.ts) for this one change and remove it afterwards; nothing was changed'
+    : 'to accept it, run `npx migrate-plugin apply --accept-data-loss` before the build (a deploy step), or give the plugin build: \'apply\' with allowDataLoss: true; nothing was changed'
+}
+
+/** The build error / warning / dev-server message for pending changes (check and warn modes). */
+export function pendingMessage(result: MigrateResult, where: Where): string {
+  const steps = result.plan?.steps ?? []
+  const path = shownPath(result)
+  const created = steps.filter((s) => s.kind === 'create table').length
+  const verdict = applyVerdict(result)
+  const head = existsSync(result.config.databasePath)
+    ? `migrate-plugin: ${steps.length} pending change(s) in ${path}:`
+    : `migrate-plugin: ${path} does not exist; ${created} table(s) would be created:`
+  const advice = verdict.refuses
+    ? `An apply would refuse this (the ✖ lines above): ${verdict.fix}.`
+    : result.warnings.length > 0
+      ? `Applying them loses data, so an apply refuses without consent: ${acceptDataLossHint(where)}.`
+      : where === 'dev'
+        ? 'Apply them with: npx migrate-plugin apply (or let the dev server apply them: dev: \'apply\')'
+        : 'Apply them with: npx migrate-plugin apply (or let the build apply it: build: \'apply\')'
+  return [
+    head,
+    ...steps.map((s) => `  + ${s.description}${s.file ? ` (${s.file})` : ''}`),
+    ...result.warnings.map((w) => `  ! data loss: ${w}`),
+    ...result.unexecutable.map((u) => `  ✖ cannot run: ${u}`),
+    ...(result.previewError ? [`  ✖ the engine could not apply this: ${result.previewError}`] : []),
+    advice,
+  ].join('\n')
+}
+
+/**
+ * A data-loss refusal raised by a bundler's run: the CLI's hint ("run again with
+ * --accept-data-loss") names a command the user did not run. Other errors pass unchanged.
+ */
+export function inBundlerWords(error: unknown, where: Where): unknown {
+  if (!(error instanceof MigrateError) || error.code !== 'GUARD_DATA_LOSS') return error
+  // The generic "run again with --accept-data-loss" is replaced; a specific one (the enum refusal's
+  // UPDATE to start from) is kept, and how to accept from here follows it.
+  const generic = !error.hint || /^(if that is really what you want|this change drops rows)/.test(error.hint)
+  const first = generic ? '' : `${error.hint}\n  Or, `
+  return new MigrateError(error.code, error.message, {
+    hint: `${first}${first ? acceptDataLossHint(where) : acceptDataLossHint(where).replace(/^to/, 'To')}`,
+    ...(error.location ? { location: error.location } : {}),
+    ...(error.step ? { step: error.step } : {}),
+    ...(error.backupPath ? { backupPath: error.backupPath } : {}),
+    cause: error,
+  })
+}
