@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline/promises'
 import { relative } from 'node:path'
 import { cac } from 'cac'
 import pc from 'picocolors'
+import { applyAskingAboutDataLoss, canAskAboutDataLoss } from './cli/confirm-data-loss.ts'
 import { regenerateClientAfterApply } from './core/client.ts'
 import type { ConfigOverrides } from './core/config.ts'
 import { MigrateError, errorMessage, formatLocation } from './core/errors.ts'
@@ -175,7 +176,7 @@ export async function main(argv: string[]): Promise<number> {
 async function runMigrate(command: Command, flags: Flags): Promise<number> {
   const overrides: ConfigOverrides = {}
   if (flags.acceptDataLoss) overrides.allowDataLoss = true
-  const result = await migrate({
+  const result = await applyAskingAboutDataLoss((accepted) => migrate({
     ...(flags.config ? { config: flags.config } : {}),
     overrides,
     command,
@@ -184,7 +185,8 @@ async function runMigrate(command: Command, flags: Flags): Promise<number> {
     verify: flags.verify !== false,
     ...(flags.yes ? { yes: true } : {}),
     ...(canAsk() ? { confirm: async (plan: Plan) => { printSteps(plan); return ask('Apply these changes?') } } : {}),
-  })
+    ...accepted,
+  }), command === 'apply' && canAskAboutDataLoss(!!flags.json) ? { print: (line) => out(c.yellow(line)), ask } : undefined)
   // The database is migrated (or already was): what follows can only add warnings, never exit 1.
   const postCommitWarnings = [...(result.postCommitWarnings ?? [])]
   let client: Awaited<ReturnType<typeof regenerateClientAfterApply>>
