@@ -6,7 +6,7 @@ import { discoverModels, type DiscoveredModels } from '../model/discover.ts'
 import { loadConfig, type ConfigOverrides, type ResolvedConfig } from './config.ts'
 import { loadEngineModule, openEngineSession, type EngineSession } from './engine.ts'
 import { MigrateError, errorMessage } from './errors.ts'
-import { applyRetention, backupDatabase } from './backup.ts'
+import { applyRetention, backupDatabase, prepareBackupFolder } from './backup.ts'
 import { restoreChecked } from './restore.ts'
 import { checkHistoryTable, hasTable, lastInSync, newMigrationId, schemaFingerprint, writeHistory, type HistoryRecord } from './history.ts'
 import { acquireLock, type Lock } from './lock.ts'
@@ -514,7 +514,7 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
     step = 'backup'
     run.progress(step)
     if (config.backupEnabled && options.backup !== false && !run.createdDb) {
-      backupPath = backupDatabase(dbPath, config.backupDirectory)
+      backupPath = backupDatabase(dbPath, prepareBackupFolder(config))
       crashPoint('after-backup')
     }
 
