@@ -310,17 +310,15 @@ describe('nothing after COMMIT turns an apply into a failure', () => {
   })
 
   it.runIf(nobodyCanRun())('an old backup that cannot be deleted is a warning; the apply still succeeds', async () => {
-    const p = blog('[database]\nbackup_retention_days = 1\n[migration]\ngenerate_client = false\n')
+    // The database's own folder, where a 0.1.0 name is provably this database's and retention may delete it.
+    const p = blog('[database]\nbackup_directory = .\nbackup_retention_days = 1\n[migration]\ngenerate_client = false\n')
     await p.migrate()
     // Owned by root in a sticky folder: the unprivileged user can add files but not delete this one.
-    const dir = join(p.root, 'backups')
-    mkdirSync(dir)
-    const stuck = join(dir, 'dev.db.backup_20000101_000000')
+    const stuck = join(p.root, 'dev.db.backup_20000101_000000')
     writeFileSync(stuck, 'old')
     addColumn(p, 'phone')
     execFileSync('chmod', ['-R', 'a+rwX', p.root])
     chmodSync(p.root, 0o1777)
-    chmodSync(dir, 0o1777)
     const r = spawnSync(process.execPath, [BIN, 'apply', '--json'], {
       cwd: p.root, encoding: 'utf8', uid: 65534, gid: 65534, env: { ...cleanEnv(), HOME: p.root, JITI_FS_CACHE: 'false' },
     })
