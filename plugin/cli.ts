@@ -176,6 +176,7 @@ export async function main(argv: string[]): Promise<number> {
 async function runMigrate(command: Command, flags: Flags): Promise<number> {
   const overrides: ConfigOverrides = {}
   if (flags.acceptDataLoss) overrides.allowDataLoss = true
+  const lossPrompt = command === 'apply' && canAskAboutDataLoss(!!flags.json) ? { print: (line: string) => out(c.yellow(line)), ask } : undefined
   const result = await applyAskingAboutDataLoss((accepted) => migrate({
     ...(flags.config ? { config: flags.config } : {}),
     overrides,
@@ -185,8 +186,9 @@ async function runMigrate(command: Command, flags: Flags): Promise<number> {
     verify: flags.verify !== false,
     ...(flags.yes ? { yes: true } : {}),
     ...(canAsk() ? { confirm: async (plan: Plan) => { printSteps(plan); return ask('Apply these changes?') } } : {}),
+    ...(lossPrompt ? { confirmingDataLoss: true } : {}),
     ...accepted,
-  }), command === 'apply' && canAskAboutDataLoss(!!flags.json) ? { print: (line) => out(c.yellow(line)), ask } : undefined)
+  }), lossPrompt)
   // The database is migrated (or already was): what follows can only add warnings, never exit 1.
   const postCommitWarnings = [...(result.postCommitWarnings ?? [])]
   let client: Awaited<ReturnType<typeof regenerateClientAfterApply>>

@@ -56,6 +56,8 @@ export interface MigrateOptions {
    * goes ahead only if it would lose exactly that data; otherwise it refuses, changing nothing.
    */
   acceptedLoss?: { digest: string }
+  /** The caller shows a refusal's loss report and may ask: compute its digest (a full read of the data at stake). */
+  confirmingDataLoss?: boolean
   env?: NodeJS.ProcessEnv
   /** Reuse models and schema already prepared by the caller (status, the dev server's watcher). */
   prepared?: Prepared
@@ -500,7 +502,7 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
     // Data loss goes ahead when allowed, or when it is exactly what the user was shown and accepted.
     let accepted: LossReport | undefined
     const acceptLoss = (engineWarnings: string[], refuse: (report: LossReport) => DataLossError) => {
-      const report = lossReport(db, plan!, { rewrites, enumIssues, droppedConstraints, engineWarnings })
+      const report = lossReport(db, plan!, { rewrites, enumIssues, droppedConstraints, engineWarnings, digest: !!(options.acceptedLoss || options.confirmingDataLoss) })
       if (report.digest === (accepted ?? options.acceptedLoss)?.digest) accepted = report
       else throw refuse(report)
     }
