@@ -1,6 +1,7 @@
-import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs'
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { backupDatabase, scanBackups } from '../plugin/core/backup.ts'
 import type { MigrateError } from '../plugin/core/errors.ts'
 import { Runner } from '../plugin/core/runner.ts'
 import { POSTS_MODEL, Project, USERS_MODEL } from './helpers.ts'
@@ -190,5 +191,21 @@ describe('a dev server keeps a bounded number of its own backups', () => {
     expect(r.code).toBe(1)
     expect(r.stderr).toContain('backup_keep_dev')
     expect(r.stderr).toContain('migration.conf')
+  })
+})
+
+describe('backups taken within one second', () => {
+  it('a number freed by a deletion is never reused, so the newest backup is still listed first', async () => {
+    const p = blog()
+    await p.migrate()
+    const dir = join(p.root, 'backups')
+    mkdirSync(dir)
+    const now = new Date(Date.UTC(2026, 0, 2, 3, 4, 5))
+    const made = [backupDatabase(p.dbPath, dir, now), backupDatabase(p.dbPath, dir, now), backupDatabase(p.dbPath, dir, now)]
+    expect(made.map((m) => basename(m).replace(/^.*Z_[0-9a-f]{12}/, ''))).toEqual(['', '_2', '_3'])
+    rmSync(made[1]!)
+    const next = backupDatabase(p.dbPath, dir, now)
+    expect(basename(next).endsWith('_4')).toBe(true)
+    expect(scanBackups(p.dbPath, dir)[0]!.path).toBe(next)
   })
 })

@@ -174,8 +174,16 @@ export function createPrivateFile(path: string, mode: number): number {
 
 function backupTarget(dbPath: string, directory: string, now: Date, id: string, kind = 'backup'): string {
   const stem = `${basename(dbPath)}.${kind}_${utcStamp(now)}_${id}`
-  let target = join(directory, stem)
-  for (let n = 2; existsOrLink(target) || existsOrLink(`${target}.partial`); n++) target = join(directory, `${stem}_${n}`)
+  // The number orders backups taken within one second, so one freed by a deletion (retention, the
+  // dev server's bound) is never reused: the new backup would sort as older than the ones after it.
+  const numbered = new RegExp(`^${escape(stem)}(?:_(\\d+))?(?:\\.partial)?$`)
+  let highest = 0
+  for (const name of readdirSync(directory)) {
+    const m = numbered.exec(name)
+    if (m) highest = Math.max(highest, m[1] ? Number(m[1]) : 1)
+  }
+  let target = join(directory, highest === 0 ? stem : `${stem}_${highest + 1}`)
+  for (let n = highest + 2; existsOrLink(target) || existsOrLink(`${target}.partial`); n++) target = join(directory, `${stem}_${n}`)
   return target
 }
 
