@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs'
 import { relative } from 'node:path'
 import { cac } from 'cac'
 import pc from 'picocolors'
+import { applyAskingAboutDataLoss, canAskAboutDataLoss } from './cli/confirm-data-loss.ts'
 import { regenerateClientAfterApply } from './core/client.ts'
 import type { ConfigOverrides } from './core/config.ts'
 import { MigrateError, errorMessage, formatLocation } from './core/errors.ts'
@@ -215,7 +216,11 @@ async function runMigrate(command: Command, flags: Flags): Promise<number> {
   const overrides: ConfigOverrides = {}
   if (flags.acceptDataLoss) overrides.allowDataLoss = true
   const progress = new Progress({ json: !!flags.json })
-  const result = await withProgress(progress, () => migrate({
+  // The progress line is erased before the loss is listed and the question asked.
+  const lossPrompt = command === 'apply' && canAskAboutDataLoss(!!flags.json)
+    ? { print: (line: string) => { progress.done(); out(c.yellow(line)) }, ask: (question: string) => { progress.done(); return ask(question) } }
+    : undefined
+  const result = await applyAskingAboutDataLoss((accepted) => withProgress(progress, () => migrate({
     onStep: (step) => progress.step(STEP_LABELS[step]),
     ...(flags.config ? { config: flags.config } : {}),
     overrides,
@@ -225,7 +230,9 @@ async function runMigrate(command: Command, flags: Flags): Promise<number> {
     verify: flags.verify !== false,
     ...(flags.yes ? { yes: true } : {}),
     ...(canAsk() ? { confirm: async (plan: Plan) => { progress.done(); printSteps(plan); return ask('Apply these changes?') } } : {}),
-  }))
+    ...(lossPrompt ? { confirmingDataLoss: true } : {}),
+    ...accepted,
+  })), lossPrompt)
   // The database is migrated (or already was): what follows can only add warnings, never exit 1.
   const postCommitWarnings = [...(result.postCommitWarnings ?? [])]
   let client: Awaited<ReturnType<typeof regenerateClientAfterApply>>

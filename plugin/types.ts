@@ -33,6 +33,10 @@ export interface ResolvedConfig {
   backupEnabled: boolean
   backupRetentionDays: number
   backupDirectory: string
+  /** Where 0.1 put backups (next to the database), still read when backup_directory is not set. */
+  legacyBackupDirectory?: string
+  /** A dev server keeps the first backup of its session and the newest this-many it took (0: all). */
+  backupKeepDev: number
   modelDirectory: string
   autoVerify: boolean
   schemaOutput: string
@@ -51,7 +55,7 @@ export interface ResolvedConfig {
 }
 
 /** Settings a caller (plugin options, CLI flags) may set; they win over migration.conf. */
-export type ConfigOverrides = Partial<Omit<ResolvedConfig, 'configFile' | 'root' | 'databasePath' | 'databaseUrlSource' | 'databaseReadOnly'>>
+export type ConfigOverrides = Partial<Omit<ResolvedConfig, 'configFile' | 'root' | 'databasePath' | 'databaseUrlSource' | 'databaseReadOnly' | 'legacyBackupDirectory'>>
 
 /** One key of migration.conf. */
 export interface ConfigKey {

@@ -1,7 +1,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { basename, join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { applyRetention, backupDatabase, listBackups, scanBackups } from '../plugin/core/backup.ts'
@@ -173,7 +173,8 @@ describe('backups belong to one database', () => {
     expect(p.cli(['restore', basename(made), '--yes']).code).toBe(0)
     expect(p.columns('users')).not.toContain('phone')
 
-    const q = blog()
+    // The database's own folder (0.1's default, now only when configured): a name there can only be its own.
+    const q = blog('[database]\nbackup_directory = .\n')
     await q.migrate()
     addColumn(q, 'phone')
     const own = (await q.migrate()).backupPath!
@@ -232,6 +233,7 @@ describe('the backup folder may hold anything', () => {
     await p.migrate()
     addColumn(p, 'phone')
     const real = (await p.migrate()).backupPath!
+    const dir = dirname(real)
     const id = /_([0-9a-f]{12})$/.exec(real)![1]!
     // Another database the symlinks point at: restoring through one would bring a stranger's data.
     const stranger = join(folder(), 'other.db')
@@ -244,14 +246,14 @@ describe('the backup folder may hold anything', () => {
       dirOld: `dev.db.backup_20000101_000000Z_${id}`,
       dirPartial: `dev.db.backup_20000102_000000Z_${id}.partial`,
     }
-    symlinkSync(join(p.root, 'nowhere'), join(p.root, weird.danglingNew))
-    symlinkSync(stranger, join(p.root, weird.linkNew))
-    mkdirSync(join(p.root, weird.dirNew))
-    symlinkSync(join(p.root, 'nowhere'), join(p.root, weird.danglingOld))
-    mkdirSync(join(p.root, weird.dirOld))
-    mkdirSync(join(p.root, weird.dirPartial))
+    symlinkSync(join(p.root, 'nowhere'), join(dir, weird.danglingNew))
+    symlinkSync(stranger, join(dir, weird.linkNew))
+    mkdirSync(join(dir, weird.dirNew))
+    symlinkSync(join(p.root, 'nowhere'), join(dir, weird.danglingOld))
+    mkdirSync(join(dir, weird.dirOld))
+    mkdirSync(join(dir, weird.dirPartial))
 
-    expect(listBackups(p.dbPath, p.root).map((b) => b.path)).toEqual([real])
+    expect(listBackups(p.dbPath, dir).map((b) => b.path)).toEqual([real])
     for (const name of [weird.danglingNew, weird.linkNew, weird.dirNew]) {
       const r = p.cli(['restore', name, '--yes'])
       expect(r.code, name).toBe(1)
@@ -267,8 +269,8 @@ describe('the backup folder may hold anything', () => {
     const out = json(r)
     expect(out.postCommitWarnings).toBeUndefined()
     expect(out.deletedBackups).toEqual([])
-    for (const name of Object.values(weird)) expect(lstatSync(join(p.root, name), { throwIfNoEntry: false }), name).toBeDefined()
-    expect(lstatSync(join(p.root, weird.linkNew)).isSymbolicLink()).toBe(true)
+    for (const name of Object.values(weird)) expect(lstatSync(join(dir, name), { throwIfNoEntry: false }), name).toBeDefined()
+    expect(lstatSync(join(dir, weird.linkNew)).isSymbolicLink()).toBe(true)
     expect(existsSync(stranger)).toBe(true)
   })
 })
@@ -308,7 +310,8 @@ describe('nothing after COMMIT turns an apply into a failure', () => {
   })
 
   it.runIf(nobodyCanRun())('an old backup that cannot be deleted is a warning; the apply still succeeds', async () => {
-    const p = blog('[database]\nbackup_retention_days = 1\n[migration]\ngenerate_client = false\n')
+    // The database's own folder, where a 0.1.0 name is provably this database's and retention may delete it.
+    const p = blog('[database]\nbackup_directory = .\nbackup_retention_days = 1\n[migration]\ngenerate_client = false\n')
     await p.migrate()
     // Owned by root in a sticky folder: the unprivileged user can add files but not delete this one.
     const stuck = join(p.root, 'dev.db.backup_20000101_000000')
@@ -337,15 +340,16 @@ describe('file modes', () => {
       INSERT INTO users (email, name, createdAt) SELECT 'u' || x || '@x', hex(randomblob(300)), 0 FROM c`)
     chmodSync(p.dbPath, 0o600)
     addColumn(p, 'phone')
+    const dir = join(p.root, 'backups')
     const watch = async (args: string[]) => {
       const seen = new Map<string, number>()
       const child = p.cliAsync(args)
       let finished = false
       void child.then(() => { finished = true })
       while (!finished) {
-        for (const name of readdirSync(p.root)) {
+        for (const name of existsSync(dir) ? readdirSync(dir) : []) {
           if (!name.includes('.backup_')) continue
-          const st = statSync(join(p.root, name), { throwIfNoEntry: false })
+          const st = statSync(join(dir, name), { throwIfNoEntry: false })
           if (st) seen.set(name, st.mode & 0o777)
         }
         await new Promise((resolve) => setImmediate(resolve))
@@ -361,12 +365,12 @@ describe('file modes', () => {
       const partials = [...applied].filter(([n]) => n.endsWith('.partial'))
       expect(partials.length, 'the copy in progress was observed').toBeGreaterThan(0)
       for (const [name, mode] of applied) expect(mode.toString(8), name).toBe('600')
-      const before = new Set(readdirSync(p.root))
+      const before = new Set(readdirSync(dir))
       const restored = await watch(['restore', '--yes'])
       const fresh = [...restored].filter(([n]) => !before.has(n) || n.endsWith('.partial'))
       expect(fresh.length).toBeGreaterThan(0)
       for (const [name, mode] of restored) expect(mode.toString(8), name).toBe('600')
-      for (const name of readdirSync(p.root).filter((n) => n.includes('.backup_'))) expect((statSync(join(p.root, name)).mode & 0o777).toString(8), name).toBe('600')
+      for (const name of readdirSync(dir).filter((n) => n.includes('.backup_'))) expect((statSync(join(dir, name)).mode & 0o777).toString(8), name).toBe('600')
       expect((statSync(p.dbPath).mode & 0o777).toString(8)).toBe('600')
     } finally {
       process.umask(oldMask)
@@ -498,16 +502,16 @@ describe('restore works when the database is broken', () => {
       // The byte copy and the replaced database keep the private mode.
       expect((statSync(r.safetyBackup).mode & 0o777).toString(8)).toBe('600')
       expect((statSync(p.dbPath).mode & 0o777).toString(8)).toBe('600')
-      expect(readdirSync(p.root).filter((n) => n.endsWith('.partial'))).toEqual([])
+      expect(readdirSync(dirname(backup)).filter((n) => n.endsWith('.partial'))).toEqual([])
       expect(r.undone).toBeUndefined()
       expect(p.columns('users')).not.toContain('phone')
       expect(p.all('SELECT email FROM users')).toEqual([{ email: 'kept@x' }])
       const row = p.all<{ description: string }>("SELECT description FROM _migration_history WHERE status = 'restored'")[0]!
       expect(row.description).toMatch(/could not be read .* so the runs it undid are unknown/)
-      expect(scanBackups(p.dbPath, p.root).map((b) => b.path)).toContain(backup)
+      expect(scanBackups(p.dbPath, dirname(backup)).map((b) => b.path)).toContain(backup)
       // The byte copy is not a backup: a later plain restore must not pick it.
       expect(basename(r.safetyBackup)).toMatch(/^dev\.db\.unreadable_\d{8}_\d{6}Z_[0-9a-f]{12}$/)
-      expect(scanBackups(p.dbPath, p.root).map((b) => b.path)).not.toContain(r.safetyBackup)
+      expect(scanBackups(p.dbPath, dirname(backup)).map((b) => b.path)).not.toContain(r.safetyBackup)
       expect((p.all('PRAGMA quick_check') as { quick_check: string }[])[0]!.quick_check).toBe('ok')
     })
   }

@@ -1,4 +1,5 @@
-import { readdirSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { MigrateError } from '../plugin/core/errors.ts'
 import type { ConfigOverrides } from '../plugin/core/config.ts'
@@ -42,7 +43,7 @@ async function applied(p: Project, body: string, overrides: ConfigOverrides = {}
 }
 
 function backups(p: Project): string[] {
-  return readdirSync(p.root).filter((f) => f.startsWith('dev.db.backup_')).sort()
+  return existsSync(join(p.root, 'backups')) ? readdirSync(join(p.root, 'backups')).filter((f) => f.startsWith('dev.db.backup_')).sort() : []
 }
 
 /** Change the model and migrate: it must be refused with `code`, the database file untouched. */

@@ -100,7 +100,7 @@ describe('CLI', () => {
     expect(r.stdout).toMatch(/restored dev\.db\.backup_/)
     expect(p.columns('users')).not.toContain('phone')
     expect(p.all('SELECT status FROM _migration_history ORDER BY id')).toEqual([{ status: 'success' }, { status: 'restored' }])
-    expect(readdirSync(p.root).filter((f) => f.includes('.backup_')).length).toBe(2) // plus the pre-restore copy
+    expect(readdirSync(p.root, { recursive: true }).map(String).filter((f) => f.includes('.backup_')).length).toBe(2) // plus the pre-restore copy
     expect(p.cli(['restore', 'nope.backup_1', '--yes']).stderr).toMatch(/no backup named nope\.backup_1/)
   })
 
@@ -170,6 +170,6 @@ describe('CLI', () => {
     expect(p.cli(['apply', '--force']).code).toBe(0)
     p.write('model/users.ts', USERS_MODEL.replace('name: text(),', 'name: text(),\n  phone: text(),\n  fax: text(),'))
     expect(p.cli(['apply', '--no-backup', '--no-verify']).code).toBe(0)
-    expect(readdirSync(p.root).filter((f) => f.includes('.backup_'))).toEqual([])
+    expect(readdirSync(p.root, { recursive: true }).map(String).filter((f) => f.includes('.backup_'))).toEqual([])
   })
 })

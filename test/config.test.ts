@@ -22,6 +22,7 @@ describe('migration.conf', () => {
     const c = loadConfig({ root: p.root, env: {} })
     expect(c.configFile).toBeUndefined()
     expect(c.databasePath).toBe(join(p.root, 'dev.db'))
+    expect(c).toMatchObject({ backupDirectory: join(p.root, 'backups'), legacyBackupDirectory: p.root, backupKeepDev: 10 })
     expect(c.modelDirectory).toBe(join(p.root, 'model'))
     expect(c.schemaOutput).toBe(join(p.root, 'prisma', 'schema.prisma'))
     expect(c).toMatchObject({ backupEnabled: true, backupRetentionDays: 30, autoVerify: true, requireConfirmation: false, maxTablesPerRun: 50, allowDataLoss: false, dev: 'apply', build: 'check', historyTable: '_migration_history', dropUnmodelledTables: false, lockTimeout: 30 })
@@ -34,6 +35,7 @@ url = sqlite:///./data/app.db
 backup_enabled = no
 backup_retention_days = 7
 backup_directory = bk
+backup_keep_dev = 4
 
 [migration]
 model_directory = ../models/
@@ -58,11 +60,13 @@ lock_timeout = 5
     const conf = join(p.root, 'conf')
     expect(c).toMatchObject({
       configFile: join(conf, 'migration.conf'), databasePath: join(conf, 'data', 'app.db'), databaseUrlSource: 'config',
-      backupEnabled: false, backupRetentionDays: 7, backupDirectory: join(conf, 'bk'),
+      backupEnabled: false, backupRetentionDays: 7, backupDirectory: join(conf, 'bk'), backupKeepDev: 4,
       modelDirectory: join(p.root, 'models'), autoVerify: false, schemaOutput: join(conf, 'out', 'schema.prisma'),
       clientOutput: join(conf, 'out', 'client'), historyTable: 'migrations_log', dev: 'warn', build: 'apply', dropUnmodelledTables: true, generateClient: false,
       requireConfirmation: true, maxTablesPerRun: 3, allowDataLoss: true, lockTimeout: 5, loadTimeout: 7,
     })
+    // A configured backup folder is the only place: nothing is looked for next to the database.
+    expect(c.legacyBackupDirectory).toBeUndefined()
     // Every documented key was exercised above.
     expect(CONFIG_KEYS.map((k) => k.key).every((k) => p.read('conf/migration.conf').includes(`${k} =`))).toBe(true)
   })

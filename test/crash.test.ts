@@ -172,8 +172,8 @@ describe('crash safety', () => {
       const next = await p.migrate({ overrides: { allowDataLoss: true } })
       expect(['applied', 'in-sync'], label).toContain(next.outcome)
       // No half-written copy left behind, and every file named as a backup opens as a database.
-      expect(readdirSync(p.root).filter((f) => f.endsWith('.partial')), label).toEqual([])
-      for (const backup of readdirSync(p.root).filter((f) => /\.backup_\d{8}_\d{6}(Z_[0-9a-f]{12})?(_\d+)?$/.test(f))) {
+      expect(readdirSync(p.root, { recursive: true }).map(String).filter((f) => f.endsWith('.partial')), label).toEqual([])
+      for (const backup of readdirSync(p.root, { recursive: true }).map(String).filter((f) => /\.backup_\d{8}_\d{6}(Z_[0-9a-f]{12})?(_\d+)?$/.test(f))) {
         const copy = new Database(join(p.root, backup), { readonly: true })
         try {
           expect((copy.prepare('PRAGMA quick_check').get() as { quick_check: string }).quick_check, `${label} ${backup}`).toBe('ok')

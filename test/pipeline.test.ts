@@ -96,7 +96,7 @@ console.log(JSON.stringify({ outcome: r.outcome, fastPath: r.fastPath, loads: en
     p.write('model/users.ts', USERS_MODEL.replace('name: text(),', 'name: text(),\n  phone: text(),'))
     const r = await p.migrate({ backup: false })
     expect(r.backupPath).toBeUndefined()
-    expect(listBackups(p.dbPath, p.root)).toEqual([])
+    expect(listBackups(p.dbPath, [join(p.root, 'backups'), p.root])).toEqual([])
   })
 
   it('retention deletes old backups but never the newest', () => {
@@ -120,7 +120,7 @@ console.log(JSON.stringify({ outcome: r.outcome, fastPath: r.fastPath, loads: en
     expect(r.plan!.steps.map((s) => s.description)).toEqual(['redefine table users: drop column name'])
     expect(r.warnings[0]).toMatch(/drop the column `name` on the `users` table, which still contains 1 non-null values/)
     expect(p.hash()).toBe(before)
-    expect(readdirSync(p.root).filter((f) => f.includes('backup_'))).toEqual([])
+    expect(readdirSync(p.root, { recursive: true }).map(String).filter((f) => f.includes('backup_'))).toEqual([])
   })
 
   it('check and preview never create a missing database', async () => {
@@ -169,7 +169,7 @@ console.log(JSON.stringify({ outcome: r.outcome, fastPath: r.fastPath, loads: en
     const before = p.hash()
     await expect(p.migrate()).rejects.toMatchObject({ code: 'GUARD_UNEXECUTABLE' })
     expect(p.hash()).toBe(before)
-    expect(readdirSync(p.root).filter((f) => f.includes('backup_'))).toEqual([])
+    expect(readdirSync(p.root, { recursive: true }).map(String).filter((f) => f.includes('backup_'))).toEqual([])
   })
 
   it('refuses more tables than max_tables_per_run, and asks for confirmation when required', async () => {

@@ -34,7 +34,7 @@ async function migrated(files: Record<string, string> = {}): Promise<Project> {
   return p
 }
 
-const sideFiles = (p: Project) => readdirSync(p.root).filter((f) => /-migrate\.(lock|run)$|\.backup_/.test(f))
+const sideFiles = (p: Project) => readdirSync(p.root, { recursive: true }).map(String).filter((f) => /-migrate\.(lock|run)$|\.backup_/.test(f))
 const tableFile = (name: string, columns = 'id: int().primaryKey()') => `import { table, int, text } from 'migrate-plugin/model'\n\nexport const t = table(${JSON.stringify(name)}, { ${columns} })\n`
 
 describe('item 7: schema_output and client_output never point at something that is not theirs', () => {
@@ -43,7 +43,7 @@ describe('item 7: schema_output and client_output never point at something that 
     ['the database through a symlink', (p) => { symlinkSync(p.dbPath, join(p.root, 'link.prisma')); return 'link.prisma' }, /it is the database/],
     ['the database through a symlinked folder', (p) => { symlinkSync(p.root, join(p.root, 'alias')); return 'alias/dev.db' }, /it is the database/],
     ['the WAL file of the database', () => 'dev.db-wal', /it is the database's wal file/],
-    ['a backup', (p) => { p.cli(['apply', '--accept-data-loss']); p.write('model/users.ts', USERS_MODEL.replace('name: text(),', 'name: text(),\n  nick: text(),')); return readdirSync(p.root).find((f) => f.includes('.backup_'))! }, /it is a backup/],
+    ['a backup', (p) => { p.cli(['apply', '--accept-data-loss']); p.write('model/users.ts', USERS_MODEL.replace('name: text(),', 'name: text(),\n  nick: text(),')); return readdirSync(p.root, { recursive: true }).map(String).find((f) => f.includes('.backup_'))! }, /it is a backup/],
     ['the lock file', () => 'dev.db-migrate.lock', /it is the migrator lock file/],
     ['the run marker', () => 'dev.db-migrate.run', /it is the run marker/],
     ['a model file', () => 'model/users.ts', /it is a model file/],

@@ -1,5 +1,5 @@
-import { closeSync, existsSync, fchmodSync, fsyncSync, lstatSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs'
-import { basename, join } from 'node:path'
+import { closeSync, existsSync, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs'
+import { basename, join, resolve } from 'node:path'
 import type Database from 'better-sqlite3'
 import { crashPoint } from './crash.ts'
 import { MigrateError, errorMessage } from './errors.ts'
@@ -118,9 +118,41 @@ export function scanBackups(dbPath: string, directory: string, identity = databa
   return entries.map(({ seq: _seq, ...entry }) => entry)
 }
 
+/** The folders a database's backups may be in: the backup folder, then 0.1's place (the database's own folder) when none is configured. */
+export function backupFolders(config: { backupDirectory: string, legacyBackupDirectory?: string }): string[] {
+  const legacy = config.legacyBackupDirectory
+  return legacy !== undefined && resolve(legacy) !== resolve(config.backupDirectory) ? [config.backupDirectory, legacy] : [config.backupDirectory]
+}
+
+/** scanBackups over several folders, newest first. */
+export function scanBackupFolders(dbPath: string, directories: string[]): BackupEntry[] {
+  const identity = databaseIdentity(dbPath, false)
+  return directories.flatMap((d) => scanBackups(dbPath, d, identity))
+    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.name.localeCompare(a.name))
+}
+
+/**
+ * The default backup folder is made on first use. A folder the user named must already exist: a
+ * typo in migration.conf should be an error, not a new folder somewhere unexpected.
+ */
+export function prepareBackupFolder(config: { backupDirectory: string, legacyBackupDirectory?: string }): string {
+  if (config.legacyBackupDirectory === undefined) return config.backupDirectory
+  try {
+    mkdirSync(config.backupDirectory)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code !== 'EEXIST') {
+      throw new MigrateError('BACKUP', `cannot create the backup folder ${config.backupDirectory}: ${code ?? errorMessage(error)}`, {
+        step: 'backup', hint: 'check the permissions of the database\'s folder, or set [database] backup_directory in migration.conf; nothing was changed',
+      })
+    }
+  }
+  return config.backupDirectory
+}
+
 /** This database's backups (and unverified 0.1.0 ones in a shared folder), newest first. */
-export function listBackups(dbPath: string, directory: string): BackupFile[] {
-  return scanBackups(dbPath, directory).filter((b) => b.owner !== 'other').map(({ owner: _o, databaseId: _d, ...file }) => file)
+export function listBackups(dbPath: string, directory: string | string[]): BackupFile[] {
+  return scanBackupFolders(dbPath, typeof directory === 'string' ? [directory] : directory).filter((b) => b.owner !== 'other').map(({ owner: _o, databaseId: _d, ...file }) => file)
 }
 
 /**
@@ -142,8 +174,16 @@ export function createPrivateFile(path: string, mode: number): number {
 
 function backupTarget(dbPath: string, directory: string, now: Date, id: string, kind = 'backup'): string {
   const stem = `${basename(dbPath)}.${kind}_${utcStamp(now)}_${id}`
-  let target = join(directory, stem)
-  for (let n = 2; existsOrLink(target) || existsOrLink(`${target}.partial`); n++) target = join(directory, `${stem}_${n}`)
+  // The number orders backups taken within one second, so one freed by a deletion (retention, the
+  // dev server's bound) is never reused: the new backup would sort as older than the ones after it.
+  const numbered = new RegExp(`^${escape(stem)}(?:_(\\d+))?(?:\\.partial)?$`)
+  let highest = 0
+  for (const name of readdirSync(directory)) {
+    const m = numbered.exec(name)
+    if (m) highest = Math.max(highest, m[1] ? Number(m[1]) : 1)
+  }
+  let target = join(directory, highest === 0 ? stem : `${stem}_${highest + 1}`)
+  for (let n = highest + 2; existsOrLink(target) || existsOrLink(`${target}.partial`); n++) target = join(directory, `${stem}_${n}`)
   return target
 }
 
@@ -158,7 +198,7 @@ function existsOrLink(path: string): boolean {
 
 function checkDirectory(directory: string): void {
   if (!existsSync(directory) || !statSync(directory).isDirectory()) {
-    throw new MigrateError('BACKUP', `the backup directory ${directory} does not exist`, {
+    throw new MigrateError('BACKUP', `the backup directory ${directory} ${existsSync(directory) ? 'is not a folder' : 'does not exist'}`, {
       step: 'backup',
       hint: 'create it, or change [database] backup_directory in migration.conf',
     })
@@ -287,16 +327,41 @@ export function applyRetention(dbPath: string, directory: string, days: number, 
   const deleted: string[] = []
   for (const backup of scanBackups(dbPath, directory).filter((b) => b.owner === 'this').slice(1)) {
     if (backup.createdAt.getTime() >= cutoff) continue
-    try {
-      if (!isRegularFile(backup.path)) continue
-      // unlink, not rm: rm reads a refused unlink (EPERM) as "a folder?" and reports ENOTDIR.
-      unlinkSync(backup.path)
-      deleted.push(backup.path)
-      // A raw copy's journal or WAL (see rawCopy) goes with it.
-      for (const suffix of ['-journal', '-wal']) if (isRegularFile(`${backup.path}${suffix}`)) unlinkSync(`${backup.path}${suffix}`)
-    } catch (error) {
-      failures.push(`could not delete the old backup ${backup.path}: ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`)
-    }
+    deleteBackup(backup.path, deleted, failures)
+  }
+  return deleted
+}
+
+function deleteBackup(path: string, deleted: string[], failures: string[]): void {
+  try {
+    if (!isRegularFile(path)) return
+    // unlink, not rm: rm reads a refused unlink (EPERM) as "a folder?" and reports ENOTDIR.
+    unlinkSync(path)
+    deleted.push(path)
+    // A raw copy's journal or WAL (see rawCopy) goes with it.
+    for (const suffix of ['-journal', '-wal']) if (isRegularFile(`${path}${suffix}`)) unlinkSync(`${path}${suffix}`)
+  } catch (error) {
+    failures.push(`could not delete the old backup ${path}: ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`)
+  }
+}
+
+/**
+ * The dev server's bound: of the backups one dev-server process took (`session`, oldest first),
+ * keep the first (the database as it was before this session changed anything: nothing else holds
+ * it) and the newest `keep`; delete the rest. Only paths the same rules as retention prove to be
+ * this database's regular files, in this folder; never the newest backup of the database, and
+ * never a backup the session did not take (the CLI's, a build's, an earlier session's). Returns
+ * the deleted paths.
+ */
+export function boundSessionBackups(dbPath: string, directory: string, session: readonly string[], keep: number, failures: string[] = []): string[] {
+  if (keep <= 0 || session.length <= keep + 1) return []
+  const mine = scanBackups(dbPath, directory).filter((b) => b.owner === 'this')
+  const newest = mine[0]?.path
+  const provable = new Set(mine.map((b) => resolve(b.path)))
+  const deleted: string[] = []
+  for (const path of session.slice(1, session.length - keep)) {
+    if (path === newest || !provable.has(resolve(path))) continue
+    deleteBackup(path, deleted, failures)
   }
   return deleted
 }

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { closest, distance } from 'fastest-levenshtein'
 import { MigrateError } from './errors.ts'
 import { parseIni, type IniEntry } from './ini.ts'
@@ -24,6 +24,13 @@ export interface ResolvedConfig {
   backupEnabled: boolean
   backupRetentionDays: number
   backupDirectory: string
+  /**
+   * Set when backup_directory is not configured: the database's own folder, where 0.1 put its
+   * backups. Nothing new goes there, but what is there is still listed and can be restored.
+   */
+  legacyBackupDirectory?: string
+  /** Backups a dev server (vite dev, watch builds) keeps of its own session; 0: no bound. */
+  backupKeepDev: number
   modelDirectory: string
   autoVerify: boolean
   schemaOutput: string
@@ -42,7 +49,7 @@ export interface ResolvedConfig {
 }
 
 /** Options a caller (plugin options, CLI flags) may set; they win over migration.conf. */
-export type ConfigOverrides = Partial<Omit<ResolvedConfig, 'configFile' | 'root' | 'databasePath' | 'databaseUrlSource' | 'databaseReadOnly'>>
+export type ConfigOverrides = Partial<Omit<ResolvedConfig, 'configFile' | 'root' | 'databasePath' | 'databaseUrlSource' | 'databaseReadOnly' | 'legacyBackupDirectory'>>
 
 type Kind = 'boolean' | 'integer' | 'path' | 'string' | 'mode' | 'url' | 'identifier'
 
@@ -60,7 +67,8 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { section: 'database', key: 'url', option: 'databaseUrl', kind: 'url', doc: 'SQLite database: sqlite:///./app.db, file:./app.db or a path; relative to this file. DATABASE_URL overrides it.' },
   { section: 'database', key: 'backup_enabled', option: 'backupEnabled', kind: 'boolean', doc: 'Back up the database before every apply that changes it.' },
   { section: 'database', key: 'backup_retention_days', option: 'backupRetentionDays', kind: 'integer', min: 0, doc: 'Delete backups older than this many days (the newest one is always kept). 0 keeps all.' },
-  { section: 'database', key: 'backup_directory', option: 'backupDirectory', kind: 'path', doc: 'Where backups go (default: next to the database).' },
+  { section: 'database', key: 'backup_directory', option: 'backupDirectory', kind: 'path', doc: 'Where backups go (default: a backups/ folder next to the database, made when first needed). A folder you name must exist.' },
+  { section: 'database', key: 'backup_keep_dev', option: 'backupKeepDev', kind: 'integer', min: 0, doc: 'A dev server (vite dev, watch builds) keeps only the last this-many backups it took, plus the first of its session. 0 keeps all.' },
   { section: 'migration', key: 'model_directory', option: 'modelDirectory', kind: 'path', doc: 'Where the models are: .ts/.mts/.js/.mjs files (nested folders too) and .prisma fragments.' },
   { section: 'migration', key: 'auto_verify', option: 'autoVerify', kind: 'boolean', doc: 'After applying, diff again; a non-empty diff fails the run and rolls it back.' },
   { section: 'migration', key: 'schema_output', option: 'schemaOutput', kind: 'path', doc: 'Where the generated Prisma schema is written.' },
@@ -82,6 +90,7 @@ export const DEFAULTS: Required<ConfigOverrides> = {
   backupEnabled: true,
   backupRetentionDays: 30,
   backupDirectory: '',
+  backupKeepDev: 10,
   modelDirectory: 'model',
   autoVerify: true,
   schemaOutput: 'prisma/schema.prisma',
@@ -151,7 +160,9 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
     databasePath,
     ...(readOnly ? { databaseReadOnly: true } : {}),
     databaseUrlSource,
-    backupDirectory: merged.backupDirectory ? resolve(root, merged.backupDirectory) : dirname(databasePath),
+    // Not the project root any more: a long dev session would fill it with backups.
+    backupDirectory: merged.backupDirectory ? resolve(root, merged.backupDirectory) : join(dirname(databasePath), 'backups'),
+    ...(merged.backupDirectory ? {} : { legacyBackupDirectory: dirname(databasePath) }),
     modelDirectory: resolve(root, merged.modelDirectory),
     schemaOutput: resolve(root, merged.schemaOutput),
     clientOutput: resolve(root, merged.clientOutput),

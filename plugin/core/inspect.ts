@@ -1,7 +1,7 @@
 import { existsSync, lstatSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
-import { backupDatabase, listBackups, rawCopy, scanBackups, type BackupEntry, type BackupFile } from './backup.ts'
+import { backupDatabase, backupFolders, listBackups, prepareBackupFolder, rawCopy, scanBackupFolders, type BackupEntry, type BackupFile } from './backup.ts'
 import { databaseIdentity, identityPath } from './identity.ts'
 import { inspectLive, restoreChecked } from './restore.ts'
 import { loadConfig, type ConfigOverrides, type ResolvedConfig } from './config.ts'
@@ -94,7 +94,7 @@ export function history(options: CommonOptions & { limit?: number }): { config: 
 
 export function backups(options: CommonOptions): { config: ResolvedConfig, backups: BackupFile[] } {
   const config = configOf(options)
-  return { config, backups: listBackups(config.databasePath, config.backupDirectory) }
+  return { config, backups: listBackups(config.databasePath, backupFolders(config)) }
 }
 
 export interface RestoreOptions extends CommonOptions {
@@ -128,7 +128,8 @@ export interface RestoreResult {
 
 /** Pick the backup to restore, refusing anything that is not provably a backup of this database. */
 function chooseBackup(config: ResolvedConfig, wanted: string | undefined): BackupFile {
-  const all = scanBackups(config.databasePath, config.backupDirectory)
+  const folders = backupFolders(config)
+  const all = scanBackupFolders(config.databasePath, folders)
   const mine = all.filter((b) => b.owner === 'this')
   const listHint = 'run `npx migrate-plugin backups` to list this database\'s backups'
   if (wanted === undefined) {
@@ -144,7 +145,7 @@ function chooseBackup(config: ResolvedConfig, wanted: string | undefined): Backu
     })
   }
   const name = basename(wanted)
-  const inFolder = (path: string) => resolve(config.backupDirectory, basename(path)) === resolve(path)
+  const inFolder = (path: string) => folders.some((folder) => resolve(folder, basename(path)) === resolve(path))
   const chosen = all.find((b) => b.name === wanted || (b.name === name && (wanted === name || inFolder(resolve(wanted)))))
   if (chosen?.owner === 'other') {
     const own = databaseIdentity(config.databasePath, false)
@@ -153,9 +154,13 @@ function chooseBackup(config: ResolvedConfig, wanted: string | undefined): Backu
     })
   }
   if (chosen) return strip(chosen)
-  const entry = join(config.backupDirectory, name)
+  let entry = join(config.backupDirectory, name)
   let stat
-  try { stat = lstatSync(entry) } catch { /* not there */ }
+  for (const folder of folders) {
+    try { stat = lstatSync(join(folder, name)) } catch { continue }
+    entry = join(folder, name)
+    break
+  }
   if (stat && !stat.isFile()) {
     throw new MigrateError('RESTORE', `${entry} is not a regular file (${stat.isSymbolicLink() ? 'a symbolic link' : stat.isDirectory() ? 'a folder' : 'a special file'}): refusing to restore from it`, { hint: listHint })
   }
@@ -224,10 +229,10 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
     let safetyBackup: string | undefined
     let safetyCopy: RestoreResult['safetyCopy']
     if (live.state === 'healthy') {
-      safetyBackup = backupDatabase(config.databasePath, config.backupDirectory)
+      safetyBackup = backupDatabase(config.databasePath, prepareBackupFolder(config))
       safetyCopy = 'snapshot'
     } else if (live.state === 'broken') {
-      safetyBackup = rawCopy(config.databasePath, config.backupDirectory)
+      safetyBackup = rawCopy(config.databasePath, prepareBackupFolder(config))
       safetyCopy = 'bytes'
     }
     await restoreChecked(chosen.path, config.databasePath, timeoutMs)

@@ -6,7 +6,7 @@ import { discoverModels, type DiscoveredModels } from '../model/discover.ts'
 import { loadConfig, type ConfigOverrides, type ResolvedConfig } from './config.ts'
 import { loadEngineModule, openEngineSession, type EngineSession } from './engine.ts'
 import { MigrateError, errorMessage } from './errors.ts'
-import { applyRetention, backupDatabase } from './backup.ts'
+import { applyRetention, backupDatabase, prepareBackupFolder } from './backup.ts'
 import { restoreChecked } from './restore.ts'
 import { checkHistoryTable, hasTable, lastInSync, newMigrationId, schemaFingerprint, writeHistory, type HistoryRecord } from './history.ts'
 import { acquireLock, type Lock } from './lock.ts'
@@ -18,6 +18,7 @@ import { constraintsDroppedByRebuild, detachDependents, indexesDroppedByRebuild,
 import { describeEnumProblem, enumFixHint, enumProblems, enumStep } from './enums.ts'
 import { describeViolations, foreignKeyViolations, lostRows, newViolations, rowCounts } from './integrity.ts'
 import { findRewrites, unwarnedRewrites } from './rewrites.ts'
+import { DataLossError, lossReport, type LossReport } from './loss-report.ts'
 import { restoreRowids, saveRowids } from './rowids.ts'
 import { applicableRenames, renameHints, type Rename } from './renames.ts'
 import { generateSchema, type GeneratedSchema } from './schema.ts'
@@ -51,6 +52,13 @@ export interface MigrateOptions {
   confirm?: (plan: Plan) => Promise<boolean>
   /** The plan's SQL as the user confirmed it; set by migrate() itself, which asks before it takes any lock. */
   confirmedSql?: string
+  /**
+   * Data loss the user was shown and accepted (the digest of a DataLossError's report). The run
+   * goes ahead only if it would lose exactly that data; otherwise it refuses, changing nothing.
+   */
+  acceptedLoss?: { digest: string }
+  /** The caller shows a refusal's loss report and may ask: compute its digest (a full read of the data at stake). */
+  confirmingDataLoss?: boolean
   env?: NodeJS.ProcessEnv
   /** Reuse models and schema already prepared by the caller (status, the dev server's watcher). */
   prepared?: Prepared
@@ -507,17 +515,24 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
       })
     }
 
+    // Data loss goes ahead when allowed, or when it is exactly what the user was shown and accepted.
+    let accepted: LossReport | undefined
+    const acceptLoss = (engineWarnings: string[], refuse: (report: LossReport) => DataLossError) => {
+      const report = lossReport(db, plan!, { rewrites, enumIssues, droppedConstraints, engineWarnings, digest: !!(options.acceptedLoss || options.confirmingDataLoss) })
+      if (report.digest === (accepted ?? options.acceptedLoss)?.digest) accepted = report
+      else throw refuse(report)
+    }
+    const notAsAccepted = 'what this run would lose is not what was confirmed (the data or the models changed meanwhile): nothing was changed'
     if (dataLoss.length > 0 && !config.allowDataLoss) {
-      throw new MigrateError('GUARD_DATA_LOSS', `refusing to change data: ${dataLoss.join('; ')}`, {
-        step: 'guard',
-        hint: enumIssues.length > 0 ? enumFixHint(enumIssues) : 'if that is really what you want, run again with --accept-data-loss (or set [safety] allow_data_loss = true); nothing was changed',
-      })
+      acceptLoss([], (report) => new DataLossError(options.acceptedLoss ? notAsAccepted : `refusing to change data: ${dataLoss.join('; ')}`, report, {
+        hint: options.acceptedLoss ? 'run again to see what it would lose now' : enumIssues.length > 0 ? enumFixHint(enumIssues) : 'if that is really what you want, run again with --accept-data-loss (or set [safety] allow_data_loss = true); nothing was changed',
+      }))
     }
 
     step = 'backup'
     run.progress(step)
     if (config.backupEnabled && options.backup !== false && !run.createdDb) {
-      backupPath = backupDatabase(dbPath, config.backupDirectory)
+      backupPath = backupDatabase(dbPath, prepareBackupFolder(config))
       crashPoint('after-backup')
     }
 
@@ -541,9 +556,10 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
       // switch the real checks off for the whole run).
       const lossy = pushed.warnings.filter((w) => !NOT_DATA_LOSS.some((pattern) => pattern.test(w)))
       if (lossy.length > 0 && !config.allowDataLoss) {
-        throw new MigrateError('GUARD_DATA_LOSS', `refusing to lose data: ${lossy.join('; ')}`, {
-          step: 'guard', hint: 'if that is really what you want, run again with --accept-data-loss (or set [safety] allow_data_loss = true); nothing was changed',
-        })
+        // The push executed nothing: the report still reads the data as it is.
+        acceptLoss(lossy, (report) => new DataLossError(options.acceptedLoss ? notAsAccepted : `refusing to lose data: ${lossy.join('; ')}`, report, {
+          hint: options.acceptedLoss ? 'run again to see what it would lose now' : 'if that is really what you want, run again with --accept-data-loss (or set [safety] allow_data_loss = true); nothing was changed',
+        }))
       }
       pushed = await session.push(schema.text, true)
     }

@@ -1,7 +1,7 @@
 import { closeSync, lstatSync, openSync, readSync, readlinkSync, realpathSync, statSync } from 'node:fs'
 import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import { listModelFiles } from '../model/discover.ts'
-import { listBackups } from './backup.ts'
+import { backupFolders, listBackups } from './backup.ts'
 import { findPrismaCli } from './client.ts'
 import type { ResolvedConfig } from './config.ts'
 import { MigrateError } from './errors.ts'
@@ -24,7 +24,7 @@ export function checkOutputs(config: ResolvedConfig): void {
     { path: `${db}-migrate.run`, what: 'the run marker' },
     { path: `${db}-migrate.id`, what: "the database's id file" },
     ...(config.configFile ? [{ path: config.configFile, what: 'the config file' }] : []),
-    ...safeList(() => listBackups(db, config.backupDirectory)).map((b) => ({ path: b.path, what: 'a backup' })),
+    ...safeList(() => listBackups(db, backupFolders(config))).map((b) => ({ path: b.path, what: 'a backup' })),
     ...safeList(() => listModelFiles(config.modelDirectory)).map((path) => ({ path, what: 'a model file' })),
   ]
   const cacheDir = join(config.root, 'node_modules', '.cache', 'migrate-plugin')

@@ -15,6 +15,8 @@ export interface Rewrite {
   /** Rows whose value the rebuild would change. */
   rows: number
   description: string
+  /** The query parts that find those rows (quoted as the engine wrote them), so they can be shown. */
+  query: { source: string, expression: string, sourceColumn: string }
 }
 
 const IDENT = '"(?:[^"]|"")+"'
@@ -68,7 +70,7 @@ export function findRewrites(db: Database.Database, script: string): Rewrite[] {
       const description = fallback
         ? `making ${table}.${column} required rewrites ${rows} row(s) holding NULL to its default ${fallback[1]!.trim()}`
         : `rebuilding ${table} rewrites ${rows} value(s) of ${table}.${column} (${expression})`
-      rewrites.push({ table, column, rows, description })
+      rewrites.push({ table, column, rows, description, query: { source, expression, sourceColumn } })
     }
   }
   return rewrites

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { loadConfig, type ConfigOverrides, type Mode, type ResolvedConfig } from './config.ts'
 import { regenerateClientAfterApply } from './client.ts'
 import { MigrateError, errorMessage } from './errors.ts'
+import { SessionBackups } from './dev-backups.ts'
 import { migrate, prepare, type MigrateResult, type Prepared } from './migrate.ts'
 import type { Plan } from './plan.ts'
 import { redactSecrets } from './redact.ts'
@@ -94,6 +95,7 @@ export class Runner {
   private inFlight: Promise<RunReport> | undefined
   private next: Promise<RunReport> | undefined
   private cache: { key: string, prepared: Prepared } | undefined
+  private readonly sessionBackups = new SessionBackups()
   constructor(private readonly options: PluginOptions = {}) {}
 
   /** The settings without touching models: for watchers and mode decisions. */
@@ -165,6 +167,7 @@ export class Runner {
     let client = ''
     // After COMMIT nothing may fail the run (or the build): such problems are warnings next to the success.
     const postCommit = [...(result.postCommitWarnings ?? [])]
+    if (context.watch) postCommit.push(...this.sessionBackups.record(result))
     if (mode === 'apply') {
       try {
         const generated = await regenerateClientAfterApply(result)

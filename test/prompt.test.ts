@@ -1,0 +1,269 @@
+import { spawn } from 'node:child_process'
+import { readdirSync } from 'node:fs'
+import { afterEach, describe, expect, it } from 'vitest'
+import { BIN, Project, cleanEnv } from './helpers.ts'
+
+/**
+ * The data-loss question, asked through a real pseudo-terminal (util-linux `script`): what is
+ * shown, what each answer does to the database, and when nobody is asked at all.
+ */
+
+const HEAD = "import { table, int, text } from 'migrate-plugin/model'\n"
+const WITH_AGE = "export const users = table('users', { id: int().primaryKey({ autoIncrement: true }), name: text(), age: int() })\n"
+const WITHOUT_AGE = "export const users = table('users', { id: int().primaryKey({ autoIncrement: true }), name: text() })\n"
+const QUESTION = 'Apply and lose this data? [y/N]'
+
+let project: Project | undefined
+afterEach(() => {
+  project?.remove()
+  project = undefined
+})
+
+interface TtyRun {
+  code: number
+  output: string
+  asked: boolean
+}
+
+/**
+ * `migrate-plugin <args>` on a terminal. The answer is typed once the question is on screen;
+ * `beforeAnswer` runs at that moment (another process writing while the person reads).
+ */
+function onTerminal(p: Project, args: string[], answer: string, options: { env?: NodeJS.ProcessEnv, beforeAnswer?: () => void } = {}): Promise<TtyRun> {
+  const env = { ...cleanEnv(), ...options.env }
+  if (!options.env || !('CI' in options.env)) delete env.CI
+  const command = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ')
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: p.root, env, stdio: ['pipe', 'pipe', 'pipe'] })
+    let output = ''
+    let asked = false
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`no exit within 60 s; output so far:\n${output}`)) }, 60_000)
+    const onData = (d: Buffer) => {
+      output += d.toString()
+      if (!asked && output.includes(QUESTION)) {
+        asked = true
+        try {
+          options.beforeAnswer?.()
+        } finally {
+          child.stdin.write(answer)
+        }
+      }
+    }
+    child.stdout.on('data', onData)
+    child.stderr.on('data', onData)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      // The terminal's own bytes (cursor moves, the echo) are not the tool's words.
+      resolve({ code: code ?? -1, output: output.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').replace(/\r/g, ''), asked })
+    })
+    // Nothing is typed unless asked: a run that does not ask must end on its own (stdin stays open, as on a real terminal).
+  })
+}
+
+/** A project whose users table holds ages, and whose models just dropped the column. */
+async function droppingAge(): Promise<Project> {
+  const p = new Project({ 'model/m.ts': HEAD + WITH_AGE })
+  project = p
+  expect((await p.migrate()).outcome).toBe('applied')
+  p.sql("INSERT INTO users (name, age) VALUES ('ann', 31), ('bob', 45), ('cy', 12), ('dee', NULL)")
+  p.write('model/m.ts', HEAD + WITHOUT_AGE)
+  return p
+}
+
+const backupsOf = (p: Project) => readdirSync(p.root, { recursive: true }).map(String).filter((n) => n.includes('.backup_'))
+const successes = (p: Project) => p.all<{ description: string, warnings: string }>("SELECT description, warnings FROM _migration_history WHERE status = 'success' ORDER BY id")
+
+describe('a change that loses data, on a terminal', () => {
+  it('lists the real values, and "n" changes nothing', async () => {
+    const p = await droppingAge()
+    const before = p.hash()
+    const historyBefore = successes(p)
+    const run = await onTerminal(p, ['apply'], 'n\n')
+    expect(run.asked).toBe(true)
+    expect(run.output).toContain('This change would lose data:')
+    expect(run.output).toContain('column users.age: 3 non-null value(s) will be dropped (e.g. 31, 45, 12)')
+    expect(run.output).toContain('not confirmed: nothing was changed')
+    expect(run.code).toBe(1)
+    expect(p.hash(), 'byte-for-byte as it was').toBe(before)
+    expect(p.columns('users')).toEqual(['id', 'name', 'age'])
+    expect(successes(p)).toEqual(historyBefore)
+    expect(backupsOf(p), 'the backup of a run that did nothing is not kept').toEqual([])
+  })
+
+  it('"y" applies that plan: the column is gone, every row kept, a history row and a backup written', async () => {
+    const p = await droppingAge()
+    const run = await onTerminal(p, ['apply'], 'y\n')
+    expect(run.asked).toBe(true)
+    expect(run.output).toContain('column users.age: 3 non-null value(s) will be dropped (e.g. 31, 45, 12)')
+    expect(run.code, run.output).toBe(0)
+    expect(run.output).toContain('applied 1 change(s)')
+    expect(p.columns('users')).toEqual(['id', 'name'])
+    expect(p.all('SELECT id, name FROM users ORDER BY id')).toEqual([{ id: 1, name: 'ann' }, { id: 2, name: 'bob' }, { id: 3, name: 'cy' }, { id: 4, name: 'dee' }])
+    const last = successes(p).at(-1)!
+    expect(last.description).toBe('redefine table users: drop column age')
+    expect(JSON.parse(last.warnings)).toEqual(['You are about to drop the column `age` on the `users` table, which still contains 3 non-null values.'])
+    expect(backupsOf(p)).toHaveLength(1)
+  })
+
+  it('a table with rows: each row shown, and dropped only after "y"', async () => {
+    const p = new Project({ 'model/m.ts': HEAD + WITHOUT_AGE + "export const old_logs = table('old_logs', { id: int().primaryKey(), msg: text() })\n" })
+    project = p
+    expect((await p.migrate()).outcome).toBe('applied')
+    p.sql("INSERT INTO old_logs (id, msg) VALUES (1, 'boot'), (2, 'halt'), (3, 'boot'), (4, 'x')")
+    p.write('model/m.ts', HEAD + WITHOUT_AGE)
+    p.write('migration.conf', '[migration]\ndrop_unmodelled_tables = true\n')
+    const no = await onTerminal(p, ['apply'], 'n\n')
+    expect(no.output).toContain("table old_logs: 4 row(s) will be dropped (e.g. (id 1, msg 'boot'), (id 2, msg 'halt'), (id 3, msg 'boot'), …)")
+    expect(no.code).toBe(1)
+    expect(p.tables()).toContain('old_logs')
+    const yes = await onTerminal(p, ['apply'], 'y\n')
+    expect(yes.code, yes.output).toBe(0)
+    expect(p.tables()).not.toContain('old_logs')
+    expect(successes(p).at(-1)!.description).toBe('drop table old_logs')
+  })
+
+  it('values the engine would rewrite are shown before and after', async () => {
+    const p = new Project({ 'model/m.ts': HEAD + "export const people = table('people', { id: int().primaryKey({ autoIncrement: true }), age: text() })\n" })
+    project = p
+    expect((await p.migrate()).outcome).toBe('applied')
+    p.sql("INSERT INTO people (age) VALUES (NULL), ('30'), (NULL)")
+    p.write('model/m.ts', HEAD + "export const people = table('people', { id: int().primaryKey({ autoIncrement: true }), age: text().notNull().default('unknown') })\n")
+    const run = await onTerminal(p, ['apply'], 'y\n')
+    expect(run.output).toContain("column people.age: 2 value(s) will be rewritten (e.g. NULL → 'unknown', NULL → 'unknown')")
+    expect(run.code, run.output).toBe(0)
+    expect(p.all('SELECT age FROM people ORDER BY id')).toEqual([{ age: 'unknown' }, { age: '30' }, { age: 'unknown' }])
+  })
+
+  it('long text is cut, secrets are masked, control characters cannot reach the terminal', async () => {
+    const p = new Project({ 'model/m.ts': HEAD + "export const users = table('users', { id: int().primaryKey({ autoIncrement: true }), note: text() })\n" })
+    project = p
+    expect((await p.migrate()).outcome).toBe('applied')
+    const db = p.db()
+    const insert = db.prepare('INSERT INTO users (note) VALUES (?)')
+    insert.run('postgres://admin:hunter2secret@db.example.com:5432/app')
+    insert.run('x'.repeat(500))
+    insert.run('\x1b[2Jcleared')
+    db.close()
+    p.write('model/m.ts', HEAD + "export const users = table('users', { id: int().primaryKey({ autoIncrement: true }) })\n")
+    const run = await onTerminal(p, ['apply'], 'n\n')
+    expect(run.asked).toBe(true)
+    const line = run.output.split('\n').find((l) => l.includes('column users.note'))!
+    expect(line).toContain('3 non-null value(s) will be dropped')
+    expect(line).not.toContain('hunter2secret')
+    expect(line).toContain('***')
+    expect(line).toContain(`'${'x'.repeat(39)}…' (500 chars)`)
+    expect(line).not.toContain('x'.repeat(41))
+    expect(line).toContain("'\\u001b[2Jcleared'")
+    expect(run.output).not.toContain('\x1b[2J')
+  })
+
+  it('--yes answers ordinary questions, not this one', async () => {
+    const p = await droppingAge()
+    const before = p.hash()
+    const run = await onTerminal(p, ['apply', '--yes'], 'n\n')
+    expect(run.asked).toBe(true)
+    expect(run.code).toBe(1)
+    expect(p.hash()).toBe(before)
+  })
+
+  it('with require_confirmation on, the plan and then the loss are asked about, and "y" to both applies once', async () => {
+    const p = await droppingAge()
+    p.write('migration.conf', '[safety]\nrequire_confirmation = true\n')
+    const env = { ...cleanEnv() }
+    delete env.CI
+    const answers = ['y\n', 'y\n']
+    const command = [process.execPath, BIN, 'apply'].map((a) => `'${a}'`).join(' ')
+    const result = await new Promise<{ code: number, output: string }>((resolve) => {
+      const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: p.root, env })
+      let output = ''
+      let seen = 0
+      child.stdout.on('data', (d: Buffer) => {
+        output += d.toString()
+        const questions = output.split('[y/N]').length - 1
+        while (seen < questions && answers.length > 0) {
+          seen++
+          child.stdin.write(answers.shift()!)
+        }
+      })
+      child.on('close', (code) => resolve({ code: code ?? -1, output }))
+    })
+    expect(result.output).toContain('Apply these changes? [y/N]')
+    expect(result.output).toContain(QUESTION)
+    expect(result.code, result.output).toBe(0)
+    expect(p.columns('users')).toEqual(['id', 'name'])
+    expect(successes(p)).toHaveLength(2)
+  })
+})
+
+describe('the database changes while the question is open', () => {
+  it('a row added meanwhile: "y" refuses instead of dropping data nobody was shown', async () => {
+    const p = await droppingAge()
+    const run = await onTerminal(p, ['apply'], 'y\n', {
+      // The app writes while the person reads: the question holds no lock, so this must succeed.
+      beforeAnswer: () => p.sql("INSERT INTO users (name, age) VALUES ('eve', 77)"),
+    })
+    expect(run.asked).toBe(true)
+    expect(run.code).toBe(1)
+    expect(run.output).toContain('what this run would lose is not what was confirmed')
+    expect(p.columns('users')).toEqual(['id', 'name', 'age'])
+    expect(p.all('SELECT age FROM users ORDER BY id')).toEqual([{ age: 31 }, { age: 45 }, { age: 12 }, { age: null }, { age: 77 }])
+    expect(backupsOf(p)).toEqual([])
+  })
+
+  it('a value edited meanwhile (same count): refused too', async () => {
+    const p = await droppingAge()
+    const run = await onTerminal(p, ['apply'], 'y\n', { beforeAnswer: () => p.sql('UPDATE users SET age = 99 WHERE id = 3') })
+    expect(run.code).toBe(1)
+    expect(run.output).toContain('what this run would lose is not what was confirmed')
+    expect(p.columns('users')).toEqual(['id', 'name', 'age'])
+  })
+
+  it('a change elsewhere in the database does not matter: "y" applies', async () => {
+    const p = await droppingAge()
+    const run = await onTerminal(p, ['apply'], 'y\n', { beforeAnswer: () => p.sql("INSERT INTO users (name) VALUES ('fay')") })
+    expect(run.code, run.output).toBe(0)
+    expect(p.columns('users')).toEqual(['id', 'name'])
+    expect(p.all('SELECT name FROM users ORDER BY id').map((r) => r.name)).toEqual(['ann', 'bob', 'cy', 'dee', 'fay'])
+  })
+})
+
+describe('nobody to ask: refused as before, pointing at --accept-data-loss', () => {
+  it('stdin not a terminal', async () => {
+    const p = await droppingAge()
+    const before = p.hash()
+    const run = p.cli(['apply'])
+    expect(run.code).toBe(1)
+    expect(run.stdout + run.stderr).not.toContain(QUESTION)
+    expect(run.stderr).toContain('refusing to lose data: You are about to drop the column `age` on the `users` table')
+    expect(run.stderr).toContain('--accept-data-loss')
+    expect(p.hash()).toBe(before)
+  })
+
+  it('CI set, on a terminal', async () => {
+    const p = await droppingAge()
+    const before = p.hash()
+    const run = await onTerminal(p, ['apply'], 'y\n', { env: { CI: 'true' } })
+    expect(run.asked).toBe(false)
+    expect(run.code).toBe(1)
+    expect(run.output).toContain('--accept-data-loss')
+    expect(p.hash()).toBe(before)
+  })
+
+  it('--json, on a terminal', async () => {
+    const p = await droppingAge()
+    const before = p.hash()
+    const run = await onTerminal(p, ['apply', '--json'], 'y\n')
+    expect(run.asked).toBe(false)
+    expect(run.code).toBe(1)
+    expect(JSON.parse(run.output.slice(run.output.indexOf('{'))).error.code).toBe('GUARD_DATA_LOSS')
+    expect(p.hash()).toBe(before)
+  })
+
+  it('--accept-data-loss on a terminal applies without asking', async () => {
+    const p = await droppingAge()
+    const run = await onTerminal(p, ['apply', '--accept-data-loss'], 'n\n')
+    expect(run.asked).toBe(false)
+    expect(run.code, run.output).toBe(0)
+    expect(p.columns('users')).toEqual(['id', 'name'])
+  })
+})
