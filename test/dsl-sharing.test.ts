@@ -155,7 +155,7 @@ export const a = table('a', { id: int().primaryKey(), createdAt: stamp, updatedA
     })
     const e = await modelError(p)
     expect(e.code).toBe('MODEL_INVALID')
-    expect(e.message).toMatch(/^model\/t\.ts:4: table\("a"\): an index lists a column given as both createdAt and updatedAt/)
+    expect(e.message).toMatch(/^model\/t\.ts:4:\d+: table\("a"\): an index lists a column given as both createdAt and updatedAt/)
     expect(e.hint).toContain('(t) => [index(t.createdAt)]')
   })
 
@@ -248,7 +248,7 @@ export const people = table('people', { id: int().primaryKey() }, { renamedFom: 
     const p = newProject({ 'model/t.ts': `${HEAD}\nexport const t = table('t', { id: int().primaryKey() }, ${args})\n` })
     const e = await modelError(p)
     expect(e.code).toBe('MODEL_INVALID')
-    expect(e.message).toMatch(/^model\/t\.ts:3: /)
+    expect(e.message).toMatch(/^model\/t\.ts:3:\d+: /)
     expect(e.message).toMatch(message)
     expect(e.hint).toBeTruthy()
   })

@@ -5,7 +5,7 @@ import { CONFIG_KEYS, DEFAULTS, loadConfig } from '../plugin/core/config.ts'
 import { Project, USERS_MODEL } from './helpers.ts'
 import { cliOnTerminal } from './tty.ts'
 
-const DB_LINES = ['/dev.db', '/dev.db-journal', '/dev.db-wal', '/dev.db-shm', '/dev.db-migrate.lock', '/dev.db-migrate.run', '/dev.db-migrate.id', '/dev.db.backup_*']
+const DB_LINES = ['/dev.db', '/dev.db-journal', '/dev.db-wal', '/dev.db-shm', '/dev.db-migrate.lock', '/dev.db-migrate.run', '/dev.db-migrate.id', '/dev.db.backup_*', '/backups/']
 
 /** Every file and folder under the project with its bytes (links as their target): what "wrote nothing" is checked against. */
 function snapshot(root: string, dir = ''): Record<string, string> {
@@ -65,7 +65,7 @@ describe('init', () => {
       expect(config[key as keyof typeof config], key).toEqual(value)
     }
     expect(config.modelDirectory).toBe(join(p.root, 'model'))
-    expect(config.backupDirectory).toBe(p.root)
+    expect(config.backupDirectory).toBe(join(p.root, 'backups'))
   })
 
   it('never overwrites: an existing migration.conf (or a link where it would go) is named, exit 1, and nothing at all is written', () => {
@@ -173,7 +173,7 @@ describe('init', () => {
     const r = p.cli(['init', '--database', 'data/app.db'])
     expect(r.code, r.stderr).toBe(0)
     expect(p.read('migration.conf')).toMatch(/^url = sqlite:\/\/\/\.\/data\/app\.db$/m)
-    expect(p.read('.gitignore').split('\n')).toEqual(expect.arrayContaining(['/data/app.db', '/data/app.db-wal', '/data/app.db-migrate.id', '/data/app.db.backup_*']))
+    expect(p.read('.gitignore').split('\n')).toEqual(expect.arrayContaining(['/data/app.db', '/data/app.db-wal', '/data/app.db-migrate.id', '/data/app.db.backup_*', '/data/backups/']))
     expect(p.cli(['apply']).code).toBe(0)
     expect(existsSync(join(p.root, 'data', 'app.db'))).toBe(true)
     expect(p.cli(['check']).code).toBe(0)

@@ -232,7 +232,7 @@ export const lines = table('lines', { id: int().primaryKey(), s: int(), n: int()
       [`export const x = table('x', { id: int().primaryKey(), a: int(), b: int() }, (t) => [foreignKey(t.a, t.b).references(() => { throw new Error('not yet') })])`,
         /model\/bad\.ts:3: the foreign key x \(a, b\) references something that cannot be read: not yet/],
       [`export const x = table('x', { id: int().primaryKey(), a: int() }, (t) => index(t.a) as never)`,
-        /model\/bad\.ts:3: table\("x"\): extras must return an array, not object\n  write \(t\) => \[index/],
+        /model\/bad\.ts:3:\d+: table\("x"\): extras must return an array, not object\n  write \(t\) => \[index/],
       [`export const x = table('x', { id: int().primaryKey(), a: int() }, () => [{ kind: 'check' } as never])`,
         /model\/bad\.ts:3: an extra of table "x" is not an index\(\), unique\(\), primaryKey\(\) or foreignKey\(\): \{"kind":"check","columns":\[\]\}/],
       // References what Prisma cannot use as a target (not unique): Prisma's own words, placed at the model.

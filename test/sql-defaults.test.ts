@@ -136,11 +136,11 @@ describe('SQL expression defaults', () => {
     const p = newProject({ 'model/t.ts': `${HEAD}const n = 5\nexport const t = table('t', { id: int().primaryKey(), v: int().default(sql\`(\${n})\` as never) })\n` })
     const e = await modelError(p)
     expect(e.code).toBe('MODEL_INVALID')
-    expect(e.message).toMatch(/^model\/t\.ts:3: sql`…` takes no \$\{…\} values/)
+    expect(e.message).toMatch(/^model\/t\.ts:3:\d+: sql`…` takes no \$\{…\} values/)
     p.write('model/t.ts', `${HEAD}\nexport const t = table('t', { id: int().primaryKey(), v: int().default(sql(5 as never)) })\n`)
     const notText = await modelError(p)
     expect(notText.code).toBe('MODEL_INVALID')
-    expect(notText.message).toMatch(/^model\/t\.ts:3: sql takes a template \(sql`CURRENT_DATE`\) or a string, not number/)
+    expect(notText.message).toMatch(/^model\/t\.ts:3:\d+: sql takes a template \(sql`CURRENT_DATE`\) or a string, not number/)
   })
 
   it('engine contract: a dbgenerated expression default still re-diffs on SQLite (when this fails, the engine was fixed and sql defaults can be widened)', async () => {

@@ -106,6 +106,10 @@ export function gitignoreLines(root: string, databasePath: string): string[] {
     // The id file says which database the backups belong to: it follows the database, not the
     // repository (committed, every clone would claim the same id and each other's backups).
     for (const suffix of ['', '-journal', '-wal', '-shm', '-migrate.lock', '-migrate.run', '-migrate.id', '.backup_*']) lines.push(`/${db}${suffix}`)
+    // Backups go to backups/ next to the database unless backup_directory says otherwise
+    // (`.backup_*` above covers the ones 0.1 left next to the database).
+    const folder = db.includes('/') ? db.slice(0, db.lastIndexOf('/') + 1) : ''
+    lines.push(`/${folder}backups/`)
   }
   const client = relative(root, resolve(root, DEFAULTS.clientOutput)).split(sep).join('/')
   lines.push(`/${client}/`)
