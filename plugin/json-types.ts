@@ -3,7 +3,7 @@
  * public types, so (like types.ts) they name only this package's own types.
  */
 import type { ErrorCode, Location } from './core/errors.ts'
-import type { HistoryRecord, InterruptedRun, Outcome, Plan, ResolvedConfig } from './types.ts'
+import type { HistoryRecord, MigrateResult, ResolvedConfig } from './types.ts'
 
 /**
  * The one shape of `--json` output. Scripts read it across releases, so it is versioned: every
@@ -18,27 +18,11 @@ interface JsonOk<C extends string> {
   command: C
 }
 
-/** What a run of apply, preview or check reports (also `pending` in status). */
-export interface JsonRunResult {
-  outcome: Outcome
-  /** The run stopped at the fast path: nothing changed since the last good run; the engine was not loaded. */
-  fastPath: boolean
+/** What a run of apply, preview or check reports (also `pending` in status): the run's result, with the config reduced to two paths. */
+export interface JsonRunResult extends Omit<MigrateResult, 'config'> {
   databasePath: string
   /** The migration.conf in use; null when running on defaults. */
   configFile: string | null
-  schemaPath: string
-  schemaHash: string
-  plan?: Plan
-  warnings: string[]
-  unexecutable: string[]
-  previewError?: string
-  backupPath?: string
-  interruptedRun?: InterruptedRun
-  deletedBackups: string[]
-  postCommitWarnings?: string[]
-  migrationId?: string
-  unmodelledTables: string[]
-  durationMs: number
 }
 
 export interface JsonApply extends JsonOk<'apply'>, JsonRunResult {

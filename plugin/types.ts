@@ -171,7 +171,7 @@ export interface MigrateOptions {
   yes?: boolean
   /** Ask the user to confirm the plan. Without it, require_confirmation refuses. */
   confirm?: (plan: Plan) => Promise<boolean>
-  /** Called as each step starts, for progress output. */
+  /** Told when a step that may take a while begins (the CLI's progress line). It must not throw: it runs inside the transaction. */
   onStep?: (step: RunStep) => void
   /** Default: process.env. */
   env?: Environment

@@ -1,9 +1,7 @@
-import { existsSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { prepare } from '../plugin/core/migrate.ts'
-import { MigrateError } from '../plugin/core/errors.ts'
 import { datetime, index, int, table, text } from '../plugin/model/dsl.ts'
-import { Project } from './helpers.ts'
+import { Project, modelError } from './helpers.ts'
 
 /**
  * Columns are values: a table holds its own copy of each column it is given, so columns (and
@@ -33,15 +31,6 @@ function indexesOf(p: Project, tableName: string): { name: string, unique: numbe
 function columnInfo(p: Project, tableName: string): Record<string, { notnull: number, dflt_value: string | null }> {
   const rows = p.all<{ name: string, notnull: number, dflt_value: string | null }>('SELECT name, "notnull", dflt_value FROM pragma_table_info(?)', tableName)
   return Object.fromEntries(rows.map((r) => [r.name, { notnull: r.notnull, dflt_value: r.dflt_value }]))
-}
-
-async function modelError(p: Project): Promise<MigrateError> {
-  const before = existsSync(p.dbPath) ? p.hash() : undefined
-  const error = await p.migrate().then(() => undefined, (e: unknown) => e)
-  expect(error).toBeInstanceOf(MigrateError)
-  // A model error stops the run before anything touches the database (or creates one).
-  expect(existsSync(p.dbPath) ? p.hash() : undefined).toBe(before)
-  return error as MigrateError
 }
 
 describe('sharing columns between tables', () => {

@@ -1,10 +1,9 @@
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { MigrateError } from '../plugin/core/errors.ts'
-import { Project, REPO, USERS_MODEL, cleanEnv } from './helpers.ts'
+import { Project, REPO, USERS_MODEL, cleanEnv, until } from './helpers.ts'
 
 /**
  * A fault in a file that a model file imports is reported against the file at fault, with line
@@ -36,16 +35,6 @@ async function brokenUsers(users: string, extra: Record<string, string> = {}): P
   for (const [path, content] of Object.entries(extra)) p.write(path, content)
   p.write('model/users.ts', users)
   return { p, before: p.hash() }
-}
-
-async function until<T>(fn: () => T | undefined | false, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = fn()
-    if (value) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(50)
-  }
 }
 
 describe('a broken file imported by a model file', () => {

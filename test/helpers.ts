@@ -1,10 +1,13 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
+import { expect } from 'vitest'
+import { MigrateError } from '../plugin/core/errors.ts'
 import { migrate, type MigrateOptions, type MigrateResult } from '../plugin/core/migrate.ts'
 
 export const REPO = fileURLToPath(new URL('..', import.meta.url))
@@ -150,4 +153,25 @@ export function nobodyCanRun(): boolean {
   if (process.getuid?.() !== 0) return false
   const can = (flag: string, path: string) => spawnSync('test', [flag, path], { uid: 65534, gid: 65534 }).status === 0
   return can('-r', BIN) && can('-x', tmpdir())
+}
+
+/** Polls until `fn` returns something truthy (a dev server's log line, a column), failing after the timeout. */
+export async function until<T>(fn: () => T | undefined | false, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = fn()
+    if (value) return value
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await sleep(50)
+  }
+}
+
+/** The error a run fails with, checking that it is ours and that it left the database (or its absence) as it was. */
+export async function modelError(p: Project): Promise<MigrateError> {
+  const before = existsSync(p.dbPath) ? p.hash() : undefined
+  const error = await p.migrate().then(() => undefined, (e: unknown) => e)
+  expect(error).toBeInstanceOf(MigrateError)
+  // A model error stops the run before anything touches the database (or creates one).
+  expect(existsSync(p.dbPath) ? p.hash() : undefined).toBe(before)
+  return error as MigrateError
 }

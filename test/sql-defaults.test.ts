@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { MigrateError } from '../plugin/core/errors.ts'
 import { prepare } from '../plugin/core/migrate.ts'
 import { sql } from '../plugin/model/dsl.ts'
-import { Project } from './helpers.ts'
+import { Project, modelError } from './helpers.ts'
 
 /**
  * SQL expression defaults, `.default(sql`…`)`, on the real engine and real SQLite files. Prisma's
@@ -32,14 +31,6 @@ function forgetFastPath(p: Project): void {
 
 function defaultOf(p: Project, tableName: string, column: string): string | null {
   return p.all<{ dflt_value: string | null }>('SELECT dflt_value FROM pragma_table_info(?) WHERE name = ?', tableName, column)[0]!.dflt_value
-}
-
-async function modelError(p: Project): Promise<MigrateError> {
-  const before = existsSync(p.dbPath) ? p.hash() : undefined
-  const error = await p.migrate().then(() => undefined, (e: unknown) => e)
-  expect(error).toBeInstanceOf(MigrateError)
-  expect(existsSync(p.dbPath) ? p.hash() : undefined).toBe(before)
-  return error as MigrateError
 }
 
 describe('SQL expression defaults', () => {

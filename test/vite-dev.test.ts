@@ -1,17 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { Project, USERS_MODEL } from './helpers.ts'
-
-async function until<T>(fn: () => T | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = fn()
-    if (value) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(50)
-  }
-}
+import { Project, USERS_MODEL, until } from './helpers.ts'
 
 describe('vite dev server', () => {
   it('applies model edits while running, shows model errors in the overlay, and clears them when fixed', async () => {

@@ -1,10 +1,9 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { Project, REPO, cleanEnv } from './helpers.ts'
+import { Project, REPO, cleanEnv, until } from './helpers.ts'
 
 /**
  * What check, preview, a CI build and the dev server say about a pending change the engine warns
@@ -36,16 +35,6 @@ async function withPerson(files: Record<string, string> = {}): Promise<Project> 
 function besideDatabase(p: Project, folder = '.'): string[] {
   const dir = join(p.root, folder)
   return existsSync(dir) ? readdirSync(dir).filter((name) => /\.db/.test(name)) : []
-}
-
-async function until<T>(fn: () => T | undefined | false, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = fn()
-    if (value) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(50)
-  }
 }
 
 describe('the engine\'s data-loss warnings', () => {

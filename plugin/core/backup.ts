@@ -6,30 +6,9 @@ import { MigrateError, errorMessage } from './errors.ts'
 import { canonicalPath, databaseIdentity } from './identity.ts'
 import { openForReading } from './sqlite.ts'
 import { escapeRegExp as escape } from './regexp.ts'
-
-/**
- * Backups keep the Python original's shape, `<db file>.backup_YYYYMMDD_HHMMSS`, with two additions:
- * the time is UTC and says so (`Z`), so that backups taken by processes in different time zones
- * sort by when they were taken; and the name ends with the database's id (see identity.ts), so
- * that two databases with the same file name can share a backup folder without ever restoring,
- * or deleting, each other's backups:
- *
- *     dev.db.backup_20261125_173012Z_3f9a1c2b4d5e      (and _2, _3, … within one second)
- *
- * When the backup folder is the database's own folder (the default), a backup with its file name
- * can only be its own, so every one there is treated as this database's. In a folder that other
- * databases may share, the id decides. Backups named by 0.1.0 (`dev.db.backup_20261125_183012`,
- * local time, no id) stay readable: in a shared folder nobody can tell whose they are, so they are
- * listed as unverified, retention leaves them alone, and `restore` uses one only when named.
- */
-export interface BackupFile {
-  path: string
-  name: string
-  createdAt: Date
-  size: number
-  /** False for a 0.1.0 backup in a shared folder: it may belong to another database with this file name. */
-  verified: boolean
-}
+import type { BackupFile } from '../types.ts'
+// The public shapes live in types.ts (which imports nothing, so the shipped declarations stand alone).
+export type { BackupFile } from '../types.ts'
 
 /** What a name in the backup folder is, for this database. */
 export type BackupOwner = 'this' | 'other' | 'unknown'
@@ -52,7 +31,6 @@ function parseStamp(day: string, time: string, utc: boolean): Date {
   // 0.1.0 named backups in the local time of the process that took them; this process's zone is the best guess.
   return utc ? new Date(Date.UTC(y, mo, d, h, mi, s)) : new Date(y, mo, d, h, mi, s)
 }
-
 
 function namePatterns(dbPath: string): { tagged: RegExp, legacy: RegExp } {
   const base = escape(basename(dbPath))

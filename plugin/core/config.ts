@@ -4,52 +4,13 @@ import { closest, distance } from 'fastest-levenshtein'
 import { MigrateError } from './errors.ts'
 import { parseIni, type IniEntry } from './ini.ts'
 import { redactSecrets, rememberSecrets } from './redact.ts'
+import type { ConfigOverrides, ResolvedConfig } from '../types.ts'
+// The public shapes live in types.ts (which imports nothing, so the shipped declarations stand alone).
+export type { ConfigOverrides, ResolvedConfig } from '../types.ts'
 
 /** What to do about pending changes: apply them, fail on them, report them, or skip the run. */
 export type Mode = 'apply' | 'check' | 'warn' | 'off'
 export const MODES: readonly Mode[] = ['apply', 'check', 'warn', 'off']
-
-export interface ResolvedConfig {
-  /** The config file in use, or undefined when running on defaults. */
-  configFile?: string
-  /** Directory that relative paths are resolved against: the config file's, else the project root. */
-  root: string
-  /** The database URL with every secret masked: safe to print, never to connect with. */
-  databaseUrl: string
-  databasePath: string
-  /** The URL asks for read-only access (`mode=ro`, `immutable=1`): nothing may write the database. */
-  databaseReadOnly?: boolean
-  /** Where the database URL came from: the config file, DATABASE_URL, an option, or the default. */
-  databaseUrlSource: 'config' | 'env' | 'option' | 'default'
-  backupEnabled: boolean
-  backupRetentionDays: number
-  backupDirectory: string
-  /**
-   * Set when backup_directory is not configured: the database's own folder, where 0.1 put its
-   * backups. Nothing new goes there, but what is there is still listed and can be restored.
-   */
-  legacyBackupDirectory?: string
-  /** Backups a dev server (vite dev, watch builds) keeps of its own session; 0: no bound. */
-  backupKeepDev: number
-  modelDirectory: string
-  autoVerify: boolean
-  schemaOutput: string
-  clientOutput: string
-  historyTable: string
-  dev: Mode
-  build: Mode
-  dropUnmodelledTables: boolean
-  generateClient: boolean
-  requireConfirmation: boolean
-  maxTablesPerRun: number
-  allowDataLoss: boolean
-  lockTimeout: number
-  /** Seconds a model load may take before the run fails (a top-level await that never settles, an endless loop). */
-  loadTimeout: number
-}
-
-/** Options a caller (plugin options, CLI flags) may set; they win over migration.conf. */
-export type ConfigOverrides = Partial<Omit<ResolvedConfig, 'configFile' | 'root' | 'databasePath' | 'databaseUrlSource' | 'databaseReadOnly' | 'legacyBackupDirectory'>>
 
 type Kind = 'boolean' | 'integer' | 'path' | 'string' | 'mode' | 'url' | 'identifier'
 

@@ -3,32 +3,9 @@ import type Database from 'better-sqlite3'
 import { MigrateError } from './errors.ts'
 import { redactSecrets } from './redact.ts'
 import { quoteIdent as q } from './sql.ts'
-
-/** The history table lives inside the database, so it travels with it (and with its backups). */
-export type HistoryStatus = 'success' | 'failed' | 'rolled_back' | 'noop' | 'restored' | 'interrupted'
-
-export interface HistoryRecord {
-  id?: number
-  migrationId: string
-  startedAt: string
-  finishedAt: string
-  status: HistoryStatus
-  description: string
-  steps: { description: string, table?: string, file?: string }[]
-  modelFiles: { file: string, hash: string }[]
-  schemaHash: string
-  /** Fingerprint of the live schema after the run: with schemaHash, what the fast path compares. */
-  dbFingerprint: string | null
-  sql: string
-  warnings: string[]
-  error: string | null
-  failedStep: string | null
-  backupPath: string | null
-  durationMs: number
-  trigger: string
-  toolVersion: string
-}
-
+import type { HistoryRecord, HistoryStatus } from '../types.ts'
+// The public shapes live in types.ts (which imports nothing, so the shipped declarations stand alone).
+export type { HistoryRecord, HistoryStatus } from '../types.ts'
 
 /** The columns this tool writes; a table under the history's name without them is someone else's. */
 const COLUMNS = ['id', 'migration_id', 'started_at', 'finished_at', 'status', 'description', 'steps', 'model_files', 'schema_hash',

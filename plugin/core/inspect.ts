@@ -14,6 +14,9 @@ import { isNoSpace, noSpaceError } from './diskfull.ts'
 import { openForReading } from './sqlite.ts'
 import { TOOL_VERSION } from './version.ts'
 import { quoteIdent } from './sql.ts'
+import type { RestoreResult, StatusReport, UndoneRun } from '../types.ts'
+// The public shapes live in types.ts (which imports nothing, so the shipped declarations stand alone).
+export type { RestoreResult, StatusReport, UndoneRun } from '../types.ts'
 
 /** The read-only commands (status, history, backups), restore, and generate. */
 export interface CommonOptions {
@@ -46,16 +49,6 @@ function withDatabase<T>(config: ResolvedConfig, fn: (db: Database.Database) => 
   } finally {
     db.close()
   }
-}
-
-export interface StatusReport {
-  config: ResolvedConfig
-  databaseExists: boolean
-  models: { file: string, tables: string[] }[]
-  tables: { name: string, rows: number, file?: string }[]
-  unmodelledTables: string[]
-  pending: MigrateResult
-  lastMigration?: HistoryRecord
 }
 
 export async function status(options: CommonOptions): Promise<StatusReport> {
@@ -104,26 +97,6 @@ export interface RestoreOptions extends CommonOptions {
   /** Asked with the backup and the database it would replace. */
   confirm?: (backup: BackupFile, databasePath: string) => Promise<boolean>
   trigger?: string
-}
-
-/** A run recorded in the live database that the restore takes away (its row leaves with the file). */
-export interface UndoneRun {
-  migrationId: string
-  status: string
-  description: string
-}
-
-export interface RestoreResult {
-  config: ResolvedConfig
-  restored: BackupFile
-  /** The database as it was before the restore, so the restore itself can be undone. */
-  safetyBackup?: string
-  /** How the safety copy was made: through SQLite, or byte for byte (the database was not readable). */
-  safetyCopy?: 'snapshot' | 'bytes'
-  /** The later runs the restore undid; undefined when the replaced file's history could not be read. */
-  undone?: UndoneRun[]
-  /** Problems after the database was restored and verified (it stays restored). */
-  warnings: string[]
 }
 
 /** Pick the backup to restore, refusing anything that is not provably a backup of this database. */

@@ -3,22 +3,16 @@ import Database from 'better-sqlite3'
 import { isNoSpace, noSpaceError } from './diskfull.ts'
 import { checkHistoryTable, hasTable, writeHistory, type HistoryRecord } from './history.ts'
 import { quoteIdent } from './sql.ts'
+import type { InterruptedRun } from '../types.ts'
 
 /**
  * A run marker next to the database, written while an apply holds the lock. Finding one when we
  * take the lock means its writer died (SIGKILL, power loss, OOM) before it finished. SQLite has
  * already rolled the dead transaction back (hot journal) or kept it (if it committed), so the
  * database is at the old schema or the new one, never between; what is left to do is to say so
- * in the history, and to run the migration again.
+ * in the history, and to run the migration again. Its shape is the public InterruptedRun (types.ts).
  */
-export interface RunMarker {
-  migrationId: string
-  startedAt: string
-  trigger: string
-  pid: number
-  step: string
-  backupPath?: string
-}
+export type RunMarker = InterruptedRun
 
 const markerPath = (dbPath: string) => `${dbPath}-migrate.run`
 

@@ -28,28 +28,12 @@ import { openForReading, waitForDatabase } from './sqlite.ts'
 import { inputsKey, readInputsRecord, writeInputsRecord } from './inputs.ts'
 import { TOOL_VERSION } from './version.ts'
 import { engineVerdict, needsVerdict } from './check-verdict.ts'
+import type { Command, MigrateOptions as PublicMigrateOptions, MigrateResult, Outcome, RunStep } from '../types.ts'
+// The public shapes live in types.ts (which imports nothing, so the shipped declarations stand alone).
+export type { Command, MigrateResult, Outcome, RunStep } from '../types.ts'
 
-export type Command = 'apply' | 'preview' | 'check'
-
-export interface MigrateOptions {
-  /** Project root (where migration.conf is looked for). Default: the working directory. */
-  root?: string
-  /** An explicit config file. */
-  config?: string
-  /** Settings that win over migration.conf (plugin options, CLI flags). */
-  overrides?: ConfigOverrides
-  /** apply (default), preview (change nothing, show everything), check (report pending changes). */
-  command?: Command
-  /** What started the run, recorded in history: cli, vite-dev, webpack-build, … */
-  trigger?: string
-  /** false skips the backup (--no-backup / --force). */
-  backup?: boolean
-  /** false skips the verifying diff (--no-verify). */
-  verify?: boolean
-  /** Pre-answer the confirmation that require_confirmation asks for. */
-  yes?: boolean
-  /** Ask the user to confirm the plan (the CLI asks on a TTY). Without it, require_confirmation refuses. */
-  confirm?: (plan: Plan) => Promise<boolean>
+/** The public options (types.ts) and what only the package's own callers pass. */
+export interface MigrateOptions extends Omit<PublicMigrateOptions, 'env'> {
   /** The plan's SQL as the user confirmed it; set by migrate() itself, which asks before it takes any lock. */
   confirmedSql?: string
   /**
@@ -62,35 +46,6 @@ export interface MigrateOptions {
   env?: NodeJS.ProcessEnv
   /** Reuse models and schema already prepared by the caller (status, the dev server's watcher). */
   prepared?: Prepared
-  /** Told when a step that may take a while begins (the CLI's progress line). It must not throw: it runs inside the transaction. */
-  onStep?: (step: RunStep) => void
-}
-
-export type RunStep = 'models' | 'lock' | 'plan' | 'backup' | 'apply' | 'verify' | 'record'
-
-export type Outcome = 'in-sync' | 'applied' | 'pending' | 'previewed'
-
-export interface MigrateResult {
-  outcome: Outcome
-  /** True when the run stopped at the fast path: the engine was not loaded. */
-  fastPath: boolean
-  config: ResolvedConfig
-  schemaPath: string
-  schemaHash: string
-  plan?: Plan
-  warnings: string[]
-  unexecutable: string[]
-  /** A preview's push that the engine could not run (e.g. a unique index over duplicates). */
-  previewError?: string
-  backupPath?: string
-  /** A previous apply that died before finishing, found and recorded by this run. */
-  interruptedRun?: RunMarker
-  deletedBackups: string[]
-  /** Problems after COMMIT (retention, client generation): the apply stands, these are warnings. */
-  postCommitWarnings?: string[]
-  migrationId?: string
-  unmodelledTables: string[]
-  durationMs: number
 }
 
 /** Everything the pipeline knows before it touches the database. */

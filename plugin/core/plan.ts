@@ -1,25 +1,11 @@
 import Database from 'better-sqlite3'
 import type { ModelOwner } from './schema.ts'
+import type { Plan, PlanStep } from '../types.ts'
+// The public shapes live in types.ts (which imports nothing, so the shipped declarations stand alone).
+export type { Plan, PlanStep } from '../types.ts'
 
-/**
- * The engine's SQL script → steps a person can read ("add column users.phone"), each attributed
- * to the table it touches and the model file that owns that table.
- */
-export interface PlanStep {
-  kind: 'create table' | 'drop table' | 'add column' | 'redefine table' | 'create index' | 'drop index' | 'rename table' | 'rename column' | 'enum values'
-  table: string
-  description: string
-  /** The model file that owns the table, when a model does. */
-  file?: string
-  sql: string[]
-}
-
-export interface Plan {
-  steps: PlanStep[]
-  sql: string
-  /** Tables the plan changes. */
-  tables: string[]
-}
+// The engine's SQL script → steps a person can read ("add column users.phone"), each attributed
+// to the table it touches and the model file that owns that table.
 
 interface Section {
   header: string
