@@ -174,6 +174,8 @@ describe('init', () => {
     expect(r.code, r.stderr).toBe(0)
     expect(p.read('migration.conf')).toMatch(/^url = sqlite:\/\/\/\.\/data\/app\.db$/m)
     expect(p.read('.gitignore').split('\n')).toEqual(expect.arrayContaining(['/data/app.db', '/data/app.db-wal', '/data/app.db-migrate.id', '/data/app.db.backup_*', '/data/backups/']))
+    // The commented default names the folder a default run uses, so uncommenting it changes nothing.
+    expect(p.read('migration.conf')).toMatch(/^# backup_directory = data\/backups$/m)
     expect(p.cli(['apply']).code).toBe(0)
     expect(existsSync(join(p.root, 'data', 'app.db'))).toBe(true)
     expect(p.cli(['check']).code).toBe(0)
@@ -181,7 +183,7 @@ describe('init', () => {
 
   it('a database path the config or .gitignore would read differently is refused, naming it, and nothing is written', () => {
     const p = new Project()
-    for (const bad of ['data #1/app.db', 'app.db?mode=ro', 'a;b.db', '"app.db"', '!app.db', 'data/', '', ' ', 'x\\y.db', 'postgres://h/db']) {
+    for (const bad of ['data #1/app.db', 'app.db?mode=ro', 'a;b.db', '"app.db"', '!app.db', 'data/', '', ' ', 'x\\y.db', 'postgres://h/db', 'a b.db ', ' app.db']) {
       const r = p.cli(['init', '--database', bad, '--json'])
       expect(r.code, bad).toBe(1)
       const doc = JSON.parse(r.stdout)

@@ -43,6 +43,8 @@ export function checkDatabasePath(input: string): string {
     hint: 'give a file path like dev.db or data/app.db (letters, digits, and . _ - / @ + and spaces)',
   })
   if (path === '') throw refuse('is empty')
+  // migration.conf trims a value, so `a.db ` would be read as `a.db`: refused rather than renamed.
+  if (path !== input) throw refuse('starts or ends with a space, which migration.conf would not keep')
   if (!/^[\w.\-/@+ ]+$/.test(path)) throw refuse('has characters that migration.conf or .gitignore would read differently')
   if (/^[-!]/.test(path) || path.endsWith('/') || path.split('/').pop() === '.' || path.split('/').pop() === '..') throw refuse('does not name a file')
   return path
@@ -53,7 +55,10 @@ function urlFor(path: string): string {
   return isAbsolute(path) ? `sqlite:///${path}` : `sqlite:///./${path.replace(/^\.\//, '')}`
 }
 
-export function configText(databaseUrl: string): string {
+export function configText(databaseUrl: string, databasePath = 'dev.db'): string {
+  // The default backup folder is backups/ beside the database: shown as the path that means it here.
+  const slash = databasePath.lastIndexOf('/')
+  const backupsDefault = `${slash >= 0 ? databasePath.slice(0, slash + 1) : ''}backups`
   const value = (option: keyof ConfigOverrides): string | undefined => {
     if (option === 'databaseUrl') return databaseUrl
     const v = DEFAULTS[option]
@@ -71,7 +76,7 @@ export function configText(databaseUrl: string): string {
       lines.push(`# ${spec.doc}`)
       const v = value(spec.option)
       // A key without a value is refused by the reader, so an unset one is shown commented out.
-      lines.push(v === undefined ? `# ${spec.key} = backups` : `${spec.key} = ${v}`)
+      lines.push(v === undefined ? `# ${spec.key} = ${backupsDefault}` : `${spec.key} = ${v}`)
     }
   }
   return `${lines.join('\n')}\n`
@@ -141,7 +146,7 @@ export function init(options: InitOptions): InitResult {
 
   // 1. Check everything.
   if (kindOf(configFile) !== 'missing') throw exists(configFile, 'a config file')
-  const text = configText(urlFor(database))
+  const text = configText(urlFor(database), database)
   // What init writes must be what the config reader reads: the same database, no surprise.
   const databasePath = resolve(root, sqlitePath(parseIni(text, configFile).sections.get('database')!.entries.get('url')!.value, configFile))
   if (databasePath !== resolve(root, database)) throw new MigrateError('USAGE', `database path ${JSON.stringify(database)} would be read back as ${databasePath}`, { hint: 'give a simpler path, like data/app.db' })
