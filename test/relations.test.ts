@@ -235,6 +235,10 @@ export const lines = table('lines', { id: int().primaryKey(), s: int(), n: int()
         /model\/bad\.ts:3:\d+: table\("x"\): extras must return an array, not object\n  write \(t\) => \[index/],
       [`export const x = table('x', { id: int().primaryKey(), a: int() }, () => [{ kind: 'check' } as never])`,
         /model\/bad\.ts:3: an extra of table "x" is not an index\(\), unique\(\), primaryKey\(\) or foreignKey\(\): \{"kind":"check","columns":\[\]\}/],
+      [`export const x = table('x', { id: int().primaryKey(), a: int(), b: int() }, (t) => [foreignKey(t.a, t.b).references(() => [orders.shopId, orders.number]), foreignKey(t.a, t.b).references(() => [orders.shopId, orders.number])])`,
+        /model\/bad\.ts:3: the columns x \(a, b\) are given a foreign key twice/],
+      [`export const x = table('x', { id: int().primaryKey(), a: int().references(() => orders.shopId) }, (t) => [foreignKey(t.a).references(() => orders.shopId)])`,
+        /model\/bad\.ts:3: the columns x \(a\) are given a foreign key twice \(x\.a and x \(a\)\)/],
       // References what Prisma cannot use as a target (not unique): Prisma's own words, placed at the model.
       [`export const x = table('x', { id: int().primaryKey(), a: int() }, (t) => [foreignKey(t.a).references(() => orders.note)])`,
         /model\/bad\.ts:3: the generated Prisma schema is invalid/],

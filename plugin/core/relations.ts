@@ -82,6 +82,16 @@ export function planRelations(tables: DiscoveredTable[], modelNames: Map<AnyTabl
     return { target: target!, keys }
   }
 
+  // The same columns given a foreign key twice (a repeated foreignKey() extra, or one beside the column's
+  // own .references()) would become two identical constraints and a second relation field `order2`.
+  const add = (entry: DiscoveredTable, r: Relation): void => {
+    const twin = relations.find((o) => o.from === entry && o.fields.join('\u0000') === r.fields.join('\u0000'))
+    if (twin) {
+      throw fail(entry, `the columns ${meta(entry.table).name} (${r.fields.join(', ')}) are given a foreign key twice (${twin.label} and ${r.label})`, 'keep one: either .references() on the column or a foreignKey() in the extras, once')
+    }
+    relations.push(r)
+  }
+
   for (const entry of sorted) {
     const m = meta(entry.table)
     for (const [key, column] of Object.entries(m.columns)) {
@@ -89,7 +99,7 @@ export function planRelations(tables: DiscoveredTable[], modelNames: Map<AnyTabl
       if (!ref) continue
       const label = `${m.name}.${key}`
       const { target, keys } = resolveTarget(entry, label, ref.target, 1)
-      relations.push(relation(entry, [key], [column], target, keys, ref.options ?? {}, label))
+      add(entry, relation(entry, [key], [column], target, keys, ref.options ?? {}, label))
     }
     for (const extra of m.extras) {
       if (extra?.kind !== 'foreignKey') continue
@@ -100,7 +110,7 @@ export function planRelations(tables: DiscoveredTable[], modelNames: Map<AnyTabl
         throw fail(entry, `the foreign key ${label} references nothing`, 'add the referenced columns: foreignKey(t.a, t.b).references(() => [other.x, other.y])')
       }
       const { target, keys } = resolveTarget(entry, `the foreign key ${label}`, fk.target.columns, fields.length)
-      relations.push(relation(entry, fields.map(([k]) => k), fields.map(([, c]) => c), target, keys, fk.target.options ?? {}, label))
+      add(entry, relation(entry, fields.map(([k]) => k), fields.map(([, c]) => c), target, keys, fk.target.options ?? {}, label))
     }
   }
   nameRelations(relations, modelNames)
