@@ -11,7 +11,7 @@ import { backups, generate, history, restore, status, type CommonOptions } from 
 import { migrate, type Command, type MigrateResult, type RunStep } from './core/migrate.ts'
 import type { Plan } from './core/plan.ts'
 import { redactSecrets } from './core/redact.ts'
-import { applyVerdict } from './core/verdict-words.ts'
+import { applyVerdict, isDataLossWarning, warningLine } from './core/verdict-words.ts'
 import { TOOL_VERSION } from './core/version.ts'
 import { runInit } from './cli/init-command.ts'
 import { backupFileJson, errorJson, printJson, runResultJson } from './cli/json.ts'
@@ -307,7 +307,7 @@ function printResult(command: Command, r: MigrateResult): void {
       ? `${c.yellow('●')} ${rel(r.config.databasePath)} does not exist; ${describeCreation(plan)} ${ms}`
       : `${c.yellow('●')} ${plan.steps.length} pending change(s) in ${rel(r.config.databasePath)} ${ms}`)
     printSteps(plan)
-    for (const w of r.warnings) out(c.yellow(`  ! data loss: ${w}`))
+    for (const w of r.warnings) out(c.yellow(`  ${warningLine(w)}`))
     for (const u of r.unexecutable) out(c.red(`  ✖ cannot run: ${u}`))
     if (r.previewError) out(c.red(`  ✖ the engine could not apply this: ${r.previewError}`))
     out(applyAdvice(r, missing))
@@ -317,7 +317,7 @@ function printResult(command: Command, r: MigrateResult): void {
   printSteps(plan)
   out(c.bold('\nSQL'))
   out(c.dim(plan.sql))
-  for (const w of r.warnings) out(c.yellow(`! data loss: ${w}`))
+  for (const w of r.warnings) out(c.yellow(warningLine(w)))
   for (const u of r.unexecutable) out(c.red(`✖ cannot run: ${u}`))
   if (r.previewError) out(c.red(`✖ the engine could not apply this: ${r.previewError}`))
   out(applyAdvice(r, databaseMissing(r)))
@@ -327,8 +327,9 @@ function printResult(command: Command, r: MigrateResult): void {
 function applyAdvice(r: MigrateResult, missing: boolean): string {
   const verdict = applyVerdict(r)
   if (verdict.refuses) return c.red(`apply would refuse this (the ✖ lines above): ${verdict.fix}; nothing was changed`)
-  const command = c.cyan(`npx migrate-plugin apply${r.warnings.length ? ' --accept-data-loss' : ''}`)
-  if (r.warnings.length) return `apply refuses this without consent (data loss). If the data-loss lines above are what you want: ${command}`
+  const losesData = r.warnings.some(isDataLossWarning)
+  const command = c.cyan(`npx migrate-plugin apply${losesData ? ' --accept-data-loss' : ''}`)
+  if (losesData) return `apply refuses this without consent (data loss). If the data-loss lines above are what you want: ${command}`
   return `${missing ? 'create it with' : 'apply them with'}: ${command}`
 }
 

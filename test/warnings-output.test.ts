@@ -198,3 +198,19 @@ describe('builds and the dev server', () => {
     }
   })
 })
+
+describe('a warning about a step that may fail is not called data loss', () => {
+  it('a unique index the database lacks: check says it may fail and needs no --accept-data-loss, and apply runs it without one', async () => {
+    const p = await withPerson({ 'model/people.ts': PEOPLE.replace('name: text(),', 'name: text().unique(),') })
+    p.sql('DROP INDEX people_name_key')
+    const check = p.cli(['check'])
+    expect(check.code).toBe(2)
+    expect(check.stdout).toMatch(/! may fail: A unique constraint covering the columns `\[name\]`/)
+    expect(check.stdout).not.toMatch(/data loss|--accept-data-loss/)
+    const json = JSON.parse(p.cli(['check', '--json']).stdout)
+    expect(json.warnings).toEqual([expect.stringMatching(/^A unique constraint covering/)])
+    const apply = p.cli(['apply'])
+    expect(apply.code, apply.stderr).toBe(0)
+    expect(p.all("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'people_name_key'")).toHaveLength(1)
+  })
+})

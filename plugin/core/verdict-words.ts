@@ -15,6 +15,21 @@ export interface ApplyVerdict {
   fix: string
 }
 
+/**
+ * Engine warnings that announce a step that may fail (and then roll back), not one that loses data:
+ * apply runs them without --accept-data-loss, so check and builds must not call them data loss.
+ */
+const NOT_DATA_LOSS = [/^A unique constraint covering/i, /^The primary key for the .* table will be changed/i]
+
+export function isDataLossWarning(warning: string): boolean {
+  return !NOT_DATA_LOSS.some((pattern) => pattern.test(warning))
+}
+
+/** A warning line as check, preview and builds print it: data loss, or a step that may fail. */
+export function warningLine(warning: string): string {
+  return isDataLossWarning(warning) ? `! data loss: ${warning}` : `! may fail: ${warning}`
+}
+
 export function applyVerdict(result: Pick<MigrateResult, 'unexecutable' | 'previewError'>): ApplyVerdict {
   const refuses = result.unexecutable.length > 0 || !!result.previewError
   const fix = result.unexecutable.length > 0
@@ -49,7 +64,7 @@ export function pendingMessage(result: MigrateResult, where: Where): string {
     : `migrate-plugin: ${path} does not exist; ${created} table(s) would be created:`
   const advice = verdict.refuses
     ? `An apply would refuse this (the ✖ lines above): ${verdict.fix}.`
-    : result.warnings.length > 0
+    : result.warnings.some(isDataLossWarning)
       ? `Applying them loses data, so an apply refuses without consent: ${acceptDataLossHint(where)}.`
       : where === 'dev'
         ? 'Apply them with: npx migrate-plugin apply (or let the dev server apply them: dev: \'apply\')'
@@ -57,7 +72,7 @@ export function pendingMessage(result: MigrateResult, where: Where): string {
   return [
     head,
     ...steps.map((s) => `  + ${s.description}${s.file ? ` (${s.file})` : ''}`),
-    ...result.warnings.map((w) => `  ! data loss: ${w}`),
+    ...result.warnings.map((w) => `  ${warningLine(w)}`),
     ...result.unexecutable.map((u) => `  ✖ cannot run: ${u}`),
     ...(result.previewError ? [`  ✖ the engine could not apply this: ${result.previewError}`] : []),
     advice,
