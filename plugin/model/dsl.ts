@@ -244,7 +244,8 @@ export const decimal = (dbName?: string) => new Column<DecimalLike>('decimal', d
 export const boolean = (dbName?: string) => new Column<boolean>('boolean', dbName)
 export const datetime = (dbName?: string) => new Column<Date>('datetime', dbName)
 export const json = <T = unknown>(dbName?: string) => new Column<T>('json', dbName)
-export const bytes = (dbName?: string) => new Column<Uint8Array>('bytes', dbName)
+// Annotated: left to inference, the declaration would read Uint8Array<ArrayBufferLike>, which TypeScript before 5.7 rejects.
+export const bytes = (dbName?: string): Column<Uint8Array> => new Column<Uint8Array>('bytes', dbName)
 export const blob = bytes
 
 /** An enum type shared by columns: `const role = enumType('Role', ['admin', 'member'])`, then `role()`. */
