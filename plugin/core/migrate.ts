@@ -17,6 +17,7 @@ import { applyAutoIncrementChange, autoIncrementChanges, autoIncrementStep } fro
 import { constraintsDroppedByRebuild, detachDependents, indexesDroppedByRebuild, reattachDependents } from './dependents.ts'
 import { describeEnumProblem, enumFixHint, enumProblems, enumStep } from './enums.ts'
 import { describeViolations, foreignKeyViolations, lostRows, newViolations, rowCounts } from './integrity.ts'
+import { describeMisfits, misfitHint, newTypeMisfits, typeFits } from './type-fit.ts'
 import { findRewrites, unwarnedRewrites } from './rewrites.ts'
 import { DataLossError, lossReport, type LossReport } from './loss-report.ts'
 import { restoreRowids, saveRowids } from './rowids.ts'
@@ -450,6 +451,7 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
       const ours = (engineWarnings: string[]) => [...unwarnedRewrites(rewrites, engineWarnings).map((r) => r.description), ...droppedConstraints, ...enumIssues.map(describeEnumProblem)]
       let pushed
       try {
+        const fitsBefore = typeFits(db, rebuiltTables(plan))
         const dependents = detachDependents(db)
         const rowids = saveRowids(db, rebuiltTables(plan))
         pushed = await session.push(schema.text, false)
@@ -457,6 +459,8 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
         for (const change of autoIncrementChanges(db, run.models)) applyAutoIncrementChange(db, change)
         restoreRowids(db, rowids)
         reattachDependents(db, dependents, rebuiltTables(plan))
+        const misfits = newTypeMisfits(db, fitsBefore, typeFits(db, rebuiltTables(plan)))
+        if (misfits.length > 0) throw new Error(`${describeMisfits(misfits)}: SQLite would keep them as they are, and Prisma Client cannot read them (${misfitHint(misfits[0]!).replace(/; the change was rolled back$/, '')})`)
       } catch (error) {
         // The engine's own warnings stand even when a later step fails: both are for the user to read.
         return done({ outcome: 'previewed', plan, warnings: [...(pushed?.warnings ?? []), ...ours(pushed?.warnings ?? [])], ...(pushed ? { unexecutable: pushed.unexecutable } : {}), previewError: errorMessage(error) })
@@ -495,6 +499,7 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
     run.progress(step, backupPath)
     const violationsBefore = foreignKeyViolations(db)
     const rowsBefore = rowCounts(db, rebuiltTables(plan))
+    const fitsBefore = typeFits(db, rebuiltTables(plan))
     const dependents = detachDependents(db)
     const rowids = saveRowids(db, rebuiltTables(plan))
     let pushed = await session.push(schema.text, false)
@@ -544,6 +549,12 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
     if (violations.length > 0) {
       throw new MigrateError('VERIFY', `after applying, ${violations.length} row(s) would break foreign keys: ${describeViolations(violations)}`, {
         step, hint: 'fix or delete those rows (or keep the relation optional), then run again; the change was rolled back',
+      })
+    }
+    const misfits = newTypeMisfits(db, fitsBefore, typeFits(db, rebuiltTables(plan)))
+    if (misfits.length > 0) {
+      throw new MigrateError('VERIFY', `after applying, ${describeMisfits(misfits)}: SQLite keeps them as they were, and Prisma Client cannot read them`, {
+        step, hint: misfitHint(misfits[0]!),
       })
     }
 
@@ -618,7 +629,8 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
     throw new MigrateError(error instanceof MigrateError && error.code === 'VERIFY' ? 'VERIFY' : 'APPLY',
       `${step} failed: ${message}. ${rolledBack ? 'The change was rolled back; the database is as it was.' : backupPath ? 'The change could not be rolled back; the database was restored from the backup and checked.' : 'The change could not be rolled back, and there is no backup (--no-backup): check the database.'}${where}`, {
         step, ...(backupPath ? { backupPath } : {}), cause: error,
-        hint: 'fix the model (or the data) and run again; `npx migrate-plugin history` shows this attempt',
+        // A check's own hint (which values to convert, which rows break a foreign key) says more than ours.
+        hint: `${error instanceof MigrateError && error.hint ? error.hint : 'fix the model (or the data) and run again'}; \`npx migrate-plugin history\` shows this attempt`,
       })
   }
 }
