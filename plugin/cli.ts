@@ -309,7 +309,7 @@ function printResult(command: Command, r: MigrateResult): void {
     printSteps(plan)
     for (const w of r.warnings) out(c.yellow(`  ${warningLine(w)}`))
     for (const u of r.unexecutable) out(c.red(`  ✖ cannot run: ${u}`))
-    if (r.previewError) out(c.red(`  ✖ the engine could not apply this: ${r.previewError}`))
+    if (r.previewError) out(c.red(`  ✖ apply would fail: ${r.previewError}`))
     out(applyAdvice(r, missing))
     return
   }
@@ -319,7 +319,7 @@ function printResult(command: Command, r: MigrateResult): void {
   out(c.dim(plan.sql))
   for (const w of r.warnings) out(c.yellow(warningLine(w)))
   for (const u of r.unexecutable) out(c.red(`✖ cannot run: ${u}`))
-  if (r.previewError) out(c.red(`✖ the engine could not apply this: ${r.previewError}`))
+  if (r.previewError) out(c.red(`✖ apply would fail: ${r.previewError}`))
   out(applyAdvice(r, databaseMissing(r)))
 }
 

@@ -110,7 +110,7 @@ describe('a change apply would refuse', () => {
     const check = p.cli(['check'])
     expect(check.code).toBe(2)
     expect(check.stdout).toContain(`! data loss: ${DROP_AGE}`)
-    expect(check.stdout).toMatch(/✖ the engine could not apply this: .*view ages: no such column: age/)
+    expect(check.stdout).toMatch(/✖ apply would fail: .*view ages: no such column: age/)
     expect(check.stdout).toContain('apply would refuse this')
     expect(p.cli(['preview']).code).toBe(1)
     expect(p.hash()).toBe(before)

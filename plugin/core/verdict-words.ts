@@ -74,7 +74,7 @@ export function pendingMessage(result: MigrateResult, where: Where): string {
     ...steps.map((s) => `  + ${s.description}${s.file ? ` (${s.file})` : ''}`),
     ...result.warnings.map((w) => `  ${warningLine(w)}`),
     ...result.unexecutable.map((u) => `  ✖ cannot run: ${u}`),
-    ...(result.previewError ? [`  ✖ the engine could not apply this: ${result.previewError}`] : []),
+    ...(result.previewError ? [`  ✖ apply would fail: ${result.previewError}`] : []),
     advice,
   ].join('\n')
 }
