@@ -30,7 +30,7 @@ const cases: [string, (p: Project) => void | Record<string, string>, RegExp][] =
   ['a 300-character table name', (p) => { p.write('model/n.ts', tableFile('t'.repeat(300))) }, /it is 300 characters long \(at most 128\)/],
   ['an invalid column name', (p) => { p.write('model/n.ts', tableFile('n', "id: int().primaryKey(), x: text().map('a;b')")) }, /column n\.x: invalid column name "a;b"/],
   ['an unknown column type', (p) => { p.write('model/n.ts', tableFile('n', "id: int().primaryKey(), x: new Column('money')")) }, /column n\.x: unknown column type "money"/],
-  ['a default of the wrong type', (p) => { p.write('model/n.ts', tableFile('n', "id: int().primaryKey(), x: int().default('lots')")) }, /column n\.x: default "lots" does not fit a int column/],
+  ['a default of the wrong type', (p) => { p.write('model/n.ts', tableFile('n', "id: int().primaryKey(), x: int().default('lots')")) }, /column n\.x: default "lots" does not fit an int column/],
   ['migration.conf: unknown section', (p) => { p.write('migration.conf', '[databse]\nurl = ./dev.db\n') }, /migration\.conf:1: unknown section \[databse\] — did you mean \[database\]\?/],
   ['migration.conf: unknown key', (p) => { p.write('migration.conf', '[safety]\nmax_table_per_run = 3\n') }, /migration\.conf:2: unknown key max_table_per_run in \[safety\] — did you mean max_tables_per_run\?/],
   ['migration.conf: bad number', (p) => { p.write('migration.conf', '[safety]\nmax_tables_per_run = ten\n') }, /migration\.conf:2: max_tables_per_run = "ten" is not valid/],

@@ -96,7 +96,7 @@ describe('discovery', () => {
     const type = await failure({ 'model/t.ts': `import { table, int, Column } from 'migrate-plugin/model'\nexport const t = table('t', { id: int().primaryKey(), x: new Column('uuid') })\n` })
     expect(type.message).toMatch(/column t\.x: unknown column type "uuid"/)
     const def = await failure({ 'model/t.ts': `import { table, int } from 'migrate-plugin/model'\nexport const t = table('t', { id: int().primaryKey(), n: int().default('ten') })\n` })
-    expect(def.message).toMatch(/model\/t\.ts:2: column t\.n: default "ten" does not fit a int column \(expected an integer\)/)
+    expect(def.message).toMatch(/model\/t\.ts:2: column t\.n: default "ten" does not fit an int column \(expected an integer\)/)
     const notCol = await failure({ 'model/t.ts': `import { table, int } from 'migrate-plugin/model'\nexport const t = table('t', { id: int().primaryKey(), n: 5 })\n` })
     expect(notCol.message).toMatch(/column t\.n is not a column/)
   })
@@ -222,7 +222,7 @@ export const pairs = table('pairs', { a: int().notNull(), b: int().notNull() }, 
     }
     /** One mistake a user could make, and what must be said about it. */
     const faults: { column: (j: number) => string, code: string, message: RegExp }[] = [
-      { column: () => "int().default('lots')", code: 'MODEL_INVALID', message: /default "lots" does not fit a int column/ },
+      { column: () => "int().default('lots')", code: 'MODEL_INVALID', message: /default "lots" does not fit an int column/ },
       { column: () => 'boolean().default(3)', code: 'MODEL_INVALID', message: /default 3 does not fit a boolean column/ },
       { column: () => 'text().updatedAt()', code: 'MODEL_INVALID', message: /updatedAt\(\) needs a datetime\(\) column/ },
       { column: () => "text().map('id')", code: 'MODEL_INVALID', message: /column name "id" is used twice in table "t"/ },

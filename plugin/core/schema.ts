@@ -415,9 +415,9 @@ function defaultExpression(
   colWhere: string,
   location: Location,
 ): string {
-  const bad = (expected: string) => new MigrateError('MODEL_INVALID', `${colWhere}: default ${describe(value)} does not fit a ${kind} column (expected ${expected})`, {
+  const bad = (expected: string) => new MigrateError('MODEL_INVALID', `${colWhere}: default ${describe(value)} does not fit ${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind} column (expected ${expected})`, {
     location,
-    hint: `give .default() a ${expected}, or remove it`,
+    hint: `give .default() ${/^(an? |true )/.test(expected) ? expected : `a ${expected}`}, or remove it`,
   })
   if (value.kind === 'now') {
     if (kind !== 'datetime') throw bad('datetime column for defaultNow()')
