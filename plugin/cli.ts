@@ -137,7 +137,7 @@ export async function main(argv: string[]): Promise<number> {
     })
   common(cli.command('restore [backup]', 'Replace the database with a backup (the newest by default)'))
     .example('npx migrate-plugin restore')
-    .example('npx migrate-plugin restore dev.db.backup_20261124_143022 --yes')
+    .example('npx migrate-plugin restore dev.db.backup_20261124_143022Z_3f9a1c2b4d5e --yes')
     .action(async (backup: string | undefined, flags: Flags) => {
       json = !!flags.json
       const result = await restore({

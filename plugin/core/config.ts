@@ -30,7 +30,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { section: 'database', key: 'backup_retention_days', option: 'backupRetentionDays', kind: 'integer', min: 0, doc: 'Delete backups older than this many days (the newest one is always kept). 0 keeps all.' },
   { section: 'database', key: 'backup_directory', option: 'backupDirectory', kind: 'path', doc: 'Where backups go (default: a backups/ folder next to the database, made when first needed). A folder you name must exist.' },
   { section: 'database', key: 'backup_keep_dev', option: 'backupKeepDev', kind: 'integer', min: 0, doc: 'A dev server (vite dev, watch builds) keeps only the last this-many backups it took, plus the first of its session. 0 keeps all.' },
-  { section: 'migration', key: 'model_directory', option: 'modelDirectory', kind: 'path', doc: 'Where the models are: .ts/.mts/.js/.mjs files (nested folders too) and .prisma fragments.' },
+  { section: 'migration', key: 'model_directory', option: 'modelDirectory', kind: 'path', doc: 'Where the models are: .ts/.mts/.cts/.js/.mjs/.cjs files (nested folders too) and .prisma fragments.' },
   { section: 'migration', key: 'auto_verify', option: 'autoVerify', kind: 'boolean', doc: 'After applying, diff again; a non-empty diff fails the run and rolls it back.' },
   { section: 'migration', key: 'schema_output', option: 'schemaOutput', kind: 'path', doc: 'Where the generated Prisma schema is written.' },
   { section: 'migration', key: 'client_output', option: 'clientOutput', kind: 'path', doc: 'The Prisma Client output directory written into the generator block.' },
