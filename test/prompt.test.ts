@@ -8,7 +8,7 @@ import { BIN, Project, cleanEnv } from './helpers.ts'
  * shown, what each answer does to the database, and when nobody is asked at all.
  */
 
-const HEAD = "import { table, int, text } from 'migrate-plugin/model'\n"
+const HEAD = "import { table, int, text, enumType } from 'migrate-plugin/model'\n"
 const WITH_AGE = "export const users = table('users', { id: int().primaryKey({ autoIncrement: true }), name: text(), age: int() })\n"
 const WITHOUT_AGE = "export const users = table('users', { id: int().primaryKey({ autoIncrement: true }), name: text() })\n"
 const QUESTION = 'Apply and lose this data? [y/N]'
@@ -29,7 +29,8 @@ interface TtyRun {
  * `migrate-plugin <args>` on a terminal. The answer is typed once the question is on screen;
  * `beforeAnswer` runs at that moment (another process writing while the person reads).
  */
-function onTerminal(p: Project, args: string[], answer: string, options: { env?: NodeJS.ProcessEnv, beforeAnswer?: () => void } = {}): Promise<TtyRun> {
+function onTerminal(p: Project, args: string[], answer: string, options: { env?: NodeJS.ProcessEnv, beforeAnswer?: () => void, question?: string } = {}): Promise<TtyRun> {
+  const question = options.question ?? QUESTION
   const env = { ...cleanEnv(), ...options.env }
   if (!options.env || !('CI' in options.env)) delete env.CI
   const command = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ')
@@ -40,7 +41,7 @@ function onTerminal(p: Project, args: string[], answer: string, options: { env?:
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`no exit within 60 s; output so far:\n${output}`)) }, 60_000)
     const onData = (d: Buffer) => {
       output += d.toString()
-      if (!asked && output.includes(QUESTION)) {
+      if (!asked && output.includes(question)) {
         asked = true
         try {
           options.beforeAnswer?.()
@@ -265,5 +266,44 @@ describe('nobody to ask: refused as before, pointing at --accept-data-loss', () 
     expect(run.asked).toBe(false)
     expect(run.code, run.output).toBe(0)
     expect(p.columns('users')).toEqual(['id', 'name'])
+  })
+})
+
+describe('Ctrl-D or Ctrl-C at a question is a plain "no"', () => {
+  for (const [key, byte] of [['Ctrl-D', '\x04'], ['Ctrl-C', '\x03']] as const) {
+    it(`${key} at the data-loss question`, async () => {
+      const p = await droppingAge()
+      const before = p.hash()
+      const run = await onTerminal(p, ['apply'], byte)
+      expect(run.asked).toBe(true)
+      expect(run.output).toContain('not confirmed: nothing was changed')
+      expect(run.output).not.toMatch(/unexpected error|AbortError|    at /)
+      expect(run.code).toBe(1)
+      expect(p.hash()).toBe(before)
+    })
+  }
+
+  it('Ctrl-D at the require_confirmation question', async () => {
+    const p = await droppingAge()
+    p.write('migration.conf', '[safety]\nrequire_confirmation = true\n')
+    const before = p.hash()
+    const run = await onTerminal(p, ['apply'], '\x04', { question: 'Apply these changes? [y/N]' })
+    expect(run.asked).toBe(true)
+    expect(run.output).toContain('not confirmed: nothing was changed')
+    expect(run.output).not.toMatch(/unexpected error|AbortError|    at /)
+    expect(run.code).toBe(1)
+    expect(p.hash()).toBe(before)
+  })
+
+  it('Ctrl-C at restore\'s question', async () => {
+    const p = await droppingAge()
+    expect(p.cli(['apply', '--accept-data-loss']).code).toBe(0)
+    const before = p.hash()
+    const run = await onTerminal(p, ['restore'], '\x03', { question: '[y/N]' })
+    expect(run.asked).toBe(true)
+    expect(run.output).toContain('not confirmed: nothing was restored')
+    expect(run.output).not.toMatch(/unexpected error|AbortError|    at /)
+    expect(run.code).toBe(1)
+    expect(p.hash()).toBe(before)
   })
 })
