@@ -269,6 +269,41 @@ describe('nobody to ask: refused as before, pointing at --accept-data-loss', () 
   })
 })
 
+describe('the plan changes while the question is open', () => {
+  it('the question shows the steps; an index made meanwhile, which the rebuild would drop, makes "y" refuse', async () => {
+    const p = await droppingAge()
+    const run = await onTerminal(p, ['apply'], 'y\n', { beforeAnswer: () => p.sql('CREATE INDEX app_idx ON users (name)') })
+    expect(run.asked).toBe(true)
+    expect(run.output).toContain('Its steps:\n  redefine table users: drop column age')
+    expect(run.code).toBe(1)
+    expect(run.output).toContain('the plan changed after it was confirmed')
+    expect(run.output).toContain('nothing was changed')
+    expect(p.columns('users')).toEqual(['id', 'name', 'age'])
+    expect(p.all("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'app_idx'")).toEqual([{ name: 'app_idx' }])
+    expect(backupsOf(p)).toEqual([])
+  })
+
+  it('with require_confirmation on, the same: the steps confirmed are the steps applied', async () => {
+    const p = await droppingAge()
+    await p.migrate({ overrides: { allowDataLoss: true }, yes: true })
+    p.write('model/m.ts', HEAD + WITHOUT_AGE.replace('name: text()', "name: text().notNull().default('x')"))
+    const before = () => p.all("SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name")
+    let shown: string[] = []
+    const error = await p.migrate({
+      overrides: { requireConfirmation: true },
+      confirm: async (plan) => {
+        shown = plan.steps.map((s) => s.description)
+        p.sql('CREATE INDEX app_idx ON users (name)')
+        return true
+      },
+    }).then(() => undefined, (e: unknown) => e)
+    expect(shown.length).toBeGreaterThan(0)
+    expect(error).toMatchObject({ code: 'GUARD_NOT_CONFIRMED', message: expect.stringContaining('the plan changed after it was confirmed') })
+    expect(p.columns('users')).toEqual(['id', 'name'])
+    expect(before()).toContainEqual({ name: 'app_idx' })
+  })
+})
+
 describe('Ctrl-D or Ctrl-C at a question is a plain "no"', () => {
   for (const [key, byte] of [['Ctrl-D', '\x04'], ['Ctrl-C', '\x03']] as const) {
     it(`${key} at the data-loss question`, async () => {

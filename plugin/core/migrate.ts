@@ -41,6 +41,8 @@ export interface MigrateOptions extends Omit<PublicMigrateOptions, 'env'> {
    * goes ahead only if it would lose exactly that data; otherwise it refuses, changing nothing.
    */
   acceptedLoss?: { digest: string }
+  /** The plan's steps as shown with the data-loss question; the run refuses if its own differ. */
+  confirmedSteps?: string[]
   /** The caller shows a refusal's loss report and may ask: compute its digest (a full read of the data at stake). */
   confirmingDataLoss?: boolean
   env?: NodeJS.ProcessEnv
@@ -249,7 +251,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
           step: 'guard', hint: 'run it on a terminal to confirm, or pass --yes',
         })
       }
-      return migrate({ ...options, prepared, confirmedSql: pending.plan.sql })
+      return migrate({ ...options, prepared, confirmedSql: pending.plan.sql, confirmedSteps: pending.plan.steps.map((s) => s.description) })
     }
   }
   // Not the fast path: the engine will be needed. Its wasm compiles on V8's background threads, so
@@ -464,7 +466,10 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
       return done({ outcome: 'previewed', plan, warnings: [...pushed.warnings, ...ours(pushed.warnings)], unexecutable: pushed.unexecutable })
     }
 
-    if (config.requireConfirmation && !options.yes && plan.sql !== options.confirmedSql) {
+    // A plan confirmed on a terminal (its SQL, its steps) is checked whenever one was given, not
+    // only under require_confirmation: a data-loss "y" holds for the plan it was shown with.
+    const confirmedStepsDiffer = options.confirmedSteps !== undefined && options.confirmedSteps.join('\n') !== plan.steps.map((s) => s.description).join('\n')
+    if ((config.requireConfirmation && !options.yes && plan.sql !== options.confirmedSql) || (options.confirmedSql !== undefined && plan.sql !== options.confirmedSql) || confirmedStepsDiffer) {
       throw new MigrateError('GUARD_NOT_CONFIRMED', 'the plan changed after it was confirmed (the database or the models changed meanwhile): nothing was changed', {
         step, hint: 'run again to see the new plan and confirm it',
       })
