@@ -483,11 +483,15 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
       else throw refuse(report)
     }
     const notAsAccepted = 'what this run would lose is not what was confirmed (the data or the models changed meanwhile): nothing was changed'
-    if (dataLoss.length > 0 && !config.allowDataLoss) {
-      acceptLoss([], (report) => new DataLossError(options.acceptedLoss ? notAsAccepted : `refusing to change data: ${dataLoss.join('; ')}`, report, {
-        hint: options.acceptedLoss ? 'run again to see what it would lose now' : enumIssues.length > 0 ? enumFixHint(enumIssues) : 'if that is really what you want, run again with --accept-data-loss (or set [safety] allow_data_loss = true); nothing was changed',
-      }))
-    }
+    const refuseOurs = (lossy: string[]) => (report: LossReport) => new DataLossError(options.acceptedLoss ? notAsAccepted : `refusing to change data: ${[...dataLoss, ...lossy].join('; ')}`, report, {
+      hint: options.acceptedLoss ? 'run again to see what it would lose now' : enumIssues.length > 0 ? enumFixHint(enumIssues) : 'if that is really what you want, run again with --accept-data-loss (or set [safety] allow_data_loss = true); nothing was changed',
+    })
+    // When someone may confirm, our own findings are not refused before the push: the engine's
+    // warnings (a cast, a dropped column) come only from the push, and a question that left them
+    // out would under-list the loss and never match the run that follows the "y". The push below
+    // executes nothing when it warns, and a push that runs is rolled back by the refusal.
+    const decideAfterPush = dataLoss.length > 0 && !config.allowDataLoss && !!(options.acceptedLoss || options.confirmingDataLoss)
+    if (dataLoss.length > 0 && !config.allowDataLoss && !decideAfterPush) acceptLoss([], refuseOurs([]))
 
     step = 'backup'
     run.progress(step)
@@ -502,6 +506,8 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
     const rowsBefore = rowCounts(db, rebuiltTables(plan))
     const dependents = detachDependents(db)
     const rowids = saveRowids(db, rebuiltTables(plan))
+    // Read before a push that may run: it describes the data as it is now.
+    const oursOnly = decideAfterPush ? lossReport(db, plan, { rewrites, enumIssues, droppedConstraints, engineWarnings: [], digest: true }) : undefined
     let pushed = await session.push(schema.text, false)
     if (pushed.unexecutable.length > 0) {
       throw new MigrateError('GUARD_UNEXECUTABLE', `cannot apply: ${pushed.unexecutable.join('; ')}`, {
@@ -515,13 +521,19 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
       // below prove that every row was kept, so they run without --accept-data-loss (which would
       // switch the real checks off for the whole run).
       const lossy = pushed.warnings.filter((w) => !NOT_DATA_LOSS.some((pattern) => pattern.test(w)))
-      if (lossy.length > 0 && !config.allowDataLoss) {
+      if (decideAfterPush) {
+        // One report for everything at stake, ours and the engine's, read before anything ran.
+        acceptLoss(lossy, refuseOurs(lossy))
+      } else if (lossy.length > 0 && !config.allowDataLoss) {
         // The push executed nothing: the report still reads the data as it is.
         acceptLoss(lossy, (report) => new DataLossError(options.acceptedLoss ? notAsAccepted : `refusing to lose data: ${lossy.join('; ')}`, report, {
           hint: options.acceptedLoss ? 'run again to see what it would lose now' : 'if that is really what you want, run again with --accept-data-loss (or set [safety] allow_data_loss = true); nothing was changed',
         }))
       }
       pushed = await session.push(schema.text, true)
+    } else if (oursOnly && oursOnly.digest !== options.acceptedLoss?.digest) {
+      // The engine had nothing to warn about and the push ran: the report read before it is the whole loss.
+      throw refuseOurs([])(oursOnly)
     }
 
     for (const change of autoIncrementChanges(db, run.models)) applyAutoIncrementChange(db, change)
