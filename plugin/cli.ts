@@ -385,6 +385,13 @@ async function ask(question: string): Promise<boolean> {
   try {
     const answer = await rl.question(`${question} [y/N] `)
     return /^y(es)?$/i.test(answer.trim())
+  } catch (error) {
+    // Ctrl-D or Ctrl-C at the question is a "no", not a crash: the caller refuses and changes nothing.
+    if (error instanceof Error && error.name === 'AbortError') {
+      process.stdout.write('\n')
+      return false
+    }
+    throw error
   } finally {
     rl.close()
   }

@@ -196,7 +196,7 @@ describe('the public types match the ones the code uses', () => {
     expectTypeOf<shipped.ConfigKey>().toEqualTypeOf<(typeof config.CONFIG_KEYS)[number]>()
     expectTypeOf<Omit<shipped.LoadConfigOptions, 'env'>>().toEqualTypeOf<Omit<config.LoadConfigOptions, 'env'>>()
     expectTypeOf<shipped.PluginOptions>().toEqualTypeOf<runner.PluginOptions>()
-    expectTypeOf<Omit<shipped.MigrateOptions, 'env'>>().toEqualTypeOf<Omit<pipeline.MigrateOptions, 'env' | 'confirmedSql' | 'prepared' | 'acceptedLoss' | 'confirmingDataLoss'>>()
+    expectTypeOf<Omit<shipped.MigrateOptions, 'env'>>().toEqualTypeOf<Omit<pipeline.MigrateOptions, 'env' | 'confirmedSql' | 'prepared' | 'acceptedLoss' | 'confirmingDataLoss' | 'confirmedSteps'>>()
     expectTypeOf<shipped.MigrateResult>().toEqualTypeOf<pipeline.MigrateResult>()
     expectTypeOf<Omit<shipped.CommonOptions, 'env'>>().toEqualTypeOf<Omit<inspect.CommonOptions, 'env'>>()
     expectTypeOf<shipped.StatusReport>().toEqualTypeOf<inspect.StatusReport>()

@@ -31,6 +31,10 @@ export function lossLines(report: LossReport): string[] {
   return [
     `This change would lose data:`,
     ...report.items.map((item) => `  - ${item.description}`),
+    // The steps are part of what is confirmed: a step added meanwhile (another process's index
+    // that a rebuild would drop) makes the run after the "y" refuse.
+    `Its steps:`,
+    ...report.planSteps.map((step) => `  ${step}`),
   ]
 }
 
@@ -39,7 +43,7 @@ export function lossLines(report: LossReport): string[] {
  * on "y" runs again with that loss (and that plan) accepted.
  */
 export async function applyAskingAboutDataLoss(
-  apply: (accepted?: { acceptedLoss: { digest: string }, confirmedSql: string }) => Promise<MigrateResult>,
+  apply: (accepted?: { acceptedLoss: { digest: string }, confirmedSql: string, confirmedSteps: string[] }) => Promise<MigrateResult>,
   prompt: DataLossPrompt | undefined,
 ): Promise<MigrateResult> {
   try {
@@ -52,6 +56,6 @@ export async function applyAskingAboutDataLoss(
         step: 'guard', hint: 'change the models to keep the data, or answer y (or pass --accept-data-loss) to apply',
       })
     }
-    return apply({ acceptedLoss: { digest: error.report.digest }, confirmedSql: error.report.planSql })
+    return apply({ acceptedLoss: { digest: error.report.digest }, confirmedSql: error.report.planSql, confirmedSteps: error.report.planSteps })
   }
 }

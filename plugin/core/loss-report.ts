@@ -33,6 +33,8 @@ export interface LossReport {
   items: LossItem[]
   /** The plan the report is about: a confirmation holds for this SQL only. */
   planSql: string
+  /** The plan's steps, shown with the question: a confirmation holds for these steps only. */
+  planSteps: string[]
   digest: string
 }
 
@@ -125,7 +127,7 @@ export function lossReport(db: Database.Database, plan: Plan, sources: LossSourc
     add({ kind: 'engine', table: '', count: 0, samples: [], description: redactSecrets(warning) })
   }
 
-  return { items, planSql: plan.sql, digest: sources.digest ? hash.digest('hex') : '' }
+  return { items, planSql: plan.sql, planSteps: plan.steps.map((s) => s.description), digest: sources.digest ? hash.digest('hex') : '' }
 }
 
 /** An engine warning that names what an item already shows is not said twice. */

@@ -42,6 +42,8 @@ export interface MigrateOptions extends Omit<PublicMigrateOptions, 'env'> {
    * goes ahead only if it would lose exactly that data; otherwise it refuses, changing nothing.
    */
   acceptedLoss?: { digest: string }
+  /** The plan's steps as shown with the data-loss question; the run refuses if its own differ. */
+  confirmedSteps?: string[]
   /** The caller shows a refusal's loss report and may ask: compute its digest (a full read of the data at stake). */
   confirmingDataLoss?: boolean
   env?: NodeJS.ProcessEnv
@@ -250,7 +252,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
           step: 'guard', hint: 'run it on a terminal to confirm, or pass --yes',
         })
       }
-      return migrate({ ...options, prepared, confirmedSql: pending.plan.sql })
+      return migrate({ ...options, prepared, confirmedSql: pending.plan.sql, confirmedSteps: pending.plan.steps.map((s) => s.description) })
     }
   }
   // Not the fast path: the engine will be needed. Its wasm compiles on V8's background threads, so
@@ -468,7 +470,10 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
       return done({ outcome: 'previewed', plan, warnings: [...pushed.warnings, ...ours(pushed.warnings)], unexecutable: pushed.unexecutable })
     }
 
-    if (config.requireConfirmation && !options.yes && plan.sql !== options.confirmedSql) {
+    // A plan confirmed on a terminal (its SQL, its steps) is checked whenever one was given, not
+    // only under require_confirmation: a data-loss "y" holds for the plan it was shown with.
+    const confirmedStepsDiffer = options.confirmedSteps !== undefined && options.confirmedSteps.join('\n') !== plan.steps.map((s) => s.description).join('\n')
+    if ((config.requireConfirmation && !options.yes && plan.sql !== options.confirmedSql) || (options.confirmedSql !== undefined && plan.sql !== options.confirmedSql) || confirmedStepsDiffer) {
       throw new MigrateError('GUARD_NOT_CONFIRMED', 'the plan changed after it was confirmed (the database or the models changed meanwhile): nothing was changed', {
         step, hint: 'run again to see the new plan and confirm it',
       })
@@ -482,11 +487,15 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
       else throw refuse(report)
     }
     const notAsAccepted = 'what this run would lose is not what was confirmed (the data or the models changed meanwhile): nothing was changed'
-    if (dataLoss.length > 0 && !config.allowDataLoss) {
-      acceptLoss([], (report) => new DataLossError(options.acceptedLoss ? notAsAccepted : `refusing to change data: ${dataLoss.join('; ')}`, report, {
-        hint: options.acceptedLoss ? 'run again to see what it would lose now' : enumIssues.length > 0 ? enumFixHint(enumIssues) : 'if that is really what you want, run again with --accept-data-loss (or set [safety] allow_data_loss = true); nothing was changed',
-      }))
-    }
+    const refuseOurs = (lossy: string[]) => (report: LossReport) => new DataLossError(options.acceptedLoss ? notAsAccepted : `refusing to change data: ${[...dataLoss, ...lossy].join('; ')}`, report, {
+      hint: options.acceptedLoss ? 'run again to see what it would lose now' : enumIssues.length > 0 ? enumFixHint(enumIssues) : 'if that is really what you want, run again with --accept-data-loss (or set [safety] allow_data_loss = true); nothing was changed',
+    })
+    // When someone may confirm, our own findings are not refused before the push: the engine's
+    // warnings (a cast, a dropped column) come only from the push, and a question that left them
+    // out would under-list the loss and never match the run that follows the "y". The push below
+    // executes nothing when it warns, and a push that runs is rolled back by the refusal.
+    const decideAfterPush = dataLoss.length > 0 && !config.allowDataLoss && !!(options.acceptedLoss || options.confirmingDataLoss)
+    if (dataLoss.length > 0 && !config.allowDataLoss && !decideAfterPush) acceptLoss([], refuseOurs([]))
 
     step = 'backup'
     run.progress(step)
@@ -502,6 +511,8 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
     const fitsBefore = typeFits(db, rebuiltTables(plan))
     const dependents = detachDependents(db)
     const rowids = saveRowids(db, rebuiltTables(plan))
+    // Read before a push that may run: it describes the data as it is now.
+    const oursOnly = decideAfterPush ? lossReport(db, plan, { rewrites, enumIssues, droppedConstraints, engineWarnings: [], digest: true }) : undefined
     let pushed = await session.push(schema.text, false)
     if (pushed.unexecutable.length > 0) {
       throw new MigrateError('GUARD_UNEXECUTABLE', `cannot apply: ${pushed.unexecutable.join('; ')}`, {
@@ -515,13 +526,19 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
       // below prove that every row was kept, so they run without --accept-data-loss (which would
       // switch the real checks off for the whole run).
       const lossy = pushed.warnings.filter((w) => !NOT_DATA_LOSS.some((pattern) => pattern.test(w)))
-      if (lossy.length > 0 && !config.allowDataLoss) {
+      if (decideAfterPush) {
+        // One report for everything at stake, ours and the engine's, read before anything ran.
+        acceptLoss(lossy, refuseOurs(lossy))
+      } else if (lossy.length > 0 && !config.allowDataLoss) {
         // The push executed nothing: the report still reads the data as it is.
         acceptLoss(lossy, (report) => new DataLossError(options.acceptedLoss ? notAsAccepted : `refusing to lose data: ${lossy.join('; ')}`, report, {
           hint: options.acceptedLoss ? 'run again to see what it would lose now' : 'if that is really what you want, run again with --accept-data-loss (or set [safety] allow_data_loss = true); nothing was changed',
         }))
       }
       pushed = await session.push(schema.text, true)
+    } else if (oursOnly && oursOnly.digest !== options.acceptedLoss?.digest) {
+      // The engine had nothing to warn about and the push ran: the report read before it is the whole loss.
+      throw refuseOurs([])(oursOnly)
     }
 
     for (const change of autoIncrementChanges(db, run.models)) applyAutoIncrementChange(db, change)
