@@ -29,6 +29,7 @@ import { openForReading, waitForDatabase } from './sqlite.ts'
 import { inputsKey, readInputsRecord, writeInputsRecord } from './inputs.ts'
 import { TOOL_VERSION } from './version.ts'
 import { engineVerdict, needsVerdict } from './check-verdict.ts'
+import { isDataLossWarning } from './verdict-words.ts'
 import type { Command, MigrateOptions as PublicMigrateOptions, MigrateResult, Outcome, RunStep } from '../types.ts'
 // The public shapes live in types.ts (which imports nothing, so the shipped declarations stand alone).
 export type { Command, MigrateResult, Outcome, RunStep } from '../types.ts'
@@ -525,7 +526,7 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
       // may fail, not ones that lose data. Our transaction rolls a failure back, and the row counts
       // below prove that every row was kept, so they run without --accept-data-loss (which would
       // switch the real checks off for the whole run).
-      const lossy = pushed.warnings.filter((w) => !NOT_DATA_LOSS.some((pattern) => pattern.test(w)))
+      const lossy = pushed.warnings.filter(isDataLossWarning)
       if (decideAfterPush) {
         // One report for everything at stake, ours and the engine's, read before anything ran.
         acceptLoss(lossy, refuseOurs(lossy))
@@ -681,8 +682,6 @@ function recordFailure(dbPath: string, table: string, record: HistoryRecord): vo
   }
 }
 
-/** Engine warnings that announce a step that may fail (and roll back), not one that loses data. */
-const NOT_DATA_LOSS = [/^A unique constraint covering/i, /^The primary key for the .* table will be changed/i]
 
 /** Tables the plan rebuilds (copy into a new table, drop, rename): their rows must all arrive. */
 function rebuiltTables(plan: Plan): string[] {
