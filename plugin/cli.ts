@@ -11,7 +11,7 @@ import { backups, generate, history, restore, status, type CommonOptions } from 
 import { migrate, type Command, type MigrateResult, type RunStep } from './core/migrate.ts'
 import type { Plan } from './core/plan.ts'
 import { redactSecrets } from './core/redact.ts'
-import { applyVerdict, isDataLossWarning, warningLine } from './core/verdict-words.ts'
+import { applyVerdict, isDataLossWarning, lossCheckLine, warningLine } from './core/verdict-words.ts'
 import { TOOL_VERSION } from './core/version.ts'
 import { runInit } from './cli/init-command.ts'
 import { backupFileJson, errorJson, printJson, runResultJson } from './cli/json.ts'
@@ -310,6 +310,7 @@ function printResult(command: Command, r: MigrateResult): void {
     for (const w of r.warnings) out(c.yellow(`  ${warningLine(w)}`))
     for (const u of r.unexecutable) out(c.red(`  ✖ cannot run: ${u}`))
     if (r.previewError) out(c.red(`  ✖ apply would fail: ${r.previewError}`))
+    if (r.lossCheckError) out(c.yellow(`  ! ${lossCheckLine(r.lossCheckError)}`))
     out(applyAdvice(r, missing))
     return
   }

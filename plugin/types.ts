@@ -192,6 +192,12 @@ export interface MigrateResult {
   unexecutable: string[]
   /** A preview's push that the engine could not run (e.g. a unique index over duplicates). */
   previewError?: string
+  /**
+   * `check` only: why it could not find out what an apply would lose (its private copy of the
+   * database could not be made, e.g. no room in the temporary folder). `warnings` then holds only
+   * this tool's own findings, not the engine's; `preview` shows them all.
+   */
+  lossCheckError?: string
   backupPath?: string
   /** A previous apply that died before finishing, found and recorded by this run. */
   interruptedRun?: InterruptedRun

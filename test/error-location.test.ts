@@ -42,7 +42,7 @@ describe('a broken file imported by a model file', () => {
     const { p, before } = await brokenUsers(USERS_SYNTAX)
     const r = p.cli(['check'])
     expect(r.code).toBe(1)
-    expect(r.stderr).toContain("model/users.ts:4:24: the model file failed to load (imported by model/orders.ts): syntax error: Unexpected token ','")
+    expect(r.stderr).toContain("model/users.ts:4:24: the model file failed to load (reached from model/orders.ts): syntax error: Unexpected token ','")
     expect(r.stderr).not.toMatch(/model\/orders\.ts:\d/)
     expect(r.stderr).toMatch(/\n {2}fix the syntax there/)
     const json = JSON.parse(p.cli(['check', '--json']).stdout)
@@ -56,7 +56,7 @@ describe('a broken file imported by a model file', () => {
     const e = await rejection(p.migrate())
     expect(e.code).toBe('MODEL_LOAD')
     expect(e.location).toEqual({ file: 'model/users.ts', line: 2, column: 27 })
-    expect(e.message).toMatch(/^model\/users\.ts:2:27: the model file failed to load \(imported by model\/orders\.ts\): syntax error: Unexpected token, expected ","/)
+    expect(e.message).toMatch(/^model\/users\.ts:2:27: the model file failed to load \(reached from model\/orders\.ts\): syntax error: Unexpected token, expected ","/)
     expect(p.hash()).toBe(before)
   })
 
@@ -65,7 +65,7 @@ describe('a broken file imported by a model file', () => {
     const { p, before } = await brokenUsers(`import { table, int } from 'migrate-plugin/model'\nconst x: any = undefined\n\nexport const users: number = x.foo\n`)
     const r = p.cli(['apply'])
     expect(r.code).toBe(1)
-    expect(r.stderr).toContain("model/users.ts:4:32: the model file failed to load (imported by model/orders.ts): Cannot read properties of undefined (reading 'foo')")
+    expect(r.stderr).toContain("model/users.ts:4:32: the model file failed to load (reached from model/orders.ts): Cannot read properties of undefined (reading 'foo')")
     expect(r.stderr).toMatch(/\n {2}fix the error at that place/)
     expect(p.hash()).toBe(before)
   })
@@ -84,7 +84,7 @@ describe('a broken file imported by a model file', () => {
     expect(r.code).toBe(1)
     const { error } = JSON.parse(r.stdout)
     expect(error).toMatchObject({ code: 'MODEL_LOAD', location: { file: 'model/users.ts', line: 2, column: 19 } })
-    expect(error.message).toBe("model/users.ts:2:19: the model file failed to load (imported by model/orders.ts): cannot find module './nope'")
+    expect(error.message).toBe("model/users.ts:2:19: the model file failed to load (reached from model/orders.ts): cannot find module './nope'")
     expect(error.hint).toMatch(/check '\.\/nope' in model\/users\.ts: a relative import is resolved from that file's folder/)
     expect(p.hash()).toBe(before)
   })
@@ -95,7 +95,7 @@ describe('a broken file imported by a model file', () => {
     })
     const e = await rejection(p.migrate())
     expect(e.location).toMatchObject({ file: 'lib/columns.ts', line: 3 })
-    expect(e.message).toMatch(/^lib\/columns\.ts:3:\d+: the file failed to load \(imported by model\/orders\.ts\): syntax error/)
+    expect(e.message).toMatch(/^lib\/columns\.ts:3:\d+: the file failed to load \(reached from model\/orders\.ts\): syntax error/)
   })
 
   it('vite build: the error carries the file, line, column and a code frame, and the output shows them', async () => {
@@ -109,7 +109,7 @@ describe('a broken file imported by a model file', () => {
     const output = run.stdout + run.stderr
     // Vite prints the error's id and loc, then the message, then the frame.
     expect(output).toContain(`${join(p.root, 'model/users.ts')}:4:24`)
-    expect(output).toContain('model/users.ts:4:24: the model file failed to load (imported by model/orders.ts)')
+    expect(output).toContain('model/users.ts:4:24: the model file failed to load (reached from model/orders.ts)')
     expect(output).toMatch(/> 4 \| {3}id: int\(\)\.primaryKey\(,\n {4}\| {24}\^/)
     expect(p.hash()).toBe(before)
   })
@@ -119,7 +119,7 @@ describe('a broken file imported by a model file', () => {
     const esbuild = await import('esbuild')
     const { default: migrate } = await import('../plugin/esbuild.ts')
     const failure = await esbuild.build({ absWorkingDir: p.root, entryPoints: ['src/index.js'], bundle: true, write: false, logLevel: 'silent', plugins: [migrate()] }).then(() => undefined, (error: { errors: { text: string, location: unknown }[] }) => error)
-    expect(failure?.errors[0]?.text).toContain('model/users.ts:4:24: the model file failed to load (imported by model/orders.ts)')
+    expect(failure?.errors[0]?.text).toContain('model/users.ts:4:24: the model file failed to load (reached from model/orders.ts)')
     // esbuild's columns are 0-based (the comma is column 23 to it), its file relative to the working directory.
     expect(failure?.errors[0]?.location).toMatchObject({ file: 'model/users.ts', line: 4, column: 23, lineText: '  id: int().primaryKey(,' })
   })
@@ -144,7 +144,7 @@ describe('a broken file imported by a model file', () => {
       await new Promise((resolve) => ws.once('open', resolve))
       p.write('model/users.ts', USERS_SYNTAX)
       const { err } = await until(() => messages.find((m) => m.type === 'error'), 'an overlay error')
-      expect(err!.message).toContain('model/users.ts:4:24: the model file failed to load (imported by model/orders.ts)')
+      expect(err!.message).toContain('model/users.ts:4:24: the model file failed to load (reached from model/orders.ts)')
       expect(err!.plugin).toBe('migrate-plugin')
       expect(err!.id).toBe(join(p.root, 'model/users.ts'))
       expect(err!.loc).toEqual({ file: join(p.root, 'model/users.ts'), line: 4, column: 24 })

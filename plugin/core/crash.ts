@@ -10,7 +10,7 @@ import { writeSync } from 'node:fs'
  *
  * Without either variable this is a no-op: no statement is wrapped, nothing is written.
  */
-export type CrashPoint = 'locked' | 'begin' | 'during-backup' | 'after-backup' | 'after-push' | 'after-verify' | 'after-record' | 'after-commit'
+export type CrashPoint = 'locked' | 'begin' | 'during-backup' | 'after-backup' | 'after-push' | 'after-verify' | 'after-record' | 'after-commit' | 'check-copied'
 
 export const TRACE_PREFIX = 'migrate-plugin:trace'
 

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3'
 import type { EnumProblem } from './enums.ts'
 import type { Plan } from './plan.ts'
 import { MigrateError } from './errors.ts'
-import { redactSecrets } from './redact.ts'
+import { isSecretName, redactSecrets } from './redact.ts'
 import type { Rewrite } from './rewrites.ts'
 import { quoteIdent, quoteLiteral } from './sql.ts'
 
@@ -83,7 +83,7 @@ export function lossReport(db: Database.Database, plan: Plan, sources: LossSourc
     const where = `FROM ${quoteIdent(table)} WHERE ${quoteIdent(column)} IS NOT NULL`
     const count = countOf(db, `SELECT count(*) AS n ${where}`)
     if (count === 0) continue
-    const samples = sampleRows(db, `SELECT ${quoteIdent(column)} AS v ${where}${orderBy(db, table)} LIMIT ${SAMPLES}`).map((r) => showValue(r.v))
+    const samples = sampleRows(db, `SELECT ${quoteIdent(column)} AS v ${where}${orderBy(db, table)} LIMIT ${SAMPLES}`).map((r) => showValue(r.v, column))
     add({ kind: 'column', table, column, count, samples, description: `column ${table}.${column}: ${count} non-null value(s) will be dropped${eg(samples, count)}` })
     digestRows([quoteIdent(column)], `${where}${orderBy(db, table)}`)
   }
@@ -93,14 +93,14 @@ export function lossReport(db: Database.Database, plan: Plan, sources: LossSourc
     const where = `FROM ${source} WHERE (${expression}) IS NOT ${sourceColumn}`
     const order = orderBy(db, r.table)
     const samples = sampleRows(db, `SELECT ${sourceColumn} AS before, (${expression}) AS after ${where}${order} LIMIT ${SAMPLES}`)
-      .map((row) => `${showValue(row.before)} → ${showValue(row.after)}`)
+      .map((row) => `${showValue(row.before, r.column)} → ${showValue(row.after, r.column)}`)
     add({ kind: 'rewrite', table: r.table, column: r.column, count: r.rows, samples, description: `column ${r.table}.${r.column}: ${r.rows} value(s) will be rewritten${eg(samples, r.rows)}` })
     digestRows([sourceColumn, `(${expression})`], `${where}${order}`)
   }
 
   for (const p of sources.enumIssues) {
     const outside = `${quoteIdent(p.column)} IS NOT NULL AND ${quoteIdent(p.column)} NOT IN (${p.allowed.map(quoteLiteral).join(', ')})`
-    const samples = p.found.slice(0, SAMPLES).map(showValue)
+    const samples = p.found.slice(0, SAMPLES).map((v) => showValue(v, p.column))
     add({
       kind: 'enum', table: p.table, column: p.column, count: p.rows, samples,
       description: `column ${p.table}.${p.column}: ${p.rows} row(s) hold values enum ${p.enumName} no longer allows${eg(samples, p.found.length)}; accepting keeps them as they are, and Prisma Client cannot read them`,
@@ -119,7 +119,7 @@ export function lossReport(db: Database.Database, plan: Plan, sources: LossSourc
       const [column, table] = [named[1]!, named[2]!]
       const where = `FROM ${quoteIdent(table)} WHERE ${quoteIdent(column)} IS NOT NULL`
       const count = countOf(db, `SELECT count(*) AS n ${where}`)
-      const samples = sampleRows(db, `SELECT ${quoteIdent(column)} AS v ${where}${orderBy(db, table)} LIMIT ${SAMPLES}`).map((r) => showValue(r.v))
+      const samples = sampleRows(db, `SELECT ${quoteIdent(column)} AS v ${where}${orderBy(db, table)} LIMIT ${SAMPLES}`).map((r) => showValue(r.v, column))
       add({ kind: 'engine', table, column, count, samples, description: `column ${table}.${column}: ${redactSecrets(warning)}${eg(samples, count)}` })
       digestRows([quoteIdent(column)], `${where}${orderBy(db, table)}`)
       continue
@@ -219,17 +219,20 @@ function eg(samples: string[], count: number): string {
 
 function showRow(row: Row): string {
   const entries = Object.entries(row)
-  const shown = entries.slice(0, MAX_COLUMNS).map(([k, v]) => `${escapeControl(k)} ${showValue(v)}`)
+  const shown = entries.slice(0, MAX_COLUMNS).map(([k, v]) => `${escapeControl(k)} ${showValue(v, k)}`)
   return `(${shown.join(', ')}${entries.length > MAX_COLUMNS ? ', …' : ''})`
 }
 
 /**
  * A value as a terminal may show it: secrets masked on the whole value first (a URL cut in its
  * middle would no longer look like one), then long text cut, then control characters escaped so a
- * stored escape sequence cannot rewrite the question it appears in.
+ * stored escape sequence cannot rewrite the question it appears in. A value of a column whose name
+ * says it holds secrets (`password`, `api_key`, `auth_token`) is masked whatever it looks like: a
+ * password is any text, and no shape tells "hunter2" from a name.
  */
-export function showValue(value: unknown): string {
+export function showValue(value: unknown, column?: string): string {
   if (value === null || value === undefined) return 'NULL'
+  if (column !== undefined && isSecretName(column)) return Buffer.isBuffer(value) ? `<blob of ${value.length} byte(s), masked>` : `'***'`
   if (Buffer.isBuffer(value)) return `<blob of ${value.length} byte(s)>`
   if (typeof value === 'number' || typeof value === 'bigint') return redactSecrets(String(value))
   const text = redactSecrets(String(value))

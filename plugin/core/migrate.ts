@@ -438,7 +438,7 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
     if (command === 'check') {
       // The engine's own verdict (its warnings, unexecutable steps, broken views), from a preview on a copy.
       const verdict = needsVerdict(plan, dbPath) ? await engineVerdict({ config, models: run.models, schema }, options.trigger, migrate) : undefined
-      return done({ outcome: 'pending', plan, ...(verdict ?? { warnings: dataLoss }) })
+      return done({ outcome: 'pending', plan, ...(verdict && verdict.lossCheckError === undefined ? verdict : { warnings: dataLoss, ...(verdict ? { lossCheckError: verdict.lossCheckError } : {}) }) })
     }
 
     step = 'guard'

@@ -97,7 +97,83 @@ export function redactSecrets(text: string): string {
     NOT_SECRET.test(key) || value === MASK ? all : `${sep}${key}=${MASK}`)
   // `;password=…` (SQL Server, JDBC, ODBC), including `{…}`-quoted values with `;` inside.
   out = out.replace(new RegExp(`(;\\s*${SECRET_KEY}\\s*=\\s*)(\\{[^}]*\\}|[^;\\s"'<>\`]*)`, 'gi'), (_all, key: string) => `${key}${MASK}`)
+  out = maskAssignments(out)
+  out = maskTokens(out)
   for (const secret of [...known].sort((a, b) => b.length - a.length)) out = out.split(secret).join(MASK)
+  return out
+}
+
+/**
+ * A key that says its value is a secret, as it appears outside a URL: in free text, in a stored
+ * value, in an environment dump or in JSON (`password=…`, `api_key: …`, `"token": "…"`). It may be
+ * a compound name that ends in such a word (`db_password`, `X-Api-Key`, `clientSecret`). Bare
+ * `key` and `pass` are left out here: "primary key: id" or "pass: 2" are ordinary words.
+ */
+const SECRET_WORD = '(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|auth|authorization|credentials?|session[_-]?id|cookie)'
+
+/**
+ * True when a column or field name says its values are secrets: `password`, `api_key`, `userToken`,
+ * `AUTH_SECRET`. Read word by word (snake, kebab and camel case), so `author` or `tokenizer_name`
+ * are not taken for one, and a two-word name (`access key`) counts only as a pair.
+ */
+export function isSecretName(name: string): boolean {
+  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/).filter(Boolean)
+  return words.some((word, i) => SECRET_WORDS.has(word) || SECRET_PAIRS.has(`${word} ${words[i + 1] ?? ''}`))
+}
+
+const SECRET_WORDS = new Set(['password', 'passwd', 'passphrase', 'pwd', 'pw', 'secret', 'secrets', 'token', 'tokens', 'apikey', 'auth', 'credential', 'credentials', 'cookie', 'privatekey', 'accesskey', 'secretkey', 'otp', 'totp', 'salt', 'pin', 'ssn', 'cvv'])
+const SECRET_PAIRS = new Set(['api key', 'access key', 'private key', 'secret key', 'session id', 'session key', 'signing key', 'encryption key', 'client secret', 'refresh token', 'access token'])
+
+const ASSIGNMENT = new RegExp(
+  // The key, not glued to a preceding letter or digit: `author:` or `tokens=3` are not secrets.
+  `((?<![A-Za-z0-9])["']?[A-Za-z0-9_.-]*${SECRET_WORD}["']?\\s*(?:=|:(?!//))\\s*)`
+  // The value: quoted (JSON, YAML, code) or bare up to a separator.
+  + `("(?:[^"\\\\]|\\\\.)*"|'(?:[^'\\\\]|\\\\.)*'|\\{[^}]*\\}|(?:Bearer|Basic|Token)\\s+[^\\s;,&"'<>\`)\\]}]+|[^\\s;,&"'<>\`)\\]}]+)`,
+  'gi',
+)
+
+function maskAssignments(text: string): string {
+  return text.replace(ASSIGNMENT, (all, key: string, value: string, offset: number) => {
+    // This tool's own "column users.password: 3 value(s)…" and "table auth: 2 row(s)…" name a
+    // column or table; what follows is a count, not the column's value.
+    if (/:\s*$/.test(key) && (key.includes('.') || /(?:table|column|index|view|trigger|model|field)\s+["'`]?$/i.test(text.slice(Math.max(0, offset - 12), offset)))) return all
+    const quote = /^["']/.test(value) ? value[0]! : ''
+    const inner = quote ? value.slice(1, -1) : value
+    if (inner === '' || inner === MASK || inner.includes(MASK)) return all
+    return `${key}${quote}${MASK}${quote}`
+  })
+}
+
+/**
+ * Secrets that tell themselves apart by shape wherever they are, without a key: providers give
+ * their tokens fixed prefixes so that leaks can be found, and those prefixes never start a word.
+ * The prefix stays readable (it says which kind of credential it was); the secret part goes.
+ */
+const TOKEN_SHAPES: [RegExp, (m: string, ...groups: string[]) => string][] = [
+  // PEM private keys, whole block; a block cut short (a truncated value) is masked to its end.
+  [/-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----[\s\S]*?(?:-----END [A-Z0-9 ]*-----|$)/g, (_m, kind) => `-----BEGIN ${kind}----- ${MASK} -----END ${kind}-----`],
+  // Stripe secret, restricted and publishable keys; webhook secrets.
+  [/(?<![A-Za-z0-9])((?:sk|rk|pk)_(?:live|test)_|whsec_)[A-Za-z0-9]{6,}/g, (_m, prefix) => `${prefix}${MASK}`],
+  // GitHub tokens.
+  [/(?<![A-Za-z0-9])((?:ghp|gho|ghu|ghs|ghr)_|github_pat_)[A-Za-z0-9_]{10,}/g, (_m, prefix) => `${prefix}${MASK}`],
+  // AWS access key ids.
+  [/(?<![A-Za-z0-9])((?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA))[A-Z0-9]{16}(?![A-Za-z0-9])/g, (_m, prefix) => `${prefix}${MASK}`],
+  // Slack tokens and webhooks.
+  [/(?<![A-Za-z0-9])(xox[abposre]-)[A-Za-z0-9-]{6,}/g, (_m, prefix) => `${prefix}${MASK}`],
+  [/(hooks\.slack\.com\/services\/)[A-Za-z0-9/]+/g, (_m, prefix) => `${prefix}${MASK}`],
+  // Google API keys.
+  [/(?<![A-Za-z0-9])(AIza)[0-9A-Za-z_-]{30,}/g, (_m, prefix) => `${prefix}${MASK}`],
+  // JSON Web Tokens: three base64url parts, the first a JSON object ("eyJ" is `{"`).
+  [/(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, () => MASK],
+  // Other common prefixed tokens: OpenAI/Anthropic-style sk-…, GitLab glpat-, npm npm_, Hugging Face hf_.
+  [/(?<![A-Za-z0-9])(sk-(?:ant-|proj-)?|glpat-|npm_|hf_)[A-Za-z0-9_-]{20,}/g, (_m, prefix) => `${prefix}${MASK}`],
+  // An Authorization header's credentials.
+  [/(?<![A-Za-z0-9])((?:Bearer|Basic) )[A-Za-z0-9._~+/=-]{8,}/g, (_m, prefix) => `${prefix}${MASK}`],
+]
+
+function maskTokens(text: string): string {
+  let out = text
+  for (const [shape, replace] of TOKEN_SHAPES) out = out.replace(shape, replace as (m: string, ...groups: string[]) => string)
   return out
 }
 

@@ -75,6 +75,7 @@ export function pendingMessage(result: MigrateResult, where: Where): string {
     ...result.warnings.map((w) => `  ${warningLine(w)}`),
     ...result.unexecutable.map((u) => `  ✖ cannot run: ${u}`),
     ...(result.previewError ? [`  ✖ apply would fail: ${result.previewError}`] : []),
+    ...(result.lossCheckError ? [`  ! ${lossCheckLine(result.lossCheckError)}`] : []),
     advice,
   ].join('\n')
 }
@@ -96,4 +97,9 @@ export function inBundlerWords(error: unknown, where: Where): unknown {
     ...(error.backupPath ? { backupPath: error.backupPath } : {}),
     cause: error,
   })
+}
+
+/** The line for a check that could not find out what an apply would lose: it must not pass for "nothing". */
+export function lossCheckLine(reason: string): string {
+  return `could not check what apply would lose (${reason}); run npx migrate-plugin preview to see it`
 }

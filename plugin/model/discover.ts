@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { MigrateError, formatLocation } from '../core/errors.ts'
 import { TABLE, isTable, type AnyTable } from './dsl.ts'
 import type { LoadReads } from './reads.ts'
-import { locateLoadFault, userFileTest, type Retransform } from './load-location.ts'
+import { locateLoadFault, read, userFileTest, type Retransform } from './load-location.ts'
 
 export interface DiscoveredTable {
   table: AnyTable
@@ -200,16 +200,24 @@ export function loadError(error: unknown, path: string, file: string, projectRoo
   const location = { file: faultFile, ...(fault.line === undefined ? {} : { line: fault.line }), ...(fault.column === undefined ? {} : { column: fault.column }) }
   // The DSL refuses a bad table() call while the file loads: that is a model error with its own hint,
   // not a broken file. Told by shape, since the DSL may be another copy of this package.
-  const dsl = error as { name?: unknown, code?: unknown, hint?: unknown, message?: unknown }
-  if (dsl?.code === 'MODEL_INVALID' && (dsl.name === 'ModelError' || dsl.name === 'MigrateError')) {
+  const dsl = fault.notAnError ? undefined : { name: read(error, 'name'), code: read(error, 'code'), hint: read(error, 'hint'), message: read(error, 'message') }
+  if (dsl?.code === 'MODEL_INVALID' && (dsl.name === 'ModelError' || dsl.name === 'MigrateError') && typeof dsl.message === 'string') {
     return new MigrateError('MODEL_INVALID', `${formatLocation(location)}: ${String(dsl.message).split('\n')[0]}`, {
       location,
       ...(typeof dsl.hint === 'string' ? { hint: dsl.hint } : {}),
       cause: error,
     })
   }
-  const via = fault.path === path ? '' : ` (imported by ${file})`
+  // The model file whose import led there: the importer itself when the chain is one step, its top otherwise.
+  const via = fault.path === path ? '' : ` (reached from ${file})`
   const subject = isModelFile(fault.path) ? 'the model file' : 'the file'
+  if (fault.notAnError) {
+    return new MigrateError('MODEL_LOAD', `${formatLocation(location)}: ${subject} failed to load: it ${fault.message}; such a value carries no stack, so the file that threw it cannot be known: ${file} or a file it imports`, {
+      location,
+      hint: `find the throw of that value in ${file} or the files it imports and throw an Error instead (throw new Error('…')): an Error names its file and line`,
+      cause: error,
+    })
+  }
   const detail = fault.kind === 'syntax' ? `syntax error: ${fault.message.replace(/^\w+: /, '')}` : fault.message
   const hint = fault.kind === 'syntax'
     ? 'fix the syntax there (model files are TypeScript or JavaScript modules); the run goes on once that file parses'

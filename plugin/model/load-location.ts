@@ -25,6 +25,11 @@ export interface LoadFault {
   kind: 'syntax' | 'missing-import' | 'runtime'
   /** For a missing import: the specifier as written. */
   specifier?: string
+  /**
+   * The thrown value was not an Error (`throw null`, `throw 'x'`, `throw { code }`): it carries no
+   * stack, so `path` is only the file being loaded, and the throw may be in a file it imports.
+   */
+  notAnError?: boolean
 }
 
 /** A transform of a file with the same settings the loader evaluated it with: for mapping columns. */
@@ -33,7 +38,8 @@ export type Retransform = (path: string, source: string) => string | undefined
 const PARSE_ERROR = /^(\w*Error): ([\s\S]*?)\s*\n\s*(\S[^\n]*?):(\d+):(\d+)\s*$/
 
 export function locateLoadFault(error: unknown, loadedPath: string, isOwnFile: (path: string) => boolean, retransform?: Retransform): LoadFault {
-  const message = error instanceof Error ? error.message : String(error)
+  if (!isErrorLike(error)) return { path: loadedPath, message: `threw a non-Error value: ${describeThrown(error)}`, kind: 'runtime', notAnError: true }
+  const message = errorText(error)
   const parse = PARSE_ERROR.exec(message)
   if (parse && isAbsolute(parse[3]!)) {
     const path = parse[3]!
@@ -41,10 +47,10 @@ export function locateLoadFault(error: unknown, loadedPath: string, isOwnFile: (
     const text = parse[2]!.trim().replace(/\.$/, '')
     return { path, line, column: syntaxColumn(path, line, Number(parse[5]), text), message: `${parse[1]}: ${text}`, kind: 'syntax' }
   }
-  const code = (error as NodeJS.ErrnoException | undefined)?.code
+  const code = read(error, 'code')
   if (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') {
     const specifier = /Cannot find (?:module|package) '([^']+)'/.exec(message)?.[1]
-    const requireStack = (error as { requireStack?: unknown }).requireStack
+    const requireStack = read(error, 'requireStack')
     const importer = Array.isArray(requireStack) && typeof requireStack[0] === 'string' ? requireStack[0] : loadedPath
     const at = specifier ? findSpecifier(importer, specifier) : undefined
     return {
@@ -52,13 +58,87 @@ export function locateLoadFault(error: unknown, loadedPath: string, isOwnFile: (
       message: specifier ? `cannot find module '${specifier}'` : message.split('\n')[0]!,
     }
   }
-  const stack = error instanceof Error ? error.stack ?? '' : ''
+  const stackValue = read(error, 'stack')
+  const stack = typeof stackValue === 'string' ? stackValue : ''
   for (const frame of frames(stack)) {
     if (!isOwnFile(frame.path)) continue
     const mapped = retransform ? mapColumn(frame, retransform) : undefined
     return { path: frame.path, line: mapped?.line ?? frame.line, ...(mapped ? { column: mapped.column } : {}), message: message.split('\n')[0]!, kind: 'runtime' }
   }
   return { path: loadedPath, message: message.split('\n')[0]!, kind: 'runtime' }
+}
+
+/**
+ * Model files run arbitrary code, and what they throw can be anything: `null`, a string, an object
+ * without a prototype (which even `String()` cannot print), an Error whose message is not a string,
+ * or an object whose getters throw. Everything read from a thrown value goes through these, so a
+ * load failure is always reported as one, never as a crash of the tool.
+ */
+export function read(value: unknown, key: string): unknown {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return undefined
+  try {
+    return (value as Record<string, unknown>)[key]
+  } catch {
+    return undefined
+  }
+}
+
+/** An Error, or an Error of another realm or copy (same shape): it has a string stack to read. */
+function isErrorLike(value: unknown): boolean {
+  try {
+    if (value instanceof Error) return true
+  } catch {
+    return false
+  }
+  return typeof read(value, 'stack') === 'string' && typeof read(value, 'name') === 'string'
+}
+
+/** An Error's message; a missing or odd one is said, so that no message ends in an empty ": ". */
+function errorText(error: unknown): string {
+  const raw = read(error, 'message')
+  const name = read(error, 'name')
+  const kind = typeof name === 'string' && name !== '' ? name : 'Error'
+  if (typeof raw === 'string') return raw.trim() === '' ? `${kind} with no message` : raw
+  if (raw === undefined || raw === null) return `${kind} with no message`
+  return `${kind} with a message that is not text: ${describeThrown(raw)}`
+}
+
+const MAX_DESCRIPTION = 200
+
+/** A short, printable description of any value; never throws. */
+export function describeThrown(value: unknown): string {
+  let text: string
+  try {
+    if (value === null) text = 'null'
+    else if (value === undefined) text = 'undefined'
+    else if (typeof value === 'string') text = JSON.stringify(value)
+    else if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') text = `${String(value)}${typeof value === 'bigint' ? 'n' : ''}`
+    else if (typeof value === 'symbol') text = value.toString()
+    else if (typeof value === 'function') text = `a function${typeof read(value, 'name') === 'string' && read(value, 'name') !== '' ? ` ${String(read(value, 'name'))}` : ''}`
+    else text = describeObject(value)
+  } catch {
+    text = 'a value that cannot be printed'
+  }
+  return text.length > MAX_DESCRIPTION ? `${text.slice(0, MAX_DESCRIPTION - 1)}…` : text
+}
+
+function describeObject(value: object): string {
+  let json: string | undefined
+  try {
+    json = JSON.stringify(value)
+  } catch {
+    json = undefined
+  }
+  let proto: object | null = null
+  try {
+    proto = Object.getPrototypeOf(value) as object | null
+  } catch {
+    proto = null
+  }
+  const ctor = proto === null ? undefined : read(proto, 'constructor')
+  const ctorName = typeof ctor === 'function' ? read(ctor, 'name') : undefined
+  const kind = proto === null ? 'an object without a prototype' : Array.isArray(value) ? 'an array' : typeof ctorName === 'string' && ctorName !== '' && ctorName !== 'Object' ? `a ${ctorName} object` : 'an object'
+  return json === undefined || json === '{}' ? kind : `${kind} ${json}`
 }
 
 interface Frame { path: string, line: number, column: number }
