@@ -217,16 +217,23 @@ describe('schema changes on a database with rows', () => {
     ])
   })
 
-  it('change a type with data that does not fit (String → Int, "abc"): refused; with allow_data_loss SQLite keeps the text', async () => {
+  it('change a type with data that does not fit (String → Int, "abc"): refused; with allow_data_loss still refused (SQLite would keep the text), then applied once the value is converted', async () => {
     const p = await start(USERS, "INSERT INTO users (email, age) VALUES ('a@x', 'abc'), ('b@x', '12')")
     const toInt = usersReplacing('age: text(),', 'age: int(),')
     await refused(p, toInt, 'GUARD_DATA_LOSS')
+    // The engine's rebuild copies with a plain INSERT … SELECT (no CAST), and SQLite's INTEGER affinity
+    // converts '12' but keeps a non-numeric 'abc' as TEXT, which Prisma Client cannot read: refused.
+    const rows = () => p.all('SELECT email, age, typeof(age) AS t FROM users ORDER BY id')
+    const before = rows()
+    const error = await p.migrate({ overrides: { allowDataLoss: true } }).then(() => undefined, (e: unknown) => e as MigrateError)
+    expect(error?.code).toBe('VERIFY')
+    expect(error?.message).toContain("1 value(s) in users.age are not INTEGER (e.g. 'abc')")
+    expect(rows()).toEqual(before)
+    p.sql("UPDATE users SET age = NULL WHERE age = 'abc'")
     const { result } = await applied(p, toInt, { allowDataLoss: true })
-    // Engine behaviour, not the tool's: the rebuild copies with a plain INSERT … SELECT (no CAST),
-    // and SQLite's INTEGER affinity converts '12' but keeps a non-numeric 'abc' as TEXT.
     expect(result.plan?.sql).toContain('INSERT INTO "new_users" ("age", "email", "id", "name") SELECT "age", "email", "id", "name" FROM "users";')
-    expect(p.all('SELECT email, age, typeof(age) AS t FROM users ORDER BY id')).toEqual([
-      { email: 'a@x', age: 'abc', t: 'text' },
+    expect(rows()).toEqual([
+      { email: 'a@x', age: null, t: 'null' },
       { email: 'b@x', age: 12, t: 'integer' },
     ])
   })
