@@ -1,5 +1,5 @@
-import { closest, distance } from 'fastest-levenshtein'
 import { MigrateError } from '../core/errors.ts'
+import { nearestWord } from '../core/suggest.ts'
 
 interface HelpSection {
   title?: string
@@ -23,9 +23,8 @@ export function fixHelp(sections: HelpSection[]): HelpSection[] {
 
 /** `migrate-plugin aply` → Unknown command "aply". Did you mean apply? */
 export function unknownCommand(word: string, known: readonly string[]): MigrateError {
-  const best = closest(word, known as string[])
-  const near = best !== undefined && distance(word.toLowerCase(), best) <= Math.max(1, Math.floor(word.length / 3))
-  return new MigrateError('USAGE', `Unknown command "${word}".${near ? ` Did you mean ${best}?` : ''}`, {
+  const near = nearestWord(word, known, { atLeast: 1, per: 3, ignoreCase: true })
+  return new MigrateError('USAGE', `Unknown command "${word}".${near ? ` Did you mean ${near}?` : ''}`, {
     hint: `the commands are ${known.join(', ')}; run npx migrate-plugin --help`,
   })
 }
@@ -43,9 +42,8 @@ export function checkOptions(args: readonly string[], known: readonly string[], 
     // `-hv`: single-letter flags together.
     if (/^-[a-z]{2,}$/i.test(name) && [...name.slice(1)].every((l) => known.includes(`-${l}`))) continue
     const long = [...known.filter((k) => k.startsWith('--')), ...alsoSuggest]
-    const best = closest(name, long)
-    const near = best !== undefined && distance(name, best) <= Math.max(2, Math.floor(name.length / 4))
-    throw new MigrateError('USAGE', `Unknown option "${name}"${command ? ` for ${command}` : ''}.${near ? ` Did you mean ${best}?` : ''}`, {
+    const near = nearestWord(name, long, { atLeast: 2, per: 4 })
+    throw new MigrateError('USAGE', `Unknown option "${name}"${command ? ` for ${command}` : ''}.${near ? ` Did you mean ${near}?` : ''}`, {
       hint: `run npx migrate-plugin ${command ? `${command} ` : ''}--help to see its options`,
     })
   }

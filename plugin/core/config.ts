@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { closest, distance } from 'fastest-levenshtein'
 import { MigrateError } from './errors.ts'
 import { parseIni, type IniEntry } from './ini.ts'
 import { redactSecrets, rememberSecrets } from './redact.ts'
+import { nearestWord } from './suggest.ts'
 import type { ConfigOverrides, ResolvedConfig } from '../types.ts'
 // The public shapes live in types.ts (which imports nothing, so the shipped declarations stand alone).
 export type { ConfigOverrides, ResolvedConfig } from '../types.ts'
@@ -179,8 +179,7 @@ function unknownKey(entry: IniEntry, file: string): MigrateError {
 }
 
 function suggest(word: string, candidates: readonly string[]): string | undefined {
-  const best = closest(word, candidates as string[])
-  return best && distance(word, best) <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined
+  return nearestWord(word, candidates, { atLeast: 2, per: 3 })
 }
 
 function parseValue(spec: KeySpec, entry: IniEntry, file: string): unknown {
