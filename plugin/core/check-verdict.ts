@@ -1,6 +1,7 @@
-import { closeSync, existsSync, fchmodSync, mkdtempSync, openSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { closeSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
+import { createPrivateFile } from './backup.ts'
 import { crashPoint } from './crash.ts'
 import { errorMessage } from './errors.ts'
 import type { MigrateOptions, MigrateResult, Prepared } from './migrate.ts'
@@ -67,12 +68,7 @@ export async function engineVerdict(
   try {
     try {
       // Created empty and private first: VACUUM INTO would create it with the umask's mode (0644).
-      const fd = openSync(copy, 'wx', 0o600)
-      try {
-        fchmodSync(fd, 0o600)
-      } finally {
-        closeSync(fd)
-      }
+      closeSync(createPrivateFile(copy, 0o600))
       const source = openForReading(config.databasePath, config.lockTimeout * 1000)
       try {
         source.prepare('VACUUM INTO ?').run(copy)
