@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import WebSocket from 'ws'
 import { MigrateError } from '../plugin/core/errors.ts'
 import { Project, REPO, USERS_MODEL, cleanEnv, until } from './helpers.ts'
+import { startDevServer } from './vite-dev-server.ts'
 
 /**
  * A fault in a file that a model file imports is reported against the file at fault, with line
@@ -131,17 +131,10 @@ describe('a broken file imported by a model file', () => {
       'index.html': '<!doctype html><script type="module" src="/main.js"></script>',
       'main.js': 'document.body.textContent = "hi"\n',
     })
-    const { createServer } = await import('vite')
-    const { default: migrate } = await import('../plugin/vite.ts')
-    const server = await createServer({ root: p.root, configFile: false, logLevel: 'silent', server: { port: 0, host: '127.0.0.1' }, plugins: [migrate({ dev: 'apply' })] })
-    await server.listen()
+    const server = await startDevServer(p.root, { dev: 'apply' })
     try {
       await until(() => p.tables().includes('orders'), 'the orders table')
-      const address = server.httpServer!.address() as { port: number }
-      const messages: { type: string, err?: { message: string, id?: string, loc?: { file: string, line: number, column: number }, frame?: string, plugin?: string } }[] = []
-      const ws = new WebSocket(`ws://127.0.0.1:${address.port}/?token=${server.config.webSocketToken}`, 'vite-hmr')
-      ws.on('message', (data) => messages.push(JSON.parse(data.toString())))
-      await new Promise((resolve) => ws.once('open', resolve))
+      const { messages, close } = await server.connect()
       p.write('model/users.ts', USERS_SYNTAX)
       const { err } = await until(() => messages.find((m) => m.type === 'error'), 'an overlay error')
       expect(err!.message).toContain('model/users.ts:4:24: the model file failed to load (reached from model/orders.ts)')
@@ -149,8 +142,8 @@ describe('a broken file imported by a model file', () => {
       expect(err!.id).toBe(join(p.root, 'model/users.ts'))
       expect(err!.loc).toEqual({ file: join(p.root, 'model/users.ts'), line: 4, column: 24 })
       expect(err!.frame).toContain('> 4 |   id: int().primaryKey(,')
-      expect((await fetch(`http://127.0.0.1:${address.port}/`)).status).toBe(200)
-      ws.close()
+      expect((await fetch(server.url)).status).toBe(200)
+      close()
     } finally {
       await server.close()
     }

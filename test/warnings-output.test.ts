@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import WebSocket from 'ws'
 import { Project, REPO, cleanEnv, until } from './helpers.ts'
+import { startDevServer } from './vite-dev-server.ts'
 
 /**
  * What check, preview, a CI build and the dev server say about a pending change the engine warns
@@ -172,26 +172,19 @@ describe('builds and the dev server', () => {
   })
 
   it('vite dev: a refused data loss (dev = apply) and a pending one (dev = check) name the dev-server ways to accept it', async () => {
-    const { createServer } = await import('vite')
-    const { default: migrate } = await import('../plugin/vite.ts')
     for (const dev of ['apply', 'check'] as const) {
       const p = await withPerson({ 'index.html': app['index.html'], 'main.js': app['main.js'] })
       const before = p.hash()
-      const server = await createServer({ root: p.root, configFile: false, logLevel: 'silent', server: { port: 0, host: '127.0.0.1' }, plugins: [migrate({ dev })] })
-      await server.listen()
+      const server = await startDevServer(p.root, { dev })
       try {
-        const address = server.httpServer!.address() as { port: number }
-        const messages: { type: string, err?: { message: string } }[] = []
-        const ws = new WebSocket(`ws://127.0.0.1:${address.port}/?token=${server.config.webSocketToken}`, 'vite-hmr')
-        ws.on('message', (data) => messages.push(JSON.parse(data.toString())))
-        await new Promise((resolve) => ws.once('open', resolve))
+        const { messages, close } = await server.connect()
         p.write('model/people.ts', WITHOUT_AGE)
         const { err } = await until(() => messages.find((m) => m.type === 'error'), `the overlay error (dev = ${dev})`)
         expect(err!.message, dev).toContain(DROP_AGE)
         expect(err!.message, dev).toContain('run `npx migrate-plugin apply --accept-data-loss` in a terminal (the dev server picks the change up), or set allowDataLoss: true in the plugin options (vite.config.ts)')
         expect(err!.message, dev).not.toMatch(/run again with --accept-data-loss/)
         expect(p.hash(), dev).toBe(before)
-        ws.close()
+        close()
       } finally {
         await server.close()
       }
