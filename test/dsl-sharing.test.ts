@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { prepare } from '../plugin/core/migrate.ts'
 import { datetime, index, int, table, text } from '../plugin/model/dsl.ts'
-import { Project, modelError } from './helpers.ts'
+import { Project, modelError, removeProjects } from './helpers.ts'
 
 /**
  * Columns are values: a table holds its own copy of each column it is given, so columns (and
@@ -11,16 +11,7 @@ import { Project, modelError } from './helpers.ts'
 
 const HEAD = `import { table, int, text, datetime, index, unique } from 'migrate-plugin/model'\n`
 
-let project: Project | undefined
-afterEach(() => {
-  project?.remove()
-  project = undefined
-})
-
-function newProject(files: Record<string, string>): Project {
-  project = new Project(files)
-  return project
-}
+afterEach(removeProjects)
 
 interface IndexInfo { name: string, unique: number }
 function indexesOf(p: Project, tableName: string): { name: string, unique: number, columns: string[] }[] {
@@ -35,7 +26,7 @@ function columnInfo(p: Project, tableName: string): Record<string, { notnull: nu
 
 describe('sharing columns between tables', () => {
   it('one column object and a spread set of columns serve several tables, each with its own index', async () => {
-    const p = newProject({
+    const p = new Project({
       'model/shared.ts': `${HEAD}
 export const createdAt = datetime().notNull().defaultNow()
 export const timestamps = { createdAt, updatedAt: datetime().updatedAt() }
@@ -88,7 +79,7 @@ export const archivedPosts = table('archived_posts', { ...posts }, (t) => [uniqu
     expect(base.state.renamedFrom).toEqual(['old'])
     expect(renamed.state.renamedFrom).toEqual(['old', 'older'])
 
-    const p = newProject({
+    const p = new Project({
       'model/t.ts': `${HEAD}
 const n = int()
 const name = text()
@@ -123,7 +114,7 @@ export const c = table('c', { id: int().primaryKey(), n })
   })
 
   it('an index naming the shared column itself means this table\'s copy, in every table that holds it', async () => {
-    const p = newProject({
+    const p = new Project({
       'model/t.ts': `${HEAD}
 const createdAt = datetime().notNull().defaultNow()
 export const a = table('a', { id: int().primaryKey(), createdAt }, () => [index(createdAt)])
@@ -136,7 +127,7 @@ export const b = table('b', { id: int().primaryKey(), createdAt }, () => [index(
   })
 
   it('an index naming a column given under two keys of one table is refused, naming both keys', async () => {
-    const p = newProject({
+    const p = new Project({
       'model/t.ts': `${HEAD}
 const stamp = datetime()
 export const a = table('a', { id: int().primaryKey(), createdAt: stamp, updatedAt: stamp }, () => [index(stamp)])
@@ -149,7 +140,7 @@ export const a = table('a', { id: int().primaryKey(), createdAt: stamp, updatedA
   })
 
   it('a reference to a column as written before table() finds its table; one shared by two tables is refused as ambiguous', async () => {
-    const p = newProject({
+    const p = new Project({
       'model/t.ts': `${HEAD}
 const userId = int().primaryKey({ autoIncrement: true })
 export const users = table('users', { id: userId, email: text() })
@@ -173,7 +164,7 @@ export const posts = table('posts', { id: int().primaryKey(), authorId: int().no
 
 describe('table() options object', () => {
   it('renames with { renamedFrom } and no null placeholder, keeping the rows, with extras and modelName in the same object', async () => {
-    const p = newProject({
+    const p = new Project({
       'model/people.ts': `${HEAD}export const users = table('users', { id: int().primaryKey(), email: text().notNull() })\n`,
     })
     expect((await p.migrate()).outcome).toBe('applied')
@@ -194,7 +185,7 @@ describe('table() options object', () => {
   })
 
   it('the positional form still works: table(name, columns, extras, options) and table(name, columns, null, options)', async () => {
-    const p = newProject({
+    const p = new Project({
       'model/t.ts': `${HEAD}
 export const a = table('a', { id: int().primaryKey(), n: int() }, (t) => [index(t.n)], { modelName: 'Alpha' })
 export const b = table('b', { id: int().primaryKey() }, null, { modelName: 'Beta' })
@@ -207,7 +198,7 @@ export const b = table('b', { id: int().primaryKey() }, null, { modelName: 'Beta
   })
 
   it('an unknown option key is a model error naming the file, the line, the key and the nearest option; the CLI exits 1 and leaves the database as it was', async () => {
-    const p = newProject({ 'model/people.ts': `${HEAD}export const users = table('users', { id: int().primaryKey() })\n` })
+    const p = new Project({ 'model/people.ts': `${HEAD}export const users = table('users', { id: int().primaryKey() })\n` })
     expect((await p.migrate()).outcome).toBe('applied')
     p.write('model/people.ts', `${HEAD}
 export const people = table('people', { id: int().primaryKey() }, { renamedFom: 'users' })
@@ -234,7 +225,7 @@ export const people = table('people', { id: int().primaryKey() }, { renamedFom: 
     ['a string as the third argument', `'old_t'`, /table\("t"\): the third argument must be \(t\) => \[ … \] or an options object, not the string "old_t"/],
     ['a string as the fourth argument', `null, 'old_t'`, /table\("t"\): the fourth argument must be an options object, not the string "old_t"/],
   ])('refuses %s, naming the file and line', async (_label, args, message) => {
-    const p = newProject({ 'model/t.ts': `${HEAD}\nexport const t = table('t', { id: int().primaryKey() }, ${args})\n` })
+    const p = new Project({ 'model/t.ts': `${HEAD}\nexport const t = table('t', { id: int().primaryKey() }, ${args})\n` })
     const e = await modelError(p)
     expect(e.code).toBe('MODEL_INVALID')
     expect(e.message).toMatch(/^model\/t\.ts:3:\d+: /)

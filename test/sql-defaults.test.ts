@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { MigrateError } from '../plugin/core/errors.ts'
 import { prepare } from '../plugin/core/migrate.ts'
 import { sql } from '../plugin/model/dsl.ts'
-import { Project, modelError } from './helpers.ts'
+import { Project, modelError, removeProjects } from './helpers.ts'
 
 /**
  * SQL expression defaults, `.default(sql`…`)`, on the real engine and real SQLite files. Prisma's
@@ -13,16 +13,7 @@ import { Project, modelError } from './helpers.ts'
 
 const HEAD = `import { table, int, text, datetime, real, json, sql } from 'migrate-plugin/model'\n`
 
-let project: Project | undefined
-afterEach(() => {
-  project?.remove()
-  project = undefined
-})
-
-function newProject(files: Record<string, string>): Project {
-  project = new Project(files)
-  return project
-}
+afterEach(removeProjects)
 
 /** Forget the last in-sync run, so that the next run diffs with the engine instead of taking the fast path. */
 function forgetFastPath(p: Project): void {
@@ -35,7 +26,7 @@ function defaultOf(p: Project, tableName: string, column: string): string | null
 
 describe('SQL expression defaults', () => {
   it('sql`CURRENT_DATE` on a datetime column: the schema validates, the table gets the default, an insert without the column gets today, and re-runs that diff with the engine stay in sync', async () => {
-    const p = newProject({
+    const p = new Project({
       'model/events.ts': `${HEAD}export const events = table('events', {
   id: int().primaryKey({ autoIncrement: true }),
   day: datetime().notNull().default(sql\`CURRENT_DATE\`),
@@ -71,7 +62,7 @@ describe('SQL expression defaults', () => {
   })
 
   it('sql`CURRENT_TIMESTAMP` and sql`datetime(\'now\')` are defaultNow(): the same schema, the same column', async () => {
-    const p = newProject({
+    const p = new Project({
       'model/t.ts': `${HEAD}export const t = table('t', {
   id: int().primaryKey(),
   a: datetime().default(sql\`CURRENT_TIMESTAMP\`),
@@ -99,7 +90,7 @@ describe('SQL expression defaults', () => {
     ['an empty expression', 'text()', 'sql`  `', /the SQL expression is empty/, /remove the default/],
     ['a NUL inside', 'datetime()', 'sql("CURRENT_DATE\\u0000")', /contains a NUL character/, /remove the \\u0000/],
   ])('refuses %s with the file, line, column and what to use instead; nothing is written', async (_label, builder, expression, message, hint) => {
-    const p = newProject({ 'model/t.ts': `${HEAD}export const t = table('t', { id: int().primaryKey() })\n` })
+    const p = new Project({ 'model/t.ts': `${HEAD}export const t = table('t', { id: int().primaryKey() })\n` })
     expect((await p.migrate()).outcome).toBe('applied')
     p.write('model/t.ts', `${HEAD}\nexport const t = table('t', {\n  id: int().primaryKey(),\n  v: ${builder}.default(${expression}),\n})\n`)
     const e = await modelError(p)
@@ -111,7 +102,7 @@ describe('SQL expression defaults', () => {
   })
 
   it('the CLI prints the refusal with its hint and exits 1, leaving the database byte-for-byte as it was', async () => {
-    const p = newProject({ 'model/t.ts': `${HEAD}export const t = table('t', { id: int().primaryKey() })\n` })
+    const p = new Project({ 'model/t.ts': `${HEAD}export const t = table('t', { id: int().primaryKey() })\n` })
     expect(p.cli(['apply']).code).toBe(0)
     p.write('model/t.ts', `${HEAD}export const t = table('t', { id: int().primaryKey(), token: text().notNull().default(sql\`(hex(randomblob(8)))\`) })\n`)
     const before = p.hash()
@@ -124,7 +115,7 @@ describe('SQL expression defaults', () => {
 
   it('sql takes no ${} values, and only text: a model file that tries fails with the file and line', async () => {
     expect(() => (sql as unknown as (s: TemplateStringsArray, ...v: unknown[]) => unknown)(Object.assign(['a', ''], { raw: ['a', ''] }), 1)).toThrow(/takes no \$\{…\} values/)
-    const p = newProject({ 'model/t.ts': `${HEAD}const n = 5\nexport const t = table('t', { id: int().primaryKey(), v: int().default(sql\`(\${n})\` as never) })\n` })
+    const p = new Project({ 'model/t.ts': `${HEAD}const n = 5\nexport const t = table('t', { id: int().primaryKey(), v: int().default(sql\`(\${n})\` as never) })\n` })
     const e = await modelError(p)
     expect(e.code).toBe('MODEL_INVALID')
     expect(e.message).toMatch(/^model\/t\.ts:3:\d+: sql`…` takes no \$\{…\} values/)
@@ -138,7 +129,7 @@ describe('SQL expression defaults', () => {
     // Written as a .prisma fragment, which is merged as it is: the engine creates the table, then the
     // verifying diff finds the same default "changed" (SQLite reports it without its parentheses),
     // so the run is rolled back (only the failure is recorded in the history table).
-    const p = newProject({ 'model/t.ts': `${HEAD}export const t = table('t', { id: int().primaryKey() })\n` })
+    const p = new Project({ 'model/t.ts': `${HEAD}export const t = table('t', { id: int().primaryKey() })\n` })
     expect((await p.migrate()).outcome).toBe('applied')
     p.write('model/tokens.prisma', 'model Token {\n  id    Int     @id\n  value String? @default(dbgenerated("(lower(hex(randomblob(16))))"))\n}\n')
     const schemaNow = () => p.all(`SELECT type, name, sql FROM sqlite_master WHERE tbl_name <> '_migration_history' ORDER BY name`)
