@@ -10,7 +10,7 @@ const [mode, root, repsArg] = process.argv.slice(2)
 const reps = Number(repsArg)
 
 if (mode === 'hook') {
-  const { Runner } = await import('../dist/core/runner.js')
+  const { Runner } = await import('../dist/bundlers/runner.js')
   const runner = new Runner({})
   const context = { root, watch: false, trigger: 'bench' }
   await runner.run(context) // the plugin's first build start in this process

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import { writeFixture } from './fixture.ts'
 import { renderChart } from './chart.ts'
-import { backupDatabase } from '../plugin/core/backup.ts'
+import { backupDatabase } from '../plugin/targets/sqlite/backup.ts'
 
 const REPO = fileURLToPath(new URL('..', import.meta.url))
 const SIZES = (process.env.BENCH_SIZES ?? '10,100,1000').split(',').map(Number)

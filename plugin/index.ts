@@ -6,8 +6,8 @@
  * that the real function still fits them.
  */
 import * as config from './core/config.ts'
-import * as inspect from './core/inspect.ts'
-import * as pipeline from './core/migrate.ts'
+import * as inspect from './pipeline/inspect.ts'
+import * as pipeline from './pipeline/migrate.ts'
 import type {
   BackupFile, CommonOptions, ConfigKey, ConfigOverrides, GenerateResult, HistoryRecord, LoadConfigOptions, MigrateOptions,
   MigrateResult, Mode, ResolvedConfig, RestoreOptions, RestoreResult, StatusReport,

@@ -1,8 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { createUnplugin, type UnpluginFactory } from 'unplugin'
-import { describeError, Runner, type PluginOptions, type RunContext, type RunReport } from './core/runner.ts'
-import { placeOf, type ErrorPlace } from './core/bundler-error.ts'
+import { describeError, Runner, type PluginOptions, type RunContext, type RunReport } from './bundlers/runner.ts'
+import { placeOf, type ErrorPlace } from './bundlers/bundler-error.ts'
 import type { MigrateUnplugin } from './types.ts'
 
 /**

@@ -1,9 +1,9 @@
 import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { backupDatabase, scanBackups } from '../plugin/core/backup.ts'
+import { backupDatabase, scanBackups } from '../plugin/targets/sqlite/backup.ts'
 import type { MigrateError } from '../plugin/core/errors.ts'
-import { Runner } from '../plugin/core/runner.ts'
+import { Runner } from '../plugin/bundlers/runner.ts'
 import { POSTS_MODEL, Project, USERS_MODEL } from './helpers.ts'
 
 /**

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import type { PluginOptions } from '../plugin/core/runner.ts'
+import type { PluginOptions } from '../plugin/bundlers/runner.ts'
 import { Project, USERS_MODEL } from './helpers.ts'
 
 /** Real builds of a tiny app with each bundler; the plugin runs at build start. */

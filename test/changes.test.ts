@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { MigrateError } from '../plugin/core/errors.ts'
 import type { ConfigOverrides } from '../plugin/core/config.ts'
-import type { MigrateResult } from '../plugin/core/migrate.ts'
+import type { MigrateResult } from '../plugin/pipeline/migrate.ts'
 import { Project } from './helpers.ts'
 
 /**

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import Database from 'better-sqlite3'
-import { Runner } from '../plugin/core/runner.ts'
+import { Runner } from '../plugin/bundlers/runner.ts'
 import { TRACE_PREFIX } from '../plugin/core/crash.ts'
 import { POSTS_MODEL, Project, REPO, USERS_MODEL, cleanEnv } from './helpers.ts'
 

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { MigrateError } from '../plugin/core/errors.ts'
-import { Runner } from '../plugin/core/runner.ts'
+import { Runner } from '../plugin/bundlers/runner.ts'
 import { Project } from './helpers.ts'
 
 /**

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { prepare } from '../plugin/core/migrate.ts'
+import { prepare } from '../plugin/pipeline/migrate.ts'
 import { datetime, index, int, table, text } from '../plugin/model/dsl.ts'
 import { Project, modelError, removeProjects } from './helpers.ts'
 

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { createRequire } from 'node:module'
-import { engineStats, loadEngineModule, openEngineSession } from '../plugin/core/engine.ts'
+import { engineStats, loadEngineModule, openEngineSession } from '../plugin/engine/schema-engine.ts'
 import { Project } from './helpers.ts'
 
 /**
@@ -77,7 +77,7 @@ describe('engine contract', () => {
     rmSync(p.root, { recursive: true, force: true })
   })
 
-  // What plugin/core/dependents.ts, rewrites.ts and autoincrement.ts exist for: if one of these
+  // What plugin/targets/sqlite/dependents.ts, rewrites.ts and autoincrement.ts exist for: if one of these
   // changes in an engine upgrade, the module built on it must change too.
   it('reads a partial index only through the double-quoted query we bind, and ignores expression and partial indexes', async () => {
     const p = new Project()

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import { expect } from 'vitest'
 import { MigrateError } from '../plugin/core/errors.ts'
-import { migrate, type MigrateOptions, type MigrateResult } from '../plugin/core/migrate.ts'
+import { migrate, type MigrateOptions, type MigrateResult } from '../plugin/pipeline/migrate.ts'
 
 export const REPO = fileURLToPath(new URL('..', import.meta.url))
 export const BIN = join(REPO, 'bin', 'migrate-plugin.mjs')

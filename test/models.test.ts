@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { discoverModels } from '../plugin/model/discover.ts'
-import { generateSchema } from '../plugin/core/schema.ts'
+import { generateSchema } from '../plugin/schema/schema.ts'
 import { MigrateError } from '../plugin/core/errors.ts'
-import { migrate, prepare } from '../plugin/core/migrate.ts'
+import { migrate, prepare } from '../plugin/pipeline/migrate.ts'
 import { POSTS_MODEL, Project, USERS_MODEL } from './helpers.ts'
 import { fuzzSeed, random } from './fuzz.ts'
 

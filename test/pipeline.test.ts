@@ -3,9 +3,9 @@ import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import Database from 'better-sqlite3'
-import { status } from '../plugin/core/inspect.ts'
-import { applyRetention, listBackups } from '../plugin/core/backup.ts'
-import { readHistory } from '../plugin/core/history.ts'
+import { status } from '../plugin/pipeline/inspect.ts'
+import { applyRetention, listBackups } from '../plugin/targets/sqlite/backup.ts'
+import { readHistory } from '../plugin/pipeline/history.ts'
 import { POSTS_MODEL, Project, REPO, USERS_MODEL, cleanEnv } from './helpers.ts'
 
 function blog() {
@@ -47,8 +47,8 @@ describe('pipeline', () => {
     const p = blog()
     await p.migrate()
     const script = join(p.root, 'probe.ts')
-    writeFileSync(script, `import { migrate } from ${JSON.stringify(join(REPO, 'plugin/core/migrate.ts'))}
-import { engineStats } from ${JSON.stringify(join(REPO, 'plugin/core/engine.ts'))}
+    writeFileSync(script, `import { migrate } from ${JSON.stringify(join(REPO, 'plugin/pipeline/migrate.ts'))}
+import { engineStats } from ${JSON.stringify(join(REPO, 'plugin/engine/schema-engine.ts'))}
 const r = await migrate({ root: ${JSON.stringify(p.root)}, env: {} })
 console.log(JSON.stringify({ outcome: r.outcome, fastPath: r.fastPath, loads: engineStats.loads }))
 `)

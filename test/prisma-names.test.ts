@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { MigrateError } from '../plugin/core/errors.ts'
-import { prepare } from '../plugin/core/migrate.ts'
-import { camel, modelNameFor, plural } from '../plugin/core/names.ts'
+import { prepare } from '../plugin/pipeline/migrate.ts'
+import { camel, modelNameFor, plural } from '../plugin/schema/names.ts'
 import { POSTS_MODEL, Project, REPO, USERS_MODEL, cleanEnv } from './helpers.ts'
 
 /**

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { Project } from './helpers.ts'
 import { discoverModels, discoverModelsHere } from '../plugin/model/discover.ts'
-import { generateSchema } from '../plugin/core/schema.ts'
+import { generateSchema } from '../plugin/schema/schema.ts'
 
 /**
  * Relations on a real engine and real SQLite files: two foreign keys to one parent, a table

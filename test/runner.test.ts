@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Runner, decideMode, isCI, summary } from '../plugin/core/runner.ts'
+import { Runner, decideMode, isCI, summary } from '../plugin/bundlers/runner.ts'
 import { DEFAULTS, loadConfig } from '../plugin/core/config.ts'
 import { Project, USERS_MODEL } from './helpers.ts'
 

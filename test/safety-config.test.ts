@@ -4,9 +4,9 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { MigrateError } from '../plugin/core/errors.ts'
-import { readHistory, writeHistory } from '../plugin/core/history.ts'
+import { readHistory, writeHistory } from '../plugin/pipeline/history.ts'
 import { forgetSecrets, redactSecrets, rememberSecrets } from '../plugin/core/redact.ts'
-import { Runner } from '../plugin/core/runner.ts'
+import { Runner } from '../plugin/bundlers/runner.ts'
 import { POSTS_MODEL, Project, REPO, USERS_MODEL } from './helpers.ts'
 
 /**

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { MigrateError } from '../plugin/core/errors.ts'
-import { prepare } from '../plugin/core/migrate.ts'
+import { prepare } from '../plugin/pipeline/migrate.ts'
 import { sql } from '../plugin/model/dsl.ts'
 import { Project, modelError, removeProjects } from './helpers.ts'
 
 /**
  * SQL expression defaults, `.default(sql`…`)`, on the real engine and real SQLite files. Prisma's
- * engine can keep only the bare keywords in step on SQLite (see plugin/core/sql-default.ts); every
+ * engine can keep only the bare keywords in step on SQLite (see plugin/schema/sql-default.ts); every
  * other expression is refused before the database is touched. The last test pins the engine
  * behaviour that restriction rests on.
  */

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { PluginOptions } from '../plugin/core/runner.ts'
+import type { PluginOptions } from '../plugin/bundlers/runner.ts'
 import { POSTS_MODEL, Project, USERS_MODEL } from './helpers.ts'
 
 /**

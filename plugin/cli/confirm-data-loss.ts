@@ -1,7 +1,7 @@
 import { MigrateError } from '../core/errors.ts'
-import { DataLossError, type LossReport } from '../core/loss-report.ts'
-import type { MigrateResult } from '../core/migrate.ts'
-import { isCI } from '../core/runner.ts'
+import { DataLossError, type LossReport } from '../pipeline/loss-report.ts'
+import type { MigrateResult } from '../pipeline/migrate.ts'
+import { isCI } from '../bundlers/runner.ts'
 
 /**
  * On a terminal, an apply that would lose data shows what it would lose and asks, as `prisma db

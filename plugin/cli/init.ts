@@ -3,7 +3,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { CONFIG_KEYS, DEFAULTS, sqlitePath, type ConfigOverrides } from '../core/config.ts'
 import { MigrateError, errorMessage } from '../core/errors.ts'
 import { parseIni } from '../core/ini.ts'
-import { openForReading } from '../core/sqlite.ts'
+import { openForReading } from '../targets/sqlite/open.ts'
 import { listModelFiles } from '../model/discover.ts'
 
 /**

@@ -1,5 +1,5 @@
 import { MigrateError, errorMessage } from '../core/errors.ts'
-import type { MigrateResult } from '../core/migrate.ts'
+import type { MigrateResult } from '../pipeline/migrate.ts'
 import { JSON_OUTPUT_VERSION, type JsonBackupFile, type JsonError, type JsonOutput, type JsonRunResult } from '../json-types.ts'
 import { redactSecrets } from '../core/redact.ts'
 

@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import type { ResolvedConfig } from './config.ts'
+import type { ResolvedConfig } from '../core/config.ts'
 import type { MigrateResult } from './migrate.ts'
-import { MigrateError } from './errors.ts'
+import { MigrateError } from '../core/errors.ts'
 
 /**
  * Regenerate the Prisma Client from the generated schema, offline. `prisma generate` only wants a

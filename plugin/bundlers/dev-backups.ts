@@ -1,6 +1,6 @@
-import { boundSessionBackups } from './backup.ts'
-import { errorMessage } from './errors.ts'
-import type { MigrateResult } from './migrate.ts'
+import { boundSessionBackups } from '../targets/sqlite/backup.ts'
+import { errorMessage } from '../core/errors.ts'
+import type { MigrateResult } from '../pipeline/migrate.ts'
 
 /**
  * A dev server applies on every save, and every apply takes a backup: over a long session they

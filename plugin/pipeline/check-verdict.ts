@@ -1,12 +1,12 @@
 import { closeSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
-import { createPrivateFile } from './backup.ts'
-import { crashPoint } from './crash.ts'
-import { errorMessage } from './errors.ts'
+import { createPrivateFile } from '../targets/sqlite/backup.ts'
+import { crashPoint } from '../core/crash.ts'
+import { errorMessage } from '../core/errors.ts'
 import type { MigrateOptions, MigrateResult, Prepared } from './migrate.ts'
 import type { Plan } from './plan.ts'
-import { openForReading } from './sqlite.ts'
+import { openForReading } from '../targets/sqlite/open.ts'
 
 /**
  * What an apply would say about a pending plan, for `check` (and so for CI builds and the dev

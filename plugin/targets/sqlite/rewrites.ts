@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3'
-import { unquoteIdent } from './sql.ts'
+import { unquoteIdent } from '../../core/sql.ts'
 
 /**
  * Values a table rebuild would change without the engine saying so. SQLite cannot ALTER most column

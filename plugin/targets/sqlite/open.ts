@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3'
-import { MigrateError, errorMessage } from './errors.ts'
+import { MigrateError, errorMessage } from '../../core/errors.ts'
 
 /**
  * A process that dies inside a write transaction (the user's app, or one of our own applies killed

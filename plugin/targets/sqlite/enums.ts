@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3'
-import type { DiscoveredModels } from '../model/discover.ts'
-import { meta } from './schema.ts'
-import { quoteIdent, quoteLiteral } from './sql.ts'
-import type { PlanStep } from './plan.ts'
+import type { DiscoveredModels } from '../../model/discover.ts'
+import { meta } from '../../schema/schema.ts'
+import { quoteIdent, quoteLiteral } from '../../core/sql.ts'
+import type { PlanStep } from '../../pipeline/plan.ts'
 
 /**
  * SQLite has no enum type: an enum column is TEXT, so removing or renaming a value changes no DDL

@@ -5,8 +5,8 @@ import { setFlagsFromString } from 'node:v8'
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils'
 import type Database from 'better-sqlite3'
 import type { SchemaEngine as WasmSchemaEngine, SchemaFilter, SchemaPushOutput } from '@prisma/schema-engine-wasm'
-import { MigrateError, errorMessage } from './errors.ts'
-import { countStatements, crashPoint } from './crash.ts'
+import { MigrateError, errorMessage } from '../core/errors.ts'
+import { countStatements, crashPoint } from '../core/crash.ts'
 
 /**
  * Prisma's schema engine, compiled to WebAssembly, driven through the better-sqlite3 driver adapter.

@@ -1,14 +1,14 @@
 import { closeSync, existsSync, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import type Database from 'better-sqlite3'
-import { crashPoint } from './crash.ts'
-import { MigrateError, errorMessage } from './errors.ts'
+import { crashPoint } from '../../core/crash.ts'
+import { MigrateError, errorMessage } from '../../core/errors.ts'
 import { canonicalPath, databaseIdentity } from './identity.ts'
-import { openForReading } from './sqlite.ts'
-import { escapeRegExp as escape } from './regexp.ts'
-import type { BackupFile } from '../types.ts'
+import { openForReading } from './open.ts'
+import { escapeRegExp as escape } from '../../core/regexp.ts'
+import type { BackupFile } from '../../types.ts'
 // The public shapes live in types.ts (which imports nothing, so the shipped declarations stand alone).
-export type { BackupFile } from '../types.ts'
+export type { BackupFile } from '../../types.ts'
 
 /** What a name in the backup folder is, for this database. */
 export type BackupOwner = 'this' | 'other' | 'unknown'

@@ -4,8 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import Database from 'better-sqlite3'
 import { copyBytes } from './backup.ts'
 import { contentDigest } from './digest.ts'
-import { MigrateError, errorMessage } from './errors.ts'
-import { openForReading, waitForDatabase } from './sqlite.ts'
+import { MigrateError, errorMessage } from '../../core/errors.ts'
+import { openForReading, waitForDatabase } from './open.ts'
 
 /**
  * Putting a backup back, checked: either the live database ends up holding exactly the backup's

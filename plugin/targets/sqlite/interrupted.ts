@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import Database from 'better-sqlite3'
-import { isNoSpace, noSpaceError } from './diskfull.ts'
-import { checkHistoryTable, hasTable, writeHistory, type HistoryRecord } from './history.ts'
-import { quoteIdent } from './sql.ts'
-import type { InterruptedRun } from '../types.ts'
+import { isNoSpace, noSpaceError } from '../../core/diskfull.ts'
+import { checkHistoryTable, hasTable, writeHistory, type HistoryRecord } from '../../pipeline/history.ts'
+import { quoteIdent } from '../../core/sql.ts'
+import type { InterruptedRun } from '../../types.ts'
 
 /**
  * A run marker next to the database, written while an apply holds the lock. Finding one when we

@@ -1,11 +1,11 @@
 import { createHash, type Hash } from 'node:crypto'
 import Database from 'better-sqlite3'
-import type { EnumProblem } from './enums.ts'
+import type { EnumProblem } from '../targets/sqlite/enums.ts'
 import type { Plan } from './plan.ts'
-import { MigrateError } from './errors.ts'
-import { isSecretName, redactSecrets } from './redact.ts'
-import type { Rewrite } from './rewrites.ts'
-import { quoteIdent, quoteLiteral } from './sql.ts'
+import { MigrateError } from '../core/errors.ts'
+import { isSecretName, redactSecrets } from '../core/redact.ts'
+import type { Rewrite } from '../targets/sqlite/rewrites.ts'
+import { quoteIdent, quoteLiteral } from '../core/sql.ts'
 
 /**
  * What an apply would lose, in rows and values a person can recognise: "column users.age: 3

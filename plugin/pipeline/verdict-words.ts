@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { relative } from 'node:path'
-import { MigrateError } from './errors.ts'
+import { MigrateError } from '../core/errors.ts'
 import type { MigrateResult } from './migrate.ts'
 
 /**

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3'
-import { quoteIdent } from './sql.ts'
+import { quoteIdent } from '../../core/sql.ts'
 
 /**
  * Checks the run makes around the engine's push, inside its transaction, so that what the engine

@@ -1,11 +1,11 @@
 import type Database from 'better-sqlite3'
-import type { DiscoveredModels } from '../model/discover.ts'
-import { MigrateError } from './errors.ts'
+import type { DiscoveredModels } from '../../model/discover.ts'
+import { MigrateError } from '../../core/errors.ts'
 import { tableSql } from './dependents.ts'
-import type { PlanStep } from './plan.ts'
-import { meta } from './schema.ts'
-import { quoteIdent } from './sql.ts'
-import { escapeRegExp } from './regexp.ts'
+import type { PlanStep } from '../../pipeline/plan.ts'
+import { meta } from '../../schema/schema.ts'
+import { quoteIdent } from '../../core/sql.ts'
+import { escapeRegExp } from '../../core/regexp.ts'
 
 /**
  * `AUTOINCREMENT` is invisible to the engine's diff: it creates every single-column Int primary key

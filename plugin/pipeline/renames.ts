@@ -1,11 +1,11 @@
 import type Database from 'better-sqlite3'
 import type { DiscoveredModels } from '../model/discover.ts'
-import { meta } from './schema.ts'
-import { MigrateError } from './errors.ts'
+import { meta } from '../schema/schema.ts'
+import { MigrateError } from '../core/errors.ts'
 import type { PlanStep } from './plan.ts'
-import { fullTextTables, tableSql } from './dependents.ts'
-import { escapeRegExp } from './regexp.ts'
-import { quoteIdent as quote } from './sql.ts'
+import { fullTextTables, tableSql } from '../targets/sqlite/dependents.ts'
+import { escapeRegExp } from '../core/regexp.ts'
+import { quoteIdent as quote } from '../core/sql.ts'
 
 /**
  * Renames the models declare (`table(…, { renamedFrom })`, `column.renamedFrom(…)`). A schema diff

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
-import { MigrateError } from './errors.ts'
+import { MigrateError } from '../core/errors.ts'
 
 /**
  * What bundlers read from a plugin error besides its message: Rollup, Rolldown and Vite print

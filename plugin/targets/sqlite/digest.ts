@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type Database from 'better-sqlite3'
-import { quoteIdent } from './sql.ts'
+import { quoteIdent } from '../../core/sql.ts'
 
 /**
  * What a database holds, as one comparable string: its schema (every object in sqlite_master),

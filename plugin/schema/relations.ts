@@ -1,4 +1,4 @@
-import { MigrateError, type Location } from './errors.ts'
+import { MigrateError, type Location } from '../core/errors.ts'
 import type { AnyColumn, AnyTable, ForeignKeyDef, IndexDef, ReferenceOptions, TableMeta } from '../model/dsl.ts'
 import { TABLE } from '../model/dsl.ts'
 import type { DiscoveredTable } from '../model/discover.ts'

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3'
-import { MigrateError } from './errors.ts'
-import { quoteIdent } from './sql.ts'
-import { escapeRegExp } from './regexp.ts'
+import { MigrateError } from '../../core/errors.ts'
+import { quoteIdent } from '../../core/sql.ts'
+import { escapeRegExp } from '../../core/regexp.ts'
 
 /**
  * What a table rebuild takes with it. SQLite cannot ALTER most column changes, so the engine

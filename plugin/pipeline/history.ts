@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type Database from 'better-sqlite3'
-import { MigrateError } from './errors.ts'
-import { redactSecrets } from './redact.ts'
-import { quoteIdent as q } from './sql.ts'
+import { MigrateError } from '../core/errors.ts'
+import { redactSecrets } from '../core/redact.ts'
+import { quoteIdent as q } from '../core/sql.ts'
 import type { HistoryRecord, HistoryStatus } from '../types.ts'
 // The public shapes live in types.ts (which imports nothing, so the shipped declarations stand alone).
 export type { HistoryRecord, HistoryStatus } from '../types.ts'

@@ -1,14 +1,14 @@
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { loadConfig, type ConfigOverrides, type Mode, type ResolvedConfig } from './config.ts'
-import { regenerateClientAfterApply } from './client.ts'
-import { MigrateError, errorMessage } from './errors.ts'
+import { loadConfig, type ConfigOverrides, type Mode, type ResolvedConfig } from '../core/config.ts'
+import { regenerateClientAfterApply } from '../pipeline/client.ts'
+import { MigrateError, errorMessage } from '../core/errors.ts'
 import { SessionBackups } from './dev-backups.ts'
-import { migrate, prepare, type MigrateResult, type Prepared } from './migrate.ts'
-import type { Plan } from './plan.ts'
-import { redactSecrets } from './redact.ts'
+import { migrate, prepare, type MigrateResult, type Prepared } from '../pipeline/migrate.ts'
+import type { Plan } from '../pipeline/plan.ts'
+import { redactSecrets } from '../core/redact.ts'
 import { readPaths, readsUnchanged } from '../model/reads.ts'
-import { inBundlerWords, pendingMessage } from './verdict-words.ts'
+import { inBundlerWords, pendingMessage } from '../pipeline/verdict-words.ts'
 
 export { pendingMessage }
 

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3'
-import { quoteIdent, quoteLiteral } from './sql.ts'
+import { quoteIdent, quoteLiteral } from '../../core/sql.ts'
 
 /**
  * SQLite does not cast on a type change: a table rebuild copies 'abc-123' into an INTEGER column
