@@ -4,8 +4,8 @@ import type { Plugin, ViteDevServer } from 'vite'
 import Database from 'better-sqlite3'
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3'
 import { loadConfig } from '../plugin/core/config.ts'
-import { readHistory } from '../plugin/core/history.ts'
-import { openForReading } from '../plugin/core/sqlite.ts'
+import { readHistory } from '../plugin/pipeline/history.ts'
+import { openForReading } from '../plugin/targets/sqlite/open.ts'
 
 /**
  * A small read-only API in the dev server: the tables of the database with their rows, and the
