@@ -25,6 +25,9 @@ export interface ResolvedConfig {
   root: string
   /** The database URL with every secret masked: safe to print, never to connect with. */
   databaseUrl: string
+  /** Which database the URL names: a SQLite file, a PostgreSQL server, or PGlite (embedded PostgreSQL in a folder). */
+  databaseKind: 'sqlite' | 'postgres' | 'pglite'
+  /** SQLite: the database file. PGlite: its folder. PostgreSQL: the URL with its password masked (not a path). */
   databasePath: string
   /** The URL asks for read-only access (`mode=ro`, `immutable=1`): nothing may write the database. */
   databaseReadOnly?: boolean
@@ -55,7 +58,7 @@ export interface ResolvedConfig {
 }
 
 /** Settings a caller (plugin options, CLI flags) may set; they win over migration.conf. */
-export type ConfigOverrides = Partial<Omit<ResolvedConfig, 'configFile' | 'root' | 'databasePath' | 'databaseUrlSource' | 'databaseReadOnly' | 'legacyBackupDirectory'>>
+export type ConfigOverrides = Partial<Omit<ResolvedConfig, 'configFile' | 'root' | 'databaseKind' | 'databasePath' | 'databaseUrlSource' | 'databaseReadOnly' | 'legacyBackupDirectory'>>
 
 /** One key of migration.conf. */
 export interface ConfigKey {

@@ -40,7 +40,7 @@ const copies = (tmp: string) => readdirSync(tmp).filter((f) => f.startsWith('mig
 /** Run `check` and send `signal` once the copy exists (the check-copied trace point). */
 function checkKilledAfterCopy(p: Project, env: NodeJS.ProcessEnv, signal: NodeJS.Signals): Promise<{ code: number | null, signal: NodeJS.Signals | null, stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, 'check'], { cwd: p.root, env: { ...cleanEnv(), ...env, MIGRATE_PLUGIN_TRACE: '1' } })
+    const child = spawn(process.execPath, [BIN, 'check'], { cwd: p.root, env: { ...cleanEnv(), ...env, MIGRATE_PLUGIN_TRACE: '1', MIGRATE_PLUGIN_PAUSE_AT: 'check-copied' } })
     let stderr = ''
     let sent = false
     child.stderr.on('data', (d: Buffer) => {

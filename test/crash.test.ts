@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import Database from 'better-sqlite3'
 import { TRACE_PREFIX } from '../plugin/core/crash.ts'
-import { schemaFingerprint } from '../plugin/pipeline/history.ts'
+import { schemaFingerprint } from '../plugin/targets/sqlite/history.ts'
 import { BIN, Project, USERS_MODEL, cleanEnv, nobodyCanRun } from './helpers.ts'
 
 const require = createRequire(import.meta.url)

@@ -1,7 +1,8 @@
 import { rmSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { createRequire } from 'node:module'
-import { engineStats, loadEngineModule, openEngineSession } from '../plugin/engine/schema-engine.ts'
+import { engineStats, loadEngineModule } from '../plugin/engine/schema-engine.ts'
+import { openSqliteEngine as openEngineSession } from '../plugin/targets/sqlite/engine-connection.ts'
 import { Project } from './helpers.ts'
 
 /**

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import Database from 'better-sqlite3'
 import { status } from '../plugin/pipeline/inspect.ts'
 import { applyRetention, listBackups } from '../plugin/targets/sqlite/backup.ts'
-import { readHistory } from '../plugin/pipeline/history.ts'
+import { readHistory } from '../plugin/targets/sqlite/history.ts'
 import { POSTS_MODEL, Project, REPO, USERS_MODEL, cleanEnv } from './helpers.ts'
 
 function blog() {

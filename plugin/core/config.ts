@@ -111,19 +111,23 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
   // Before anything can print it: from here on the URL's secrets are masked wherever they appear.
   rememberSecrets(merged.databaseUrl)
   const urlSource = databaseUrlSource === 'env' ? 'DATABASE_URL' : databaseUrlSource === 'option' ? 'the databaseUrl option' : configFile ?? 'the database url'
-  const databasePath = resolve(root, sqlitePath(merged.databaseUrl, urlSource))
-  const readOnly = isReadOnlyUrl(merged.databaseUrl)
+  const location = databaseLocation(merged.databaseUrl, urlSource, root)
+  const databasePath = location.path
+  const readOnly = location.kind === 'sqlite' && isReadOnlyUrl(merged.databaseUrl)
+  if (location.kind === 'postgres') connectionUrls.set(redactSecrets(merged.databaseUrl), merged.databaseUrl)
   return {
     ...(configFile ? { configFile } : {}),
     root,
     ...merged,
     databaseUrl: redactSecrets(merged.databaseUrl),
+    databaseKind: location.kind,
     databasePath,
     ...(readOnly ? { databaseReadOnly: true } : {}),
     databaseUrlSource,
     // Not the project root any more: a long dev session would fill it with backups.
-    backupDirectory: merged.backupDirectory ? resolve(root, merged.backupDirectory) : join(dirname(databasePath), 'backups'),
-    ...(merged.backupDirectory ? {} : { legacyBackupDirectory: dirname(databasePath) }),
+    // A server database has no folder of its own: its backups go next to the config.
+    backupDirectory: merged.backupDirectory ? resolve(root, merged.backupDirectory) : join(location.kind === 'postgres' ? root : dirname(databasePath), 'backups'),
+    ...(merged.backupDirectory || location.kind !== 'sqlite' ? {} : { legacyBackupDirectory: dirname(databasePath) }),
     modelDirectory: resolve(root, merged.modelDirectory),
     schemaOutput: resolve(root, merged.schemaOutput),
     clientOutput: resolve(root, merged.clientOutput),
@@ -235,6 +239,36 @@ function checkOverride(spec: KeySpec, value: unknown): void {
 }
 
 /**
+ * The real URLs of PostgreSQL servers, by their printable (masked) form: the resolved config holds
+ * only the masked one, so that no output can print a password, and the target asks here to connect.
+ */
+const connectionUrls = new Map<string, string>()
+
+export function connectionUrl(config: Pick<ResolvedConfig, 'databaseUrl'>): string {
+  return connectionUrls.get(config.databaseUrl) ?? config.databaseUrl
+}
+
+/**
+ * Which database a URL names, chosen once: `postgres://` / `postgresql://` (a server; the path is
+ * the masked URL, for messages), `pglite:./folder` (an embedded PostgreSQL in a folder), anything
+ * else a SQLite file (see sqlitePath).
+ */
+export function databaseLocation(url: string, source: string, root: string): { kind: ResolvedConfig['databaseKind'], path: string } {
+  const trimmed = url.trim()
+  if (/^postgres(ql)?:\/\//i.test(trimmed)) return { kind: 'postgres', path: redactSecrets(trimmed) }
+  if (/^pglite:/i.test(trimmed)) {
+    const folder = trimmed.replace(/^pglite:(\/\/)?/i, '')
+    if (folder === '' || folder.includes('?')) {
+      throw new MigrateError('CONFIG', `${source}: ${JSON.stringify(redactSecrets(trimmed))} does not name a PGlite folder`, {
+        hint: 'give the folder that holds (or will hold) the data, e.g. pglite:./pgdata',
+      })
+    }
+    return { kind: 'pglite', path: resolve(root, folder) }
+  }
+  return { kind: 'sqlite', path: resolve(root, sqlitePath(url, source)) }
+}
+
+/**
  * `sqlite:///./app.db` (SQLAlchemy's form: three slashes, then a relative path; four for an
  * absolute one), `file:./app.db` (Prisma's) or a plain path. Anything else is refused: only SQLite
  * is supported, and a URL with a password is never echoed back. Query parameters are SQLite's URI
@@ -251,8 +285,8 @@ export function sqlitePath(url: string, source: string): string {
   } else if (/^[a-z][a-z0-9+.-]+:/i.test(trimmed)) {
     // Any other scheme, with or without "//" (`postgres:/…`, `libsql:…`): never a path to create.
     // One letter before the colon is a Windows drive (C:\app.db), not a scheme.
-    throw new MigrateError('CONFIG', `${source}: ${redactSecrets(trimmed)} is not a SQLite database URL`, {
-      hint: 'migrate-plugin supports SQLite: use sqlite:///./app.db, file:./app.db or a path',
+    throw new MigrateError('CONFIG', `${source}: ${redactSecrets(trimmed)} is not a database URL migrate-plugin knows`, {
+      hint: 'use a SQLite file (sqlite:///./app.db, file:./app.db or a path), postgresql://user@host:5432/db, or pglite:./folder',
     })
   } else {
     path = trimmed

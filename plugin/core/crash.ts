@@ -8,14 +8,17 @@ import { writeSync } from 'node:fs'
  * start-up. MIGRATE_PLUGIN_TRACE=1 writes one stderr line per point reached, for the tests to
  * see where a kill landed: `migrate-plugin:trace <epoch ms> <point>`.
  *
- * Without either variable this is a no-op: no statement is wrapped, nothing is written.
+ * MIGRATE_PLUGIN_PAUSE_AT=<point> holds the process there for a second (synchronously), so that a
+ * test's signal is certain to arrive while the run is at that point, however loaded the machine.
+ *
+ * Without these variables this is a no-op: no statement is wrapped, nothing is written.
  */
 export type CrashPoint = 'locked' | 'begin' | 'during-backup' | 'after-backup' | 'after-push' | 'after-verify' | 'after-record' | 'after-commit' | 'check-copied'
 
 export const TRACE_PREFIX = 'migrate-plugin:trace'
 
 export function crashPoint(name: CrashPoint): void {
-  if (process.env.MIGRATE_PLUGIN_CRASH_AT === undefined && process.env.MIGRATE_PLUGIN_TRACE === undefined) return
+  if (process.env.MIGRATE_PLUGIN_CRASH_AT === undefined && process.env.MIGRATE_PLUGIN_TRACE === undefined && process.env.MIGRATE_PLUGIN_PAUSE_AT === undefined) return
   reached(name)
 }
 
@@ -25,6 +28,7 @@ function reached(point: string): void {
     writeSync(2, `${TRACE_PREFIX} ${(performance.timeOrigin + performance.now()).toFixed(3)} ${point}\n`)
   }
   if (process.env.MIGRATE_PLUGIN_CRASH_AT === point) process.kill(process.pid, 'SIGKILL')
+  if (process.env.MIGRATE_PLUGIN_PAUSE_AT === point) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000)
 }
 
 interface StatementRunner {

@@ -62,14 +62,6 @@ export interface LiveSchema {
   indexTable(index: string): string | undefined
 }
 
-export function liveSchemaOf(db: Database.Database | undefined): LiveSchema {
-  return {
-    columns: (table) => (db ? (db.prepare(`SELECT * FROM pragma_table_info(?)`).all(table) as LiveColumn[]) : []),
-    foreignKeys: (table) => (db ? (db.prepare(`SELECT * FROM pragma_foreign_key_list(?)`).all(table) as ForeignKey[]) : []),
-    indexTable: (index) => (db?.prepare(`SELECT tbl_name FROM sqlite_master WHERE type = 'index' AND name = ?`).get(index) as { tbl_name: string } | undefined)?.tbl_name,
-  }
-}
-
 export function buildPlan(script: string, owners: ModelOwner[], live: LiveSchema): Plan {
   const ownerOf = new Map(owners.map((o) => [o.table.toLowerCase(), o.file]))
   const steps: PlanStep[] = []

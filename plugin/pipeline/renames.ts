@@ -1,10 +1,7 @@
-import type Database from 'better-sqlite3'
 import type { DiscoveredModels } from '../model/discover.ts'
 import { meta } from '../schema/schema.ts'
 import { MigrateError } from '../core/errors.ts'
 import type { PlanStep } from './plan.ts'
-import { fullTextTables, tableSql } from '../targets/sqlite/dependents.ts'
-import { escapeRegExp } from '../core/regexp.ts'
 import { quoteIdent as quote } from '../core/sql.ts'
 
 /**
@@ -78,25 +75,21 @@ function stillModelled(what: string, from: string, at: { file: string, line?: nu
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase()
 
-/** The hints that still have something to rename in `db`, as steps with their SQL, tables first. */
-export function applicableRenames(db: Database.Database, hints: RenameHint[], historyTable: string): Rename[] {
-  const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]).map((r) => r.name)
+/** What renames need to know about the live database; each target reads it in its own catalogue. */
+export interface RenameCatalogue {
+  tables: string[]
+  columns(table: string): string[]
+  /** Refuse a rename this database cannot follow (SQLite: a full-text table fed by the renamed table or column). */
+  refuse?(hint: RenameHint, table: string, where: string): void
+}
+
+/** The hints that still have something to rename in the database, as steps with their SQL, tables first. */
+export function applicableRenames(catalogue: RenameCatalogue, hints: RenameHint[], historyTable: string): Rename[] {
+  const { tables } = catalogue
   const exists = (name: string) => tables.some((t) => same(t, name))
   const where = (h: RenameHint) => `${h.file}${h.line ? `:${h.line}` : ''}`
   const renames: Rename[] = []
-  // A full-text table reads its rows from its content table by name (content='docs'), and SQLite
-  // cannot change that option: renaming the table, or a column it indexes, would break every search.
-  const fullText = fullTextTables(db)
-  const refuseFullText = (h: RenameHint, table: string) => {
-    const indexes = (name: string) => h.kind === 'table'
-      || (db.prepare('SELECT name FROM pragma_table_info(?)').all(name) as { name: string }[]).some((c) => same(c.name, h.from))
-      || new RegExp(`content_rowid\\s*=\\s*['"]?${escapeRegExp(h.from)}\\b`, 'i').test(tableSql(db, name))
-    const fts = fullText.find((f) => same(f.content, table) && indexes(f.name))
-    if (!fts) return
-    throw new MigrateError('RENAME', `${where(h)}: ${h.kind} ${h.kind === 'table' ? h.from : `${h.table}.${h.from}`} feeds the full-text table ${fts.name} (content='${fts.content}'), which cannot follow a rename`, {
-      hint: `drop ${fts.name} (and its triggers) first and create it again after the rename, or remove the renamedFrom hint; nothing was changed`,
-    })
-  }
+  const refuseFullText = (h: RenameHint, table: string) => catalogue.refuse?.(h, table, where(h))
   // Where each model's table is now: under its old name until its own rename has run.
   const currentName = new Map<string, string>()
   for (const h of hints.filter((x) => x.kind === 'table')) {
@@ -130,7 +123,7 @@ export function applicableRenames(db: Database.Database, hints: RenameHint[], hi
   for (const h of hints.filter((x) => x.kind === 'column')) {
     const table = currentName.get(h.table.toLowerCase()) ?? h.table
     if (!exists(table)) continue
-    const columns = (db.prepare('SELECT name FROM pragma_table_info(?)').all(table) as { name: string }[]).map((c) => c.name)
+    const columns = catalogue.columns(table)
     if (!columns.some((c) => same(c, h.from))) continue
     refuseFullText(h, table)
     if (same(h.from, h.to)) {

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import { isNoSpace, noSpaceError } from '../../core/diskfull.ts'
-import { checkHistoryTable, hasTable, writeHistory, type HistoryRecord } from '../../pipeline/history.ts'
+import { checkHistoryTable, hasTable, writeHistory } from './history.ts'
+import type { HistoryRecord } from '../../pipeline/history-record.ts'
 import { quoteIdent } from '../../core/sql.ts'
 import type { InterruptedRun } from '../../types.ts'
 

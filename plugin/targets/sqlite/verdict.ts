@@ -1,12 +1,13 @@
 import { closeSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
-import { createPrivateFile } from '../targets/sqlite/backup.ts'
-import { crashPoint } from '../core/crash.ts'
-import { errorMessage } from '../core/errors.ts'
-import type { MigrateOptions, MigrateResult, Prepared } from './migrate.ts'
-import type { Plan } from './plan.ts'
-import { openForReading } from '../targets/sqlite/open.ts'
+import { createPrivateFile } from './backup.ts'
+import { crashPoint } from '../../core/crash.ts'
+import type { ResolvedConfig } from '../../core/config.ts'
+import { errorMessage } from '../../core/errors.ts'
+import type { Plan } from '../../pipeline/plan.ts'
+import type { Verdict } from '../target.ts'
+import { openForReading } from './open.ts'
 
 /**
  * What an apply would say about a pending plan, for `check` (and so for CI builds and the dev
@@ -25,14 +26,6 @@ import { openForReading } from '../targets/sqlite/open.ts'
  * When no copy can be made, `lossCheckError` says so: a check that could not look must not read as
  * "nothing would be lost".
  */
-export interface Verdict {
-  warnings: string[]
-  unexecutable: string[]
-  previewError?: string
-  /** The copy could not be made: the engine's verdict is unknown. */
-  lossCheckError?: string
-}
-
 const PREFIX = 'migrate-plugin-check-'
 
 export function needsVerdict(plan: Plan, dbPath: string): boolean {
@@ -40,12 +33,7 @@ export function needsVerdict(plan: Plan, dbPath: string): boolean {
   return plan.steps.some((step) => step.kind !== 'create table')
 }
 
-export async function engineVerdict(
-  prepared: Prepared,
-  trigger: string | undefined,
-  run: (options: MigrateOptions) => Promise<MigrateResult>,
-): Promise<Verdict | undefined> {
-  const { config } = prepared
+export async function verdictOnCopy(config: ResolvedConfig, preview: (config: ResolvedConfig) => Promise<Verdict>): Promise<Verdict> {
   removeStaleCopies()
   let scratch: string
   try {
@@ -84,11 +72,7 @@ export async function engineVerdict(
     // Paths in the engine's or our messages name the copy; the user knows only the database.
     const real = (text: string) => text.split(copy).join(config.databasePath)
     try {
-      const result = await run({
-        prepared: { ...prepared, config: { ...config, databasePath: copy, databaseReadOnly: false, backupEnabled: false, backupDirectory: scratch, requireConfirmation: false } },
-        command: 'preview',
-        ...(trigger ? { trigger } : {}),
-      })
+      const result = await preview({ ...config, databasePath: copy, databaseReadOnly: false, backupEnabled: false, backupDirectory: scratch, requireConfirmation: false })
       return {
         warnings: result.warnings.map(real),
         unexecutable: result.unexecutable.map(real),
