@@ -4,7 +4,7 @@ import type { Plugin, ViteDevServer } from 'vite'
 import Database from 'better-sqlite3'
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3'
 import { loadConfig } from '../plugin/core/config.ts'
-import { readHistory } from '../plugin/pipeline/history.ts'
+import { readHistory } from '../plugin/targets/sqlite/history.ts'
 import { openForReading } from '../plugin/targets/sqlite/open.ts'
 
 /**

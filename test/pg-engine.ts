@@ -1,5 +1,5 @@
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils'
-import { loadEngineModule } from '../plugin/core/engine.ts'
+import { loadEngineModule } from '../plugin/engine/schema-engine.ts'
 import { errorMessage } from '../plugin/core/errors.ts'
 import { engineConnection, type EngineConnection } from '../plugin/targets/postgres/engine-adapter.ts'
 import type { PostgresLocation } from '../plugin/targets/postgres/url.ts'
