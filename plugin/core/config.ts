@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
+import { parsePostgresLocation } from '../targets/postgres/url.ts'
 import { MigrateError } from './errors.ts'
 import { parseIni, type IniEntry } from './ini.ts'
 import { redactSecrets, rememberSecrets } from './redact.ts'
@@ -114,7 +115,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
   const location = databaseLocation(merged.databaseUrl, urlSource, root)
   const databasePath = location.path
   const readOnly = location.kind === 'sqlite' && isReadOnlyUrl(merged.databaseUrl)
-  if (location.kind === 'postgres') connectionUrls.set(redactSecrets(merged.databaseUrl), merged.databaseUrl)
+  if (location.kind !== 'sqlite') connectionUrls.set(redactSecrets(merged.databaseUrl), merged.databaseUrl.trim())
   return {
     ...(configFile ? { configFile } : {}),
     root,
@@ -255,15 +256,16 @@ export function connectionUrl(config: Pick<ResolvedConfig, 'databaseUrl'>): stri
  */
 export function databaseLocation(url: string, source: string, root: string): { kind: ResolvedConfig['databaseKind'], path: string } {
   const trimmed = url.trim()
-  if (/^postgres(ql)?:\/\//i.test(trimmed)) return { kind: 'postgres', path: redactSecrets(trimmed) }
-  if (/^pglite:/i.test(trimmed)) {
-    const folder = trimmed.replace(/^pglite:(\/\/)?/i, '')
-    if (folder === '' || folder.includes('?')) {
-      throw new MigrateError('CONFIG', `${source}: ${JSON.stringify(redactSecrets(trimmed))} does not name a PGlite folder`, {
-        hint: 'give the folder that holds (or will hold) the data, e.g. pglite:./pgdata',
-      })
+  if (/^(postgres(ql)?:\/\/|pglite:)/i.test(trimmed)) {
+    let location
+    try {
+      location = parsePostgresLocation(trimmed, root)
+    } catch (error) {
+      // Said against where the URL came from, like every other config problem.
+      if (error instanceof MigrateError) throw new MigrateError('CONFIG', `${source}: ${error.message}`, { ...(error.hint ? { hint: error.hint } : {}) })
+      throw error
     }
-    return { kind: 'pglite', path: resolve(root, folder) }
+    return location.kind === 'postgres' ? { kind: 'postgres', path: location.label } : { kind: 'pglite', path: location.dataDir }
   }
   return { kind: 'sqlite', path: resolve(root, sqlitePath(url, source)) }
 }

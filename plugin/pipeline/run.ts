@@ -88,7 +88,7 @@ export async function runInSession(run: SessionRun): Promise<MigrateResult> {
 
     if (command === 'check') {
       // The engine's own verdict (its warnings, unexecutable steps, broken views), from a preview where the target says it is harmless.
-      const verdict = await target.verdict(plan, config, run.preview)
+      const verdict = await session.verdict(plan, schema.text, config, run.preview)
       return done({ outcome: 'pending', plan, ...(verdict && verdict.lossCheckError === undefined ? verdict : { warnings: dataLoss, ...(verdict ? { lossCheckError: verdict.lossCheckError } : {}) }) })
     }
 

@@ -1,5 +1,6 @@
 import { connectionUrl, type ResolvedConfig } from '../core/config.ts'
 import { postgresTarget } from './postgres/target.ts'
+import { parsePostgresLocation } from './postgres/url.ts'
 import { sqliteTarget } from './sqlite/target.ts'
 import type { Target } from './target.ts'
 
@@ -8,8 +9,9 @@ export function targetFor(config: Pick<ResolvedConfig, 'databaseKind' | 'databas
   const kind = config.databaseKind
   switch (kind) {
     case 'sqlite': return sqliteTarget(config.databasePath)
-    case 'postgres': return postgresTarget({ kind, url: connectionUrl(config), label: config.databaseUrl })
-    case 'pglite': return postgresTarget({ kind, dataDir: config.databasePath, label: config.databasePath })
+    case 'postgres':
+    case 'pglite':
+      return postgresTarget(parsePostgresLocation(connectionUrl(config), config.root))
     default: return unreachable(kind)
   }
 }

@@ -85,6 +85,14 @@ export interface TargetSession {
   /** The data at stake, read in this transaction; with `digest`, a hash of every value at stake. */
   lossReport(plan: Plan, findings: Findings, engineWarnings: string[], digest: boolean): Promise<LossReport>
   guardPush(plan: Plan): Promise<PushGuard>
+  /**
+   * A pending plan's verdict for `check`, which must change nothing: the engine says what it would
+   * lose only while pushing, so a push that is never committed is needed — on a private copy for
+   * SQLite (check works on read-only files), in this session's own transaction for PostgreSQL.
+   * `preview` runs a preview of the same models against another config's database. Undefined when
+   * no step can touch rows.
+   */
+  verdict(plan: Plan, schema: string, config: ResolvedConfig, preview: (config: ResolvedConfig) => Promise<Verdict>): Promise<Verdict | undefined>
   /** The newest run after which the database matched the models. */
   lastInSync(): Promise<Pick<HistoryRecord, 'schemaHash' | 'dbFingerprint'> | undefined>
   fingerprint(): Promise<string>
@@ -130,13 +138,6 @@ export interface Target {
   /** Create a database that does not exist (only an apply does); undefined when that is not ours to do. */
   canCreate(): { refusal?: string, hint?: string }
   open(options: SessionOptions): Promise<TargetSession>
-  /**
-   * A pending plan's verdict for `check`, which must change nothing: the engine says what it would
-   * lose only while pushing, so this runs `preview` (a push that is rolled back) where that is
-   * harmless — on a copy for SQLite (check works on read-only files), in a transaction for PostgreSQL.
-   * Undefined when no step can touch rows.
-   */
-  verdict(plan: Plan, config: ResolvedConfig, preview: (config: ResolvedConfig) => Promise<Verdict>): Promise<Verdict | undefined>
   /** A backup before a changing apply: its path. */
   backup(config: ResolvedConfig): Promise<string>
   /** After COMMIT: backups past their retention go; failures are collected, never thrown. */

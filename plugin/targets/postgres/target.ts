@@ -1,8 +1,143 @@
-import { MigrateError } from '../../core/errors.ts'
-import type { Target } from '../target.ts'
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, join } from 'node:path'
+import { MigrateError, errorMessage } from '../../core/errors.ts'
+import { acquireLock } from '../../core/lock.ts'
+import type { ResolvedConfig } from '../../core/config.ts'
+import type { Target, TargetSession } from '../target.ts'
+import { databaseExists, listTables, schemaFingerprint } from './catalogue.ts'
+import { openConnection, type PgConnection } from './connection.ts'
+import { dumpDatabase, dumpDataDir, restoreDatabase, restoreDataDir } from './backup.ts'
+import { lastInSync, writeHistory } from './history.ts'
+import { acquireAdvisoryLock } from './lock.ts'
+import { openPostgresSession } from './session.ts'
+import type { PostgresLocation } from './url.ts'
 
-export type PostgresPlace = { kind: 'postgres', url: string, label: string } | { kind: 'pglite', dataDir: string, label: string }
+/** How long the fast path waits for a server before leaving the answer to a full run. */
+const FAST_CONNECT_MS = 3000
 
-export function postgresTarget(place: PostgresPlace): Target {
-  throw new MigrateError('CONFIG', `${place.label}: PostgreSQL is not wired yet`)
+/**
+ * PostgreSQL, on a server (postgres://) or embedded in a folder (pglite:). The same pipeline as
+ * SQLite; what differs is here: an advisory lock (a file lock for PGlite, which has no sessions to
+ * lock between), pg_dump / PGlite's own dump for backups, the catalogue in pg_catalog.
+ */
+export function postgresTarget(location: PostgresLocation): Target {
+  const withConnection = async <T>(timeoutMs: number, fn: (c: PgConnection) => Promise<T>): Promise<T> => {
+    const c = await openConnection(location, timeoutMs)
+    try {
+      return await fn(c)
+    } finally {
+      await c.close()
+    }
+  }
+  const backupName = location.kind === 'postgres' ? `${location.database}.backup_` : `${basename(location.dataDir)}.backup_`
+  return {
+    kind: location.kind,
+    provider: 'postgresql',
+    label: location.label,
+    // A database without tables is still a database: only a missing one is told apart.
+    probe: async () => ((await databaseExists(location)) === 'missing' ? 'missing' : 'ok'),
+    async fastPath(summary, historyTable) {
+      if (location.kind === 'pglite' && !existsSync(location.dataDir)) return undefined
+      try {
+        return await withConnection(FAST_CONNECT_MS, async (c) => {
+          const last = await lastInSync(c, historyTable)
+          if (!last || last.schemaHash !== summary.hash || last.dbFingerprint !== await schemaFingerprint(c, historyTable)) return undefined
+          const owned = new Set(summary.tables)
+          return { unmodelled: (await listTables(c)).filter((t) => !owned.has(t) && t !== historyTable) }
+        })
+      } catch {
+        return undefined
+      }
+    },
+    async lock(timeoutSeconds) {
+      if (location.kind === 'pglite') {
+        const lock = await acquireLock(location.dataDir, timeoutSeconds)
+        return { release: async () => lock.release() }
+      }
+      return acquireAdvisoryLock(location, `migrate-plugin ${location.host}:${location.port}/${location.database}/${location.schema ?? ''}`, timeoutSeconds)
+    },
+    // DDL is transactional: a run killed half-way leaves the old schema, with nothing to recover or record.
+    recoverInterrupted: async () => undefined,
+    markProgress: () => {},
+    async checkHealth(_access, timeoutMs) {
+      await withConnection(timeoutMs, async (c) => { await c.query('SELECT 1') })
+    },
+    async assertWritable() {
+      const [row] = await withConnection(10_000, (c) => c.query<{ can: boolean, schema: string | null }>(`SELECT current_schema() AS schema, has_schema_privilege(current_schema(), 'CREATE') AS can`))
+      if (row?.schema === null || row?.schema === undefined) {
+        throw new MigrateError('DATABASE', `${location.label}: no schema of the search_path exists, so there is nowhere to create tables`, { hint: 'create the schema, or name one with ?schema=… in the URL; nothing was changed' })
+      }
+      if (!row.can) {
+        throw new MigrateError('DATABASE', `${location.label}: the user may not create tables in the schema ${row.schema}`, { hint: `GRANT CREATE ON SCHEMA ${row.schema} TO <user>, or connect as its owner; nothing was changed` })
+      }
+    },
+    canCreate: () => location.kind === 'pglite' ? {} : {
+      refusal: `the database "${location.database}" does not exist on ${location.host}:${location.port} (${location.label}); migrate-plugin creates tables, not databases`,
+      hint: `create it first (createdb ${location.database}, or CREATE DATABASE "${location.database}"), or correct the name in the URL`,
+    },
+    async open(options): Promise<TargetSession> {
+      if (!options.scratch) return openPostgresSession(location, options)
+      // A check or preview of a PGlite folder that does not exist plans against an empty PGlite of its own.
+      const scratch = mkdtempSync(join(tmpdir(), 'migrate-plugin-pglite-'))
+      try {
+        const session = await openPostgresSession({ kind: 'pglite', dataDir: scratch, label: location.label }, { ...options, existing: false })
+        const remove = async (end: () => Promise<void>) => {
+          try { await end() } finally { rmSync(scratch, { recursive: true, force: true }) }
+        }
+        return { ...session, commit: () => remove(session.commit), rollback: () => remove(session.rollback), close: () => remove(session.close) }
+      } catch (error) {
+        rmSync(scratch, { recursive: true, force: true })
+        throw error
+      }
+    },
+    async backup(config) {
+      mkdirSync(config.backupDirectory, { recursive: true })
+      const file = join(config.backupDirectory, `${backupName}${utcStamp(new Date())}${location.kind === 'postgres' ? '.dump' : '.tar.gz'}`)
+      if (location.kind === 'postgres') await dumpDatabase(location, file)
+      else await dumpDataDir(location, file)
+      return file
+    },
+    retention(config: ResolvedConfig, failures: string[]) {
+      if (config.backupRetentionDays <= 0 || !existsSync(config.backupDirectory)) return []
+      const cutoff = Date.now() - config.backupRetentionDays * 24 * 60 * 60 * 1000
+      // Newest first by their UTC stamp; the newest is always kept.
+      const mine = readdirSync(config.backupDirectory).filter((name) => name.startsWith(backupName)).sort().reverse()
+      const deleted: string[] = []
+      for (const name of mine.slice(1)) {
+        const path = join(config.backupDirectory, name)
+        try {
+          const stat = statSync(path)
+          if (!stat.isFile() || stat.mtimeMs >= cutoff) continue
+          rmSync(path)
+          deleted.push(path)
+        } catch (error) {
+          failures.push(`could not delete the old backup ${path}: ${errorMessage(error)}`)
+        }
+      }
+      return deleted
+    },
+    async restoreAfterFailure(backupPath) {
+      if (location.kind === 'postgres') await restoreDatabase(location, backupPath)
+      else await restoreDataDir(location, backupPath)
+    },
+    async recordFailure(historyTable, record) {
+      try {
+        await withConnection(5000, (c) => writeHistory(c, historyTable, record))
+      } catch {
+        // Recording is best effort: the error itself is still reported to the user.
+      }
+    },
+    async removeCreated() {
+      // Only PGlite creates its folder; an apply that created it and failed leaves no empty database behind.
+      if (location.kind === 'pglite') rmSync(location.dataDir, { recursive: true, force: true })
+    },
+    describeError: (error) => error instanceof MigrateError ? error : new MigrateError('DATABASE', `${location.label}: ${errorMessage(error)}`, { cause: error }),
+  }
+}
+
+function utcStamp(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0')
+  return `${date.getUTCFullYear()}${pad(date.getUTCMonth() + 1)}${pad(date.getUTCDate())}_${pad(date.getUTCHours())}${pad(date.getUTCMinutes())}${pad(date.getUTCSeconds())}Z`
 }

@@ -20,6 +20,7 @@ import { findRewrites, unwarnedRewrites, type Rewrite } from './rewrites.ts'
 import { restoreRowids, saveRowids } from './rowids.ts'
 import { unmodelledTables } from './target.ts'
 import { describeMisfits, misfitHint, newTypeMisfits, typeFits } from './type-fit.ts'
+import { needsVerdict, verdictOnCopy } from './verdict.ts'
 
 /** What the SQLite findings hold beyond the shared shape: the loss report reads the data they name. */
 interface SqliteFindings extends Findings {
@@ -125,6 +126,8 @@ export async function openSqliteSession(dbPath: string, options: SessionOptions,
       })
     },
     guardPush: async (plan) => guardRebuilds(db(), plan, options),
+    // check promises to be read-only: the engine's verdict comes from a preview on a private copy.
+    verdict: async (plan, _schema, config, preview) => (needsVerdict(plan, dbPath) ? verdictOnCopy(config, preview) : undefined),
     lastInSync: async () => lastInSync(db(), options.historyTable),
     fingerprint: async () => schemaFingerprint(db(), options.historyTable),
     writeHistory: async (record) => writeHistory(db(), options.historyTable, record),

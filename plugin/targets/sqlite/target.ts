@@ -14,7 +14,6 @@ import { clearMarker, recoverInterrupted, writeMarker } from './interrupted.ts'
 import { openForReading, waitForDatabase } from './open.ts'
 import { restoreChecked } from './restore.ts'
 import { openSqliteSession } from './session.ts'
-import { needsVerdict, verdictOnCopy } from './verdict.ts'
 
 const SQLITE_HEADER = 'SQLite format 3\0'
 
@@ -67,8 +66,6 @@ export function sqliteTarget(dbPath: string): Target {
     // The folder was checked by probe(): SQLite creates the file on the first write.
     canCreate: () => ({}),
     open: (options) => openSqliteSession(dbPath, options, describeError),
-    // check promises to be read-only: the engine's verdict comes from a preview on a private copy.
-    verdict: async (plan, config, preview) => (needsVerdict(plan, dbPath) ? verdictOnCopy(config, preview) : undefined),
     async backup(config) {
       return backupDatabase(dbPath, prepareBackupFolder(config))
     },
