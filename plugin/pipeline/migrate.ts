@@ -22,7 +22,7 @@ import { findRewrites, unwarnedRewrites } from '../targets/sqlite/rewrites.ts'
 import { DataLossError, lossReport, type LossReport } from './loss-report.ts'
 import { restoreRowids, saveRowids } from '../targets/sqlite/rowids.ts'
 import { applicableRenames, renameHints, type Rename } from './renames.ts'
-import { generateSchema, type GeneratedSchema } from '../schema/schema.ts'
+import { generateSchema, type GeneratedSchema } from '../schema/generate.ts'
 import { checkOutputs, checkSchemaTarget, refuseReadOnly } from '../core/outputs.ts'
 import { isNoSpace, noSpaceError } from '../core/diskfull.ts'
 import { openForReading, waitForDatabase } from '../targets/sqlite/open.ts'
@@ -90,9 +90,9 @@ export async function prepare(options: PrepareOptions, config = configFor(option
 /** Write the generated schema when its bytes differ (so watchers are not woken for nothing). */
 export function writeSchema(config: ResolvedConfig, schema: GeneratedSchema): boolean {
   const path = config.schemaOutput
-  // Formatting and validation run on first access: a model error must surface as itself, against
+  // Formatting and validation run on the first validatedText(): a model error must surface as itself, against
   // the model file, not as a write failure — so the text is made before the file is touched.
-  const text = schema.text
+  const text = schema.validatedText()
   if (existsSync(path) && readFileSync(path, 'utf8') === text) return false
   checkSchemaTarget(config)
   try {
@@ -261,7 +261,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
   loadEngineModule().catch(() => { /* reported when the session opens */ })
   // Formats and validates the schema: a model error surfaces here, before the database is touched.
   if (command === 'apply') writeSchema(config, schema)
-  else void schema.text
+  else schema.validatedText()
 
   let lock: Lock | undefined
   let scratchDir: string | undefined
@@ -403,7 +403,7 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
       session.connection().exec(run.renames.map((r) => r.step.sql.join('\n')).join('\n'))
       step = 'plan'
     }
-    const script = await session.diff(schema.text)
+    const script = await session.diff(schema.validatedText())
     const db = session.connection()
     // What the engine's diff cannot see: enum values in rows, and AUTOINCREMENT (see their modules).
     const enumIssues = enumProblems(db, run.models)
@@ -457,8 +457,8 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
         const fitsBefore = typeFits(db, rebuiltTables(plan))
         const dependents = detachDependents(db)
         const rowids = saveRowids(db, rebuiltTables(plan))
-        pushed = await session.push(schema.text, false)
-        if (pushed.warnings.length > 0 && pushed.executedSteps === 0) pushed = { ...await session.push(schema.text, true), warnings: pushed.warnings, unexecutable: pushed.unexecutable }
+        pushed = await session.push(schema.validatedText(), false)
+        if (pushed.warnings.length > 0 && pushed.executedSteps === 0) pushed = { ...await session.push(schema.validatedText(), true), warnings: pushed.warnings, unexecutable: pushed.unexecutable }
         for (const change of autoIncrementChanges(db, run.models)) applyAutoIncrementChange(db, change)
         restoreRowids(db, rowids)
         reattachDependents(db, dependents, rebuiltTables(plan))
@@ -514,7 +514,7 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
     const rowids = saveRowids(db, rebuiltTables(plan))
     // Read before a push that may run: it describes the data as it is now.
     const oursOnly = decideAfterPush ? lossReport(db, plan, { rewrites, enumIssues, droppedConstraints, engineWarnings: [], digest: true }) : undefined
-    let pushed = await session.push(schema.text, false)
+    let pushed = await session.push(schema.validatedText(), false)
     if (pushed.unexecutable.length > 0) {
       throw new MigrateError('GUARD_UNEXECUTABLE', `cannot apply: ${pushed.unexecutable.join('; ')}`, {
         step: 'guard', hint: 'give the new required column a .default(…), make it nullable, or fill the table first; nothing was changed',
@@ -536,7 +536,7 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
           hint: options.acceptedLoss ? 'run again to see what it would lose now' : 'if that is really what you want, run again with --accept-data-loss (or set [safety] allow_data_loss = true); nothing was changed',
         }))
       }
-      pushed = await session.push(schema.text, true)
+      pushed = await session.push(schema.validatedText(), true)
     } else if (oursOnly && oursOnly.digest !== options.acceptedLoss?.digest) {
       // The engine had nothing to warn about and the push ran: the report read before it is the whole loss.
       throw refuseOurs([])(oursOnly)
@@ -556,7 +556,7 @@ async function runInSession(run: SessionRun): Promise<MigrateResult> {
     step = 'verify'
     run.progress(step, backupPath)
     if (config.autoVerify && options.verify !== false) {
-      const remaining = await session.diff(schema.text)
+      const remaining = await session.diff(schema.validatedText())
       if (remaining.trim() !== '') {
         throw new MigrateError('VERIFY', `after applying, the database still differs from the models:\n${remaining.trim()}`, {
           step, hint: 'this is a bug in migrate-plugin or the engine; the change was rolled back',

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3'
 import type { DiscoveredModels } from '../model/discover.ts'
-import { meta } from '../schema/schema.ts'
+import { meta } from '../schema/meta.ts'
 import { MigrateError } from '../core/errors.ts'
 import type { PlanStep } from './plan.ts'
 import { fullTextTables, tableSql } from '../targets/sqlite/dependents.ts'

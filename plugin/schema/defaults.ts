@@ -1,0 +1,125 @@
+import { MigrateError, type Location } from '../core/errors.ts'
+import type { AnyColumn, ColumnKind } from '../model/dsl.ts'
+import { providerFacts, type SchemaProvider } from './provider.ts'
+import { sqlDefault } from './sql-default.ts'
+
+/** A column's `.default(…)` as the argument of Prisma's `@default(…)`, checked against the column type and the database. */
+
+export type ColumnDefault = NonNullable<AnyColumn['state']['default']>
+
+/** PostgreSQL's `integer`, which Prisma's Int is there: a wider default fails CREATE TABLE. */
+const INT4_MIN = -(2 ** 31)
+const INT4_MAX = 2 ** 31 - 1
+
+export function defaultExpression(
+  value: ColumnDefault,
+  kind: ColumnKind,
+  enumValues: readonly string[] | undefined,
+  provider: SchemaProvider,
+  colWhere: string,
+  location: Location,
+): string {
+  const label = providerFacts(provider).label
+  const bad = (expected: string) => new MigrateError('MODEL_INVALID', `${colWhere}: default ${describeDefault(value)} does not fit ${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind} column (expected ${expected})`, {
+    location,
+    hint: `give .default() ${/^(an? |true )/.test(expected) ? expected : `a ${expected}`}, or remove it`,
+  })
+  if (value.kind === 'now') {
+    if (kind !== 'datetime') throw bad('datetime column for defaultNow()')
+    return 'now()'
+  }
+  if (value.kind === 'uuid' || value.kind === 'cuid') {
+    if (kind !== 'text') throw bad(`text column for default${value.kind === 'uuid' ? 'Uuid' : 'Cuid'}()`)
+    return `${value.kind}()`
+  }
+  if (value.kind === 'sql') {
+    const rendered = sqlDefault(value.sql, kind, provider)
+    if ('attribute' in rendered) return rendered.attribute
+    throw new MigrateError('MODEL_INVALID', `${colWhere}: default ${describeDefault(value)}: ${rendered.problem}`, { location, hint: rendered.hint })
+  }
+  const v = value.value
+  switch (kind) {
+    case 'int':
+      if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw bad('an integer')
+      if (provider === 'postgresql' && (v < INT4_MIN || v > INT4_MAX)) {
+        throw new MigrateError('MODEL_INVALID', `${colWhere}: default ${v} is out of range for an int column on ${label} (a 32-bit integer: ${INT4_MIN} to ${INT4_MAX})`, {
+          location, hint: 'use a bigint() column for larger values, or a smaller default',
+        })
+      }
+      return String(v)
+    case 'bigint':
+      if (typeof v !== 'bigint' && !(typeof v === 'number' && Number.isSafeInteger(v))) throw bad('a bigint')
+      return String(v)
+    case 'real':
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw bad('a finite number')
+      return String(v)
+    case 'decimal':
+      if (!(typeof v === 'number' && Number.isFinite(v)) && !(typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v))) throw bad('a number or a decimal string')
+      return String(v)
+    case 'boolean':
+      if (typeof v !== 'boolean') throw bad('true or false')
+      return String(v)
+    case 'text':
+      if (typeof v !== 'string') throw bad('a string')
+      if (v.includes('\u0000')) {
+        // SQLite's SQL text ends at a NUL: the engine would write a broken DEFAULT clause, or a shorter
+        // value than asked for. PostgreSQL's text cannot hold a NUL at all.
+        throw new MigrateError('MODEL_INVALID', `${colWhere}: default ${describeDefault(value)} contains a NUL character (\\u0000), which a ${label} column default cannot hold`, {
+          location, hint: 'remove the \\u0000 from the default, or set the value from your code when inserting',
+        })
+      }
+      return JSON.stringify(v)
+    case 'datetime': {
+      const date = v instanceof Date ? v : typeof v === 'string' ? new Date(v) : undefined
+      if (!date || Number.isNaN(date.getTime())) throw bad('a Date or an ISO date string')
+      return JSON.stringify(date.toISOString())
+    }
+    case 'json':
+      if (provider === 'sqlite') {
+        // The engine writes a Json default into SQLite's CREATE TABLE without quotes
+        // (`DEFAULT {"a":1}`), which SQLite cannot parse: the table could never be created.
+        throw bad('no default (json columns cannot have one in SQLite: set the value when you insert, or use a text() column with a default)')
+      }
+      return JSON.stringify(jsonText(v, bad))
+    case 'enum':
+      if (typeof v !== 'string' || !enumValues?.includes(v)) throw bad(`one of ${enumValues?.map((e) => `'${e}'`).join(', ')}`)
+      return v
+    case 'bytes':
+      throw bad('no default (bytes columns cannot have one)')
+  }
+}
+
+/** A json() default as the JSON text Prisma takes: only values that survive JSON as they are. */
+function jsonText(v: unknown, bad: (expected: string) => MigrateError): string {
+  const expected = 'a JSON value (an object, array, string, number, boolean or null, with nothing JSON would drop or change)'
+  let text: string | undefined
+  try {
+    text = JSON.stringify(v)
+  } catch {
+    throw bad(expected)
+  }
+  // JSON.stringify drops undefined, functions and symbols, turns NaN into null and Dates into
+  // strings: a default that reads back different from what the model wrote is refused, not stored.
+  if (text === undefined || !sameJson(JSON.parse(text), v)) throw bad(expected)
+  if (text.includes('\\u0000')) throw bad('JSON without a NUL character (\\u0000), which PostgreSQL\'s jsonb cannot hold')
+  return text
+}
+
+function sameJson(parsed: unknown, original: unknown): boolean {
+  if (parsed === null || typeof parsed !== 'object') return Object.is(parsed, original) || (typeof original === 'number' && parsed === original)
+  if (original === null || typeof original !== 'object') return false
+  if (Array.isArray(parsed)) return Array.isArray(original) && parsed.length === original.length && parsed.every((item, i) => sameJson(item, (original as unknown[])[i]))
+  const proto = Object.getPrototypeOf(original) as unknown
+  if (Array.isArray(original) || (proto !== Object.prototype && proto !== null)) return false
+  const keys = Object.keys(original)
+  const parsedKeys = Object.keys(parsed)
+  return keys.length === parsedKeys.length && keys.every((key) => key in parsed && sameJson((parsed as Record<string, unknown>)[key], (original as Record<string, unknown>)[key]))
+}
+
+/** A default as the model file wrote it, for messages. */
+export function describeDefault(value: ColumnDefault): string {
+  if (value.kind === 'sql') return `sql\`${value.sql}\``
+  if (value.kind !== 'value') return `${value.kind}()`
+  const v = value.value
+  return typeof v === 'bigint' ? `${v}n` : v instanceof Date ? v.toISOString() : JSON.stringify(v) ?? String(v)
+}
