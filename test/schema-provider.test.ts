@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { MigrateError } from '../plugin/core/errors.ts'
 import { datasourceOnly } from '../plugin/engine/schema-engine.ts'
@@ -175,6 +176,34 @@ describe('what one database cannot hold is a model error naming the file, the li
     expect(e.message).toMatch(/^model\/t\.ts:5: enum "Status" has the name of the table "Status" \(model\/status\.ts:3\), and PostgreSQL keeps one type per name for both/)
     expect(e.location).toEqual({ file: 'model/t.ts', line: 5 })
     expect(e.hint).toMatch(/rename the enum/)
+  })
+})
+
+describe('what neither database can hold', () => {
+  it.each<[SchemaProvider, string]>([['sqlite', 'USERS'], ['postgresql', 'users']])('an index named like a table, on %s', async (provider, name) => {
+    const e = await refusal({
+      'model/users.ts': `${IMPORTS}\nexport const users = table('users', { id: int().primaryKey() })\n`,
+      'model/t.ts': `${IMPORTS}\nexport const t = table('t', {\n  id: int().primaryKey(), v: int(),\n}, (c) => [index(c.v).named('${name}')])\n`,
+    }, provider)
+    expect(e.code).toBe('MODEL_INVALID')
+    expect(e.message).toMatch(new RegExp(`^model/t\\.ts:3: an index of table "t" has the name "${name}", which is the table "users" \\(model/users\\.ts:3\\): ${provider === 'sqlite' ? 'SQLite' : 'PostgreSQL'} keeps tables and indexes in one namespace`))
+    expect(e.location).toEqual({ file: 'model/t.ts', line: 3 })
+    expect(e.hint).toMatch(/give it another name/)
+  })
+
+  it('from the CLI: exit 1 with the file and line, and the SQLite database left byte for byte as it was', async () => {
+    const p = new Project({
+      'model/users.ts': `${IMPORTS}\nexport const users = table('users', { id: int().primaryKey() })\n`,
+      'model/t.ts': `${IMPORTS}\nexport const t = table('t', {\n  id: int().primaryKey(), v: int(),\n})\n`,
+    })
+    expect((await p.migrate()).outcome).toBe('applied')
+    const before = readFileSync(p.dbPath)
+    p.write('model/t.ts', `${IMPORTS}\nexport const t = table('t', {\n  id: int().primaryKey(), v: int(),\n}, (c) => [index(c.v).named('users')])\n`)
+    const run = p.cli(['apply'])
+    expect(run.code).toBe(1)
+    expect(run.stderr).toMatch(/model\/t\.ts:3: an index of table "t" has the name "users", which is the table "users"/)
+    expect(run.stderr).toMatch(/give it another name/)
+    expect(readFileSync(p.dbPath).equals(before)).toBe(true)
   })
 })
 

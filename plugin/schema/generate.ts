@@ -61,6 +61,7 @@ export function generateSchema(models: DiscoveredModels, options: GenerateOption
     blocks.push(modelBlock(entry, { provider, modelNames, relations, enums }))
   }
   if (provider === 'postgresql') checkEnumTypeNames(enums, owners)
+  checkIndexNames(models, owners, provider)
   for (const [name, { values }] of [...enums].sort(([a], [b]) => a.localeCompare(b))) {
     blocks.push(enumBlock(name, values))
   }
@@ -86,6 +87,27 @@ export function generateSchema(models: DiscoveredModels, options: GenerateOption
       text ??= formatAndValidate(raw, owners)
       return text
     },
+  }
+}
+
+/**
+ * Indexes and tables share one namespace in both databases (sqlite_master; pg_class): an index
+ * named like a table fails CREATE INDEX in the middle of the apply. Said here, against the model.
+ */
+function checkIndexNames(models: DiscoveredModels, owners: ModelOwner[], provider: SchemaProvider): void {
+  for (const entry of models.tables) {
+    const m = meta(entry.table)
+    for (const extra of m.extras) {
+      const name = extra.kind === 'foreignKey' ? undefined : extra.name
+      if (typeof name !== 'string') continue
+      // SQLite compares names without case; PostgreSQL exactly (the engine quotes them).
+      const table = owners.find((o) => provider === 'sqlite' ? o.table.toLowerCase() === name.toLowerCase() : o.table === name)
+      if (!table) continue
+      throw new MigrateError('MODEL_INVALID', `${at(entry.file, m.definedAt?.line)}: an ${extra.kind} of table "${m.name}" has the name "${name}", which is the table "${table.table}" (${at(table.file, table.line)}): ${providerFacts(provider).label} keeps tables and indexes in one namespace`, {
+        location: where(entry.file, m.definedAt?.line),
+        hint: `give it another name, e.g. .named('${m.name}_${name}_idx'), or leave the name out`,
+      })
+    }
   }
 }
 
