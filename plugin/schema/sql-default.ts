@@ -12,6 +12,13 @@ import { SCHEMA_PROVIDERS, providerFacts, type SchemaProvider } from './provider
  * Only the bare keywords survive that round trip, on datetime columns, so those are what is
  * accepted; anything else is refused with the alternative that fits the column. The engine
  * contract test in test/sql-defaults.test.ts fails when an engine upgrade lifts this limit.
+ *
+ * PostgreSQL reports a default back in its own words (`lower('ABC')` as `lower('ABC'::text)`,
+ * `1 + 2` with parentheses): measured on PostgreSQL 15 with the pinned engine, some expressions
+ * settle and others change again on every run, with nothing to tell them apart beforehand. The
+ * same short list is accepted there, minus what PostgreSQL cannot run: CURRENT_TIME (a time of day
+ * with time zone, which no timestamp column takes) and SQLite's datetime('now'); plus now(), its
+ * own name for the current time (written as now(): as `dbgenerated("now()")` it never settles).
  */
 
 export type SqlDefault = { attribute: string } | { problem: string, hint: string }
