@@ -179,6 +179,29 @@ describe('what one database cannot hold is a model error naming the file, the li
   })
 })
 
+describe('numbers JavaScript writes with an exponent (1e-7, 1e21)', () => {
+  const MODEL = `${IMPORTS}\nexport const m = table('m', {\n  id: int().primaryKey(),\n  tiny: real().notNull().default(1e-7), huge: real().notNull().default(1e21), d: decimal().notNull().default(2.5e-7),\n})\n`
+
+  it('are written out plainly, which Prisma\'s validator accepts for both databases', async () => {
+    for (const provider of ['sqlite', 'postgresql'] as const) {
+      const text = (await schemaFor({ 'model/m.ts': MODEL }, provider)).validatedText()
+      expect(text).toMatch(/tiny\s+Float\s+@default\(0\.0000001\)/)
+      expect(text).toMatch(/huge\s+Float\s+@default\(1000000000000000000000\)/)
+      expect(text).toMatch(/d\s+Decimal\s+@default\(0\.00000025\)/)
+    }
+  })
+
+  it('on SQLite: the table gets the defaults, an insert gets the values, and a re-diff with the engine stays in sync', async () => {
+    const p = new Project({ 'model/m.ts': MODEL })
+    expect((await p.migrate()).outcome).toBe('applied')
+    p.sql('INSERT INTO m (id) VALUES (1)')
+    expect(p.all('SELECT tiny, huge FROM m')).toEqual([{ tiny: 1e-7, huge: 1e21 }])
+    // Forget the last run's hash, so that the next run diffs with the engine instead of taking the fast path.
+    p.sql(`UPDATE _migration_history SET schema_hash = 'forgotten'`)
+    expect(await p.migrate()).toMatchObject({ outcome: 'in-sync', fastPath: false })
+  })
+})
+
 describe('what neither database can hold', () => {
   it.each<[SchemaProvider, string]>([['sqlite', 'USERS'], ['postgresql', 'users']])('an index named like a table, on %s', async (provider, name) => {
     const e = await refusal({

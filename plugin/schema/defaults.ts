@@ -52,10 +52,10 @@ export function defaultExpression(
       return String(v)
     case 'real':
       if (typeof v !== 'number' || !Number.isFinite(v)) throw bad('a finite number')
-      return String(v)
+      return plainNumber(v)
     case 'decimal':
       if (!(typeof v === 'number' && Number.isFinite(v)) && !(typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v))) throw bad('a number or a decimal string')
-      return String(v)
+      return typeof v === 'number' ? plainNumber(v) : v
     case 'boolean':
       if (typeof v !== 'boolean') throw bad('true or false')
       return String(v)
@@ -87,6 +87,23 @@ export function defaultExpression(
     case 'bytes':
       throw bad('no default (bytes columns cannot have one)')
   }
+}
+
+/**
+ * A number as Prisma's schema language writes it: JavaScript shows 1e-7 and 1e21 in exponent
+ * notation, which Prisma cannot parse ("not a valid field or attribute definition"). Numbers
+ * JavaScript shows plainly are returned as before, so no schema that worked changes its text.
+ */
+export function plainNumber(v: number): string {
+  const shown = String(v)
+  const m = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(shown)
+  if (!m) return shown
+  const [, sign, first, rest = '', exponent] = m
+  const digits = `${first}${rest}`
+  const point = 1 + Number(exponent)
+  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`
+  if (point >= digits.length) return `${sign}${digits}${'0'.repeat(point - digits.length)}`
+  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`
 }
 
 /** A json() default as the JSON text Prisma takes: only values that survive JSON as they are. */
