@@ -124,6 +124,10 @@ describe('what one database cannot hold is a model error naming the file, the li
     ['CURRENT_TIME on a PostgreSQL datetime column', 'postgresql', column('datetime().default(sql`CURRENT_TIME`)'), /CURRENT_TIME is a time of day without a date, which PostgreSQL cannot store/, /CURRENT_TIMESTAMP, NOW\(\) or CURRENT_DATE/],
     ['an SQL expression PostgreSQL reports back in other words', 'postgresql', column("text().default(sql`lower('ABC')`)"), /cannot keep an SQL expression default in step with PostgreSQL/, /\.defaultUuid\(\)/],
     ['an int() default beyond 32 bits on PostgreSQL', 'postgresql', column('int().default(2147483648)'), /default 2147483648 is out of range for an int column on PostgreSQL \(a 32-bit integer/, /bigint\(\)/],
+    ['a bigint() default beyond 64 bits, on SQLite', 'sqlite', column('bigint().default(9223372036854775808n)'), /default 9223372036854775808n is out of range for a bigint column \(a 64-bit integer: -9223372036854775808 to 9223372036854775807\)/, /decimal\(\)/],
+    ['a bigint() default beyond 64 bits, on PostgreSQL', 'postgresql', column('bigint().default(-9223372036854775809n)'), /default -9223372036854775809n is out of range for a bigint column/, /decimal\(\)/],
+    ['a decimal() default PostgreSQL would round (31 digits after the point)', 'postgresql', column(`decimal().default('0.${'1'.repeat(31)}')`), /default 0\.1{31} has 31 digits after the point \(PostgreSQL would round them to 30\): a decimal column on PostgreSQL is DECIMAL\(65,30\)/, /decimal string that fits/],
+    ['a decimal() default too large for PostgreSQL (36 digits before the point)', 'postgresql', column('decimal().default(1e35)'), /default 1(0){35} has 36 digits before the point \(at most 35\)/, /decimal string that fits/],
     ['a NUL in a text default on PostgreSQL', 'postgresql', column("text().default('a\\u0000b')"), /contains a NUL character \(\\u0000\), which a PostgreSQL column default cannot hold/, /remove the \\u0000/],
     ['a json() default JSON would change (a Date inside)', 'postgresql', column('json().default({ at: new Date(0) })'), /does not fit a json column \(expected a JSON value/, /JSON value/],
     ['a json() default JSON would drop (undefined inside)', 'postgresql', column('json().default({ a: undefined })'), /does not fit a json column \(expected a JSON value/, /JSON value/],
@@ -153,6 +157,10 @@ describe('what one database cannot hold is a model error naming the file, the li
     const sqliteLong = await schemaFor({ 'model/t.ts': `${IMPORTS}\nexport const t = table('t', { id: int().primaryKey(), v: text('${'c'.repeat(64)}'), xmin: int() }, (c) => [index(c.v).named('${'i'.repeat(64)}')])\n` }, 'sqlite')
     expect(sqliteLong.validatedText()).toContain(`@map("${'c'.repeat(64)}")`)
     expect(sqliteLong.validatedText()).toMatch(/xmin\s+Int\?/)
+    const sqliteDecimal = await schemaFor(column(`decimal().default('0.${'1'.repeat(31)}')`), 'sqlite')
+    expect(sqliteDecimal.validatedText()).toContain(`@default(0.${'1'.repeat(31)})`)
+    const pgEdges = await schemaFor(column(`decimal().default('-${'9'.repeat(35)}.${'9'.repeat(30)}000')`), 'postgresql')
+    expect(pgEdges.validatedText()).toContain(`@default(-${'9'.repeat(35)}.${'9'.repeat(30)}000)`)
     const sqliteTime = await schemaFor(column("datetime().default(sql`datetime('now')`)"), 'sqlite')
     expect(sqliteTime.validatedText()).toMatch(/v\s+DateTime\?\s+@default\(now\(\)\)/)
   })

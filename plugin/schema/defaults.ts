@@ -10,6 +10,8 @@ export type ColumnDefault = NonNullable<AnyColumn['state']['default']>
 /** PostgreSQL's `integer`, which Prisma's Int is there: a wider default fails CREATE TABLE. */
 const INT4_MIN = -(2 ** 31)
 const INT4_MAX = 2 ** 31 - 1
+const INT8_MIN = -(2n ** 63n)
+const INT8_MAX = 2n ** 63n - 1n
 
 export function defaultExpression(
   value: ColumnDefault,
@@ -49,13 +51,21 @@ export function defaultExpression(
       return String(v)
     case 'bigint':
       if (typeof v !== 'bigint' && !(typeof v === 'number' && Number.isSafeInteger(v))) throw bad('a bigint')
+      if (BigInt(v) < INT8_MIN || BigInt(v) > INT8_MAX) {
+        throw new MigrateError('MODEL_INVALID', `${colWhere}: default ${describeDefault(value)} is out of range for a bigint column (a 64-bit integer: ${INT8_MIN} to ${INT8_MAX})`, {
+          location, hint: 'use a decimal() column for larger values, or a smaller default',
+        })
+      }
       return String(v)
     case 'real':
       if (typeof v !== 'number' || !Number.isFinite(v)) throw bad('a finite number')
       return plainNumber(v)
-    case 'decimal':
+    case 'decimal': {
       if (!(typeof v === 'number' && Number.isFinite(v)) && !(typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v))) throw bad('a number or a decimal string')
-      return typeof v === 'number' ? plainNumber(v) : v
+      const text = typeof v === 'number' ? plainNumber(v) : v
+      if (provider === 'postgresql') checkNumericFits(text, colWhere, location)
+      return text
+    }
     case 'boolean':
       if (typeof v !== 'boolean') throw bad('true or false')
       return String(v)
@@ -87,6 +97,25 @@ export function defaultExpression(
     case 'bytes':
       throw bad('no default (bytes columns cannot have one)')
   }
+}
+
+/** PostgreSQL's column for Prisma's Decimal: DECIMAL(65,30). */
+const DECIMAL_FRACTION_DIGITS = 30
+const DECIMAL_INTEGER_DIGITS = 65 - DECIMAL_FRACTION_DIGITS
+
+/**
+ * PostgreSQL rounds a longer fraction to 30 digits without a word (an insert then stores another
+ * value than the model's default) and refuses more than 35 integer digits only at insert time.
+ */
+function checkNumericFits(text: string, colWhere: string, location: Location): void {
+  const [whole = '', fraction = ''] = text.replace(/^-/, '').split('.')
+  const integerDigits = whole.replace(/^0+/, '').length
+  const fractionDigits = fraction.replace(/0+$/, '').length
+  if (integerDigits <= DECIMAL_INTEGER_DIGITS && fractionDigits <= DECIMAL_FRACTION_DIGITS) return
+  const what = fractionDigits > DECIMAL_FRACTION_DIGITS ? `${fractionDigits} digits after the point (PostgreSQL would round them to ${DECIMAL_FRACTION_DIGITS})` : `${integerDigits} digits before the point (at most ${DECIMAL_INTEGER_DIGITS})`
+  throw new MigrateError('MODEL_INVALID', `${colWhere}: default ${text} has ${what}: a decimal column on PostgreSQL is DECIMAL(65,30)`, {
+    location, hint: 'give .default() a decimal string that fits, e.g. \'0.1234\'',
+  })
 }
 
 /**
