@@ -90,6 +90,13 @@ export function defaultExpression(
         // (`DEFAULT {"a":1}`), which SQLite cannot parse: the table could never be created.
         throw bad('no default (json columns cannot have one in SQLite: set the value when you insert, or use a text() column with a default)')
       }
+      if (v === null) {
+        // JSON's null, not SQL NULL: a row inserted without the column would hold a value that
+        // Prisma Client reads as JsonNull, where the model's author most likely meant "no value".
+        throw new MigrateError('MODEL_INVALID', `${colWhere}: default null on a json column would be JSON's null value, not SQL NULL`, {
+          location, hint: 'leave .default() out: a nullable json() column is NULL when an insert leaves it out',
+        })
+      }
       return JSON.stringify(jsonText(v, bad))
     case 'enum':
       if (typeof v !== 'string' || !enumValues?.includes(v)) throw bad(`one of ${enumValues?.map((e) => `'${e}'`).join(', ')}`)
