@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { MigrateError } from '../plugin/core/errors.ts'
 import { migrate } from '../plugin/pipeline/migrate.ts'
 import { Runner } from '../plugin/bundlers/runner.ts'
-import { generateSchema } from '../plugin/schema/schema.ts'
+import { generateSchema } from '../plugin/schema/generate.ts'
 import { discoverModels, discoverModelsHere } from '../plugin/model/discover.ts'
 import { BIN, POSTS_MODEL, Project, REPO, USERS_MODEL, cleanEnv } from './helpers.ts'
 
@@ -187,7 +187,7 @@ export const pairs = table('pairs', { a: int().notNull(), b: int().notNull() }, 
       const options = { clientOutput: '../generated/prisma' }
       const a = generateSchema(viaWorker, options)
       const b = generateSchema(here, options)
-      expect(a.text).toBe(b.text)
+      expect(a.validatedText()).toBe(b.validatedText())
       expect(a.hash).toBe(b.hash)
       expect(a.owners).toEqual(b.owners)
       expect(viaWorker.files).toEqual(here.files)

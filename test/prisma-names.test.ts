@@ -17,7 +17,7 @@ const HEAD = "import { table, int, text, enumType, primaryKey, foreignKey } from
 
 async function schemaText(p: Project): Promise<string> {
   const { schema } = await prepare({ root: p.root, env: {} })
-  return schema.text
+  return schema.validatedText()
 }
 
 async function modelError(files: Record<string, string>): Promise<MigrateError> {

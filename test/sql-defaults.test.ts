@@ -37,8 +37,8 @@ describe('SQL expression defaults', () => {
     })
     const { schema } = await prepare({ root: p.root, env: {} })
     // Validated by Prisma's own validator on access: a rejected schema throws here.
-    expect(schema.text).toMatch(/day\s+DateTime\s+@default\(dbgenerated\("CURRENT_DATE"\)\)/)
-    expect(schema.text).toMatch(/at\s+DateTime\?\s+@default\(dbgenerated\("CURRENT_TIME"\)\)/)
+    expect(schema.validatedText()).toMatch(/day\s+DateTime\s+@default\(dbgenerated\("CURRENT_DATE"\)\)/)
+    expect(schema.validatedText()).toMatch(/at\s+DateTime\?\s+@default\(dbgenerated\("CURRENT_TIME"\)\)/)
     const first = await p.migrate()
     expect(first.outcome).toBe('applied')
     expect(defaultOf(p, 'events', 'day')).toBe('CURRENT_DATE')
@@ -72,7 +72,7 @@ describe('SQL expression defaults', () => {
 `,
     })
     const { schema } = await prepare({ root: p.root, env: {} })
-    expect(schema.text.match(/DateTime\?\s+@default\(now\(\)\)/g)).toHaveLength(3)
+    expect(schema.validatedText().match(/DateTime\?\s+@default\(now\(\)\)/g)).toHaveLength(3)
     expect((await p.migrate()).outcome).toBe('applied')
     expect(['a', 'b', 'c'].map((c) => defaultOf(p, 't', c))).toEqual(['CURRENT_TIMESTAMP', 'CURRENT_TIMESTAMP', 'CURRENT_TIMESTAMP'])
     forgetFastPath(p)

@@ -5,7 +5,7 @@ import { backupFolders, listBackups } from '../targets/sqlite/backup.ts'
 import { findPrismaCli } from '../pipeline/client.ts'
 import type { ResolvedConfig } from './config.ts'
 import { MigrateError } from './errors.ts'
-import { SCHEMA_HEADER } from '../schema/schema.ts'
+import { SCHEMA_HEADER } from '../schema/generate.ts'
 
 /**
  * Everything a run writes, checked once before its first write: the generated schema, the Prisma

@@ -1,10 +1,8 @@
-import { readFile } from 'node:fs/promises'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
-import { setFlagsFromString } from 'node:v8'
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils'
 import type { SchemaEngine as WasmSchemaEngine, SchemaFilter, SchemaPushOutput } from '@prisma/schema-engine-wasm'
 import { MigrateError, errorMessage } from '../core/errors.ts'
+import { datasourceBlock, type SchemaProvider } from '../schema/provider.ts'
+import { clearPanicMessage, ensurePanicRegistry, loadEngineModule, takePanicMessage } from './wasm.ts'
 
 /**
  * Prisma's schema engine, compiled to WebAssembly, driven through a driver adapter that each target
@@ -13,56 +11,8 @@ import { MigrateError, errorMessage } from '../core/errors.ts'
  * is pinned in package.json and exercised by test/engine-contract.test.ts.
  */
 
-type Bg = Record<string, unknown> & {
-  __wbg_set_wasm(exports: WebAssembly.Exports): void
-  SchemaEngine: typeof WasmSchemaEngine
-}
-
-let loaded: Promise<Bg> | undefined
-/** Set by tests and by the fast-path check: how many times the wasm module was instantiated. */
-export const engineStats = { loads: 0, boundIndexQueries: 0 }
-
-const require = createRequire(import.meta.url)
-
-/** Instantiate the wasm module once per process: a second instantiation crashes the bindings. */
-export function loadEngineModule(): Promise<Bg> {
-  loaded ??= (async () => {
-    const bgPath = require.resolve('@prisma/schema-engine-wasm/schema_engine_bg')
-    const bg = (await import('@prisma/schema-engine-wasm/schema_engine_bg')) as unknown as Bg
-    const imports: Record<string, unknown> = { ...bg }
-    for (const key of Object.keys(imports)) {
-      // The engine arms long timers (60 s) through this import; an unref'd timer lets the CLI and
-      // `vite build` exit as soon as their work is done instead of hanging on it.
-      if (key.startsWith('__wbg_setTimeout_')) {
-        imports[key] = (fn: () => void, ms: number) => {
-          const timer = setTimeout(fn, ms >>> 0)
-          timer.unref()
-          return timer
-        }
-      }
-    }
-    const g = globalThis as { PRISMA_WASM_PANIC_REGISTRY?: { set_message(msg: string): void }, __migratePluginLastPanic?: string }
-    g.PRISMA_WASM_PANIC_REGISTRY ??= { set_message: (msg: string) => { g.__migratePluginLastPanic = msg } }
-    const bytes = await readFile(join(dirname(bgPath), 'schema_engine_bg.wasm'))
-    // The engine's 5 MB of wasm: V8's optimising tier (TurboFan) spends more time compiling it in the
-    // background than the engine spends running, and keeps the process alive until it is done.
-    // Measured on 2 cores: create 100 tables 1.8 s → 0.75 s, 1000 tables 9.0 s → 5.3 s and 508 → 329 MB RSS
-    // with the baseline compiler only. The flag is switched back right after, so other wasm in the
-    // same process (a bundler's) is compiled as usual.
-    setFlagsFromString('--liftoff-only')
-    let instance: WebAssembly.Instance
-    try {
-      instance = (await WebAssembly.instantiate(bytes, { './schema_engine_bg.js': imports as WebAssembly.ModuleImports })).instance
-    } finally {
-      setFlagsFromString('--no-liftoff-only')
-    }
-    bg.__wbg_set_wasm(instance.exports)
-    ;(instance.exports.__wbindgen_start as () => void)()
-    engineStats.loads++
-    return bg
-  })()
-  return loaded
-}
+// The one loader of the engine's wasm lives in wasm.ts; callers that only warm it up import it from here.
+export { engineStats, loadEngineModule } from './wasm.ts'
 
 /** The engine on one database connection: diff and push, both through the adapter it was given. */
 export interface EngineSession {
@@ -79,12 +29,14 @@ export interface EngineSession {
  * connection, inside the transaction it opened on connect) and ends it; the engine only ever
  * talks to the database through it. `provider` picks the engine's connector.
  */
-export async function startEngine(factory: SqlMigrationAwareDriverAdapterFactory, provider: 'sqlite' | 'postgresql', filters: SchemaFilter): Promise<EngineSession> {
+export async function startEngine(factory: SqlMigrationAwareDriverAdapterFactory, provider: SchemaProvider, filters: SchemaFilter): Promise<EngineSession> {
   const bg = await loadEngineModule()
   const { bindMigrationAwareSqlAdapterFactory } = await import('@prisma/driver-adapter-utils')
   const bound = bindMigrationAwareSqlAdapterFactory(factory)
   let engine: WasmSchemaEngine | undefined
   try {
+    ensurePanicRegistry()
+    clearPanicMessage()
     engine = await bg.SchemaEngine.new({ datamodels: undefined }, () => {}, bound)
   } catch (error) {
     throw engineError(error, bound)
@@ -92,6 +44,8 @@ export async function startEngine(factory: SqlMigrationAwareDriverAdapterFactory
   const files = (schema: string) => ({ files: [{ path: 'schema.prisma', content: schema }] })
   const call = async <T>(fn: (e: WasmSchemaEngine) => Promise<T>): Promise<T> => {
     if (!engine) throw new MigrateError('ENGINE', 'the schema engine crashed earlier in this run')
+    ensurePanicRegistry()
+    clearPanicMessage()
     try {
       return await fn(engine)
     } catch (error) {
@@ -119,8 +73,9 @@ export async function startEngine(factory: SqlMigrationAwareDriverAdapterFactory
   }
 }
 
-function datasourceOnly(provider: 'sqlite' | 'postgresql'): string {
-  return `datasource db {\n  provider = "${provider}"\n}\n`
+/** The "from" side of a diff: the live database the adapter is connected to, described by its provider alone. */
+export function datasourceOnly(provider: SchemaProvider): string {
+  return `${datasourceBlock(provider)}\n`
 }
 
 /** Turn what the engine throws into something a user can read: the adapter's real error, not "External error id#N". */
@@ -132,7 +87,7 @@ export function engineError(error: unknown, bound: { errorRegistry: { consumeErr
     if (record) message = describeDriverError(record.error)
   }
   if (error instanceof WebAssembly.RuntimeError) {
-    const panic = (globalThis as { __migratePluginLastPanic?: string }).__migratePluginLastPanic
+    const panic = takePanicMessage()
     message = `the schema engine crashed${panic ? `: ${panic}` : ''}`
   }
   // The engine appends a Rust backtrace ("   0: sql_schema_connector::…") that helps nobody reading it.

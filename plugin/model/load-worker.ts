@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads'
 import { MigrateError, errorMessage } from '../core/errors.ts'
-import { generateSchema } from '../schema/schema.ts'
+import { generateSchema } from '../schema/generate.ts'
 import { discoverModelsHere } from './discover.ts'
 import { toWire, type WireModels } from './transfer.ts'
 

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3'
-import type { ModelOwner } from '../schema/schema.ts'
+import type { ModelOwner } from '../schema/ownership.ts'
 import type { Plan, PlanStep } from '../types.ts'
 // The public shapes live in types.ts (which imports nothing, so the shipped declarations stand alone).
 export type { Plan, PlanStep } from '../types.ts'

@@ -1,5 +1,5 @@
 import type { DiscoveredModels } from '../model/discover.ts'
-import { meta } from '../schema/schema.ts'
+import { meta } from '../schema/meta.ts'
 import { MigrateError } from '../core/errors.ts'
 import type { PlanStep } from './plan.ts'
 import { quoteIdent as quote } from '../core/sql.ts'

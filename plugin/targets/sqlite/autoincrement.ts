@@ -3,7 +3,7 @@ import type { DiscoveredModels } from '../../model/discover.ts'
 import { MigrateError } from '../../core/errors.ts'
 import { tableSql } from './dependents.ts'
 import type { PlanStep } from '../../pipeline/plan.ts'
-import { meta } from '../../schema/schema.ts'
+import { meta } from '../../schema/meta.ts'
 import { quoteIdent } from '../../core/sql.ts'
 import { escapeRegExp } from '../../core/regexp.ts'
 

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3'
 import type { DiscoveredModels } from '../../model/discover.ts'
-import { meta } from '../../schema/schema.ts'
+import { meta } from '../../schema/meta.ts'
 import { quoteIdent, quoteLiteral } from '../../core/sql.ts'
 import type { PlanStep } from '../../pipeline/plan.ts'
 
