@@ -4,7 +4,7 @@ import { crashPoint } from '../core/crash.ts'
 import { refuseReadOnly } from '../core/outputs.ts'
 import { inputsKey, readInputsRecord, writeInputsRecord } from '../core/inputs.ts'
 import { loadEngineModule } from '../engine/schema-engine.ts'
-import type { GeneratedSchema } from '../schema/schema.ts'
+import type { GeneratedSchema } from '../schema/generate.ts'
 import { targetFor } from '../targets/index.ts'
 import type { TargetLock } from '../targets/target.ts'
 import { newMigrationId } from './history-record.ts'
@@ -71,7 +71,7 @@ async function begin(options: MigrateOptions, t0: number): Promise<Prepared | Mi
   const covered = record?.dependencies ?? []
   const keyBefore = inputsKey(config, covered)
   if (record?.key && record.key === keyBefore && (command !== 'apply' || existsSync(config.schemaOutput))) {
-    const fast = await targetFor(config).fastPath({ hash: record.schemaHash, tables: record.tables }, config.historyTable).catch(() => undefined)
+    const fast = await (await targetFor(config)).fastPath({ hash: record.schemaHash, tables: record.tables }, config.historyTable).catch(() => undefined)
     if (fast) {
       return {
         outcome: 'in-sync', fastPath: true, config, schemaPath: config.schemaOutput, schemaHash: record.schemaHash,
@@ -92,7 +92,7 @@ async function runPipeline(options: MigrateOptions, prepared: Prepared, t0: numb
   const command = options.command ?? 'apply'
   const { config, models, schema } = prepared
   refuseReadOnly(config, command)
-  const target = targetFor(config)
+  const target = await targetFor(config)
   const base: MigrateResult = {
     outcome: 'in-sync', fastPath: false, config, schemaPath: config.schemaOutput, schemaHash: schema.hash,
     warnings: [], unexecutable: [], deletedBackups: [], unmodelledTables: [], durationMs: 0,
@@ -115,7 +115,7 @@ async function runPipeline(options: MigrateOptions, prepared: Prepared, t0: numb
   loadEngineModule().catch(() => { /* reported when the session opens */ })
   // Formats and validates the schema: a model error surfaces here, before the database is touched.
   if (command === 'apply') writeSchema(config, schema)
-  else void schema.text
+  else schema.validatedText()
 
   let lock: TargetLock | undefined
   let marked = false

@@ -5,7 +5,7 @@ import { loadConfig, type ResolvedConfig } from '../core/config.ts'
 import { MigrateError, errorMessage } from '../core/errors.ts'
 import { isNoSpace, noSpaceError } from '../core/diskfull.ts'
 import { checkOutputs, checkSchemaTarget } from '../core/outputs.ts'
-import { generateSchema, type GeneratedSchema } from '../schema/schema.ts'
+import { generateSchema, type GeneratedSchema } from '../schema/generate.ts'
 import { renameHints } from './renames.ts'
 import type { MigrateOptions } from './options.ts'
 
@@ -39,7 +39,7 @@ export async function prepare(options: PrepareOptions, config = configFor(option
     })
   }
   const clientOutput = relative(dirname(config.schemaOutput), config.clientOutput).split('\\').join('/')
-  const schema = generateSchema(models, { clientOutput, dropUnmodelledTables: config.dropUnmodelledTables })
+  const schema = generateSchema(models, { clientOutput, dropUnmodelledTables: config.dropUnmodelledTables, provider: config.databaseKind === 'sqlite' ? 'sqlite' : 'postgresql' })
   // A model error, whatever the database holds (two models claiming one old table, …).
   renameHints(models)
   return { config, models, schema }
@@ -48,9 +48,9 @@ export async function prepare(options: PrepareOptions, config = configFor(option
 /** Write the generated schema when its bytes differ (so watchers are not woken for nothing). */
 export function writeSchema(config: ResolvedConfig, schema: GeneratedSchema): boolean {
   const path = config.schemaOutput
-  // Formatting and validation run on first access: a model error must surface as itself, against
+  // Formatting and validation run on the first validatedText(): a model error must surface as itself, against
   // the model file, not as a write failure — so the text is made before the file is touched.
-  const text = schema.text
+  const text = schema.validatedText()
   if (existsSync(path) && readFileSync(path, 'utf8') === text) return false
   checkSchemaTarget(config)
   try {

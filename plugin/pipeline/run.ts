@@ -66,7 +66,7 @@ export async function runInSession(run: SessionRun): Promise<MigrateResult> {
       await session.exec(session.renames.map((r) => r.step.sql.join('\n')).join('\n'))
       step = 'plan'
     }
-    const script = await session.diff(schema.text)
+    const script = await session.diff(schema.validatedText())
     const engineSteps = buildPlan(script, schema.owners, await session.liveSchema())
     const findings = await session.findings(script, engineSteps)
     if (script.trim() === '' && session.renames.length === 0 && findings.extraSteps.length === 0) {
@@ -88,7 +88,7 @@ export async function runInSession(run: SessionRun): Promise<MigrateResult> {
 
     if (command === 'check') {
       // The engine's own verdict (its warnings, unexecutable steps, broken views), from a preview where the target says it is harmless.
-      const verdict = await session.verdict(plan, schema.text, config, run.preview)
+      const verdict = await session.verdict(plan, schema.validatedText(), config, run.preview)
       return done({ outcome: 'pending', plan, ...(verdict && verdict.lossCheckError === undefined ? verdict : { warnings: dataLoss, ...(verdict ? { lossCheckError: verdict.lossCheckError } : {}) }) })
     }
 
@@ -102,8 +102,8 @@ export async function runInSession(run: SessionRun): Promise<MigrateResult> {
       let pushed
       try {
         const guard = await session.guardPush(plan)
-        pushed = await session.push(schema.text, false)
-        if (pushed.warnings.length > 0 && pushed.executedSteps === 0) pushed = { ...await session.push(schema.text, true), warnings: pushed.warnings, unexecutable: pushed.unexecutable }
+        pushed = await session.push(schema.validatedText(), false)
+        if (pushed.warnings.length > 0 && pushed.executedSteps === 0) pushed = { ...await session.push(schema.validatedText(), true), warnings: pushed.warnings, unexecutable: pushed.unexecutable }
         await guard.finish()
         const problem = await guard.previewProblems()
         if (problem) throw new Error(problem)
@@ -140,7 +140,7 @@ export async function runInSession(run: SessionRun): Promise<MigrateResult> {
     const guard = await session.guardPush(plan)
     // Read before a push that may run: it describes the data as it is now.
     const oursOnly = decideAfterPush ? await session.lossReport(plan, findings, [], true) : undefined
-    let pushed = await session.push(schema.text, false)
+    let pushed = await session.push(schema.validatedText(), false)
     if (pushed.unexecutable.length > 0) {
       throw new MigrateError('GUARD_UNEXECUTABLE', `cannot apply: ${pushed.unexecutable.join('; ')}`, {
         step: 'guard', hint: 'give the new required column a .default(…), make it nullable, or fill the table first; nothing was changed',
@@ -160,7 +160,7 @@ export async function runInSession(run: SessionRun): Promise<MigrateResult> {
         // The push executed nothing: the report still reads the data as it is.
         acceptLossOrRefuse(await session.lossReport(plan, findings, lossy, digest), options, refuseFindings([], lossy, undefined, options))
       }
-      pushed = await session.push(schema.text, true)
+      pushed = await session.push(schema.validatedText(), true)
     } else if (oursOnly && oursOnly.digest !== options.acceptedLoss?.digest) {
       // The engine had nothing to warn about and the push ran: the report read before it is the whole loss.
       throw refuseFindings(dataLoss, [], findings, options)(oursOnly)
@@ -173,7 +173,7 @@ export async function runInSession(run: SessionRun): Promise<MigrateResult> {
     step = 'verify'
     run.progress(step, backupPath)
     if (config.autoVerify && options.verify !== false) {
-      const remaining = await session.diff(schema.text)
+      const remaining = await session.diff(schema.validatedText())
       if (remaining.trim() !== '') {
         throw new MigrateError('VERIFY', `after applying, the database still differs from the models:\n${remaining.trim()}`, {
           step, hint: 'this is a bug in migrate-plugin or the engine; the change was rolled back',

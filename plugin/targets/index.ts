@@ -1,18 +1,38 @@
 import { connectionUrl, type ResolvedConfig } from '../core/config.ts'
-import { postgresTarget } from './postgres/target.ts'
-import { parsePostgresLocation } from './postgres/url.ts'
+import { MigrateError, errorMessage } from '../core/errors.ts'
 import { sqliteTarget } from './sqlite/target.ts'
 import type { Target } from './target.ts'
 
-/** The one place the pipeline's database is chosen: by the URL's kind, every kind handled. */
-export function targetFor(config: Pick<ResolvedConfig, 'databaseKind' | 'databasePath' | 'databaseUrl' | 'root'>): Target {
+type TargetConfig = Pick<ResolvedConfig, 'databaseKind' | 'databasePath' | 'databaseUrl' | 'root'>
+
+/**
+ * The one place the pipeline's database is chosen: by the URL's kind, every kind handled.
+ * PostgreSQL's target is loaded only when a URL asks for it: its drivers are optional peers that a
+ * SQLite project never installs, and a SQLite run never pays for loading them.
+ */
+export async function targetFor(config: TargetConfig): Promise<Target> {
   const kind = config.databaseKind
   switch (kind) {
     case 'sqlite': return sqliteTarget(config.databasePath)
     case 'postgres':
-    case 'pglite':
+    case 'pglite': {
+      const { postgresTarget, parsePostgresLocation } = await loadPostgres(kind)
       return postgresTarget(parsePostgresLocation(connectionUrl(config), config.root))
+    }
     default: return unreachable(kind)
+  }
+}
+
+async function loadPostgres(kind: 'postgres' | 'pglite') {
+  try {
+    const [{ postgresTarget }, { parsePostgresLocation }] = await Promise.all([import('./postgres/target.ts'), import('./postgres/url.ts')])
+    return { postgresTarget, parsePostgresLocation }
+  } catch (error) {
+    const packages = kind === 'postgres' ? 'pg @prisma/adapter-pg@7.10.0' : 'pg @prisma/adapter-pg@7.10.0 @electric-sql/pglite pglite-prisma-adapter'
+    throw new MigrateError('CONFIG', `a ${kind === 'postgres' ? 'PostgreSQL' : 'PGlite'} database needs driver packages that cannot be loaded: ${errorMessage(error)}`, {
+      hint: `install them in this project: npm install -D ${packages}`,
+      cause: error,
+    })
   }
 }
 

@@ -1,7 +1,7 @@
 import type { SchemaPushOutput } from '@prisma/schema-engine-wasm'
 import type { ResolvedConfig } from '../core/config.ts'
 import type { DiscoveredModels } from '../model/discover.ts'
-import type { ModelOwner } from '../schema/schema.ts'
+import type { ModelOwner } from '../schema/ownership.ts'
 import type { HistoryRecord } from '../pipeline/history-record.ts'
 import type { LossReport } from '../pipeline/loss-report.ts'
 import type { LiveSchema, Plan, PlanStep } from '../pipeline/plan.ts'
