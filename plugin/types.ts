@@ -96,7 +96,7 @@ export interface PluginOptions extends ConfigOverrides {
 
 /** One readable step of a plan ("add column users.phone"), with the model file that owns its table. */
 export interface PlanStep {
-  kind: 'create table' | 'drop table' | 'add column' | 'redefine table' | 'create index' | 'drop index' | 'rename table' | 'rename column' | 'enum values'
+  kind: 'create table' | 'drop table' | 'add column' | 'alter table' | 'redefine table' | 'create index' | 'drop index' | 'rename table' | 'rename column' | 'enum values' | 'create enum' | 'alter enum' | 'drop enum'
   table: string
   description: string
   /** The model file that owns the table, when a model does. */

@@ -74,16 +74,24 @@ export function buildPlan(script: string, owners: ModelOwner[], live: LiveSchema
       redefinitions(section.statements, live).forEach(add)
       continue
     }
+    if (section.header === 'AlterEnum' && section.statements.some((sql) => /^BEGIN;?$/i.test(sql.trim()))) {
+      // PostgreSQL cannot drop an enum value: the engine makes a new type, moves the columns to it and
+      // swaps the names, inside a BEGIN/COMMIT of its own. One change for a person.
+      const created = section.statements.map((sql) => /^CREATE TYPE "((?:[^"]|"")+)_new" AS ENUM \((.*)\);$/s.exec(sql)).find(Boolean)
+      const name = created ? unquote(`"${created[1]!}"`) : '?'
+      const values = created ? created[2]!.split(',').map((v) => v.trim().replace(/^'|'$/g, '')).join(', ') : ''
+      add({ kind: 'alter enum', table: '', description: `redefine enum ${name} with the values ${values} (columns using it are converted)`, sql: section.statements })
+      continue
+    }
     for (const sql of section.statements) {
       let m: RegExpExecArray | null
       if ((m = /^CREATE TABLE ("(?:[^"]|"")+")/.exec(sql))) {
         add({ kind: 'create table', table: unquote(m[1]!), description: `create table ${unquote(m[1]!)}`, sql: [sql] })
-      } else if ((m = /^ALTER TABLE ("(?:[^"]|"")+") ADD COLUMN ("(?:[^"]|"")+")/.exec(sql))) {
-        const table = unquote(m[1]!)
-        add({ kind: 'add column', table, description: `add column ${table}.${unquote(m[2]!)}`, sql: [sql] })
+      } else if ((m = /^ALTER TABLE ("(?:[^"]|"")+")\s+(ADD|DROP|ALTER|RENAME)\b/.exec(sql))) {
+        alterTable(unquote(m[1]!), sql).forEach(add)
       } else if ((m = /^DROP TABLE ("(?:[^"]|"")+")/.exec(sql))) {
         add({ kind: 'drop table', table: unquote(m[1]!), description: `drop table ${unquote(m[1]!)}`, sql: [sql] })
-      } else if ((m = /^CREATE (UNIQUE )?INDEX ("(?:[^"]|"")+") ON ("(?:[^"]|"")+")\((.*)\);$/s.exec(sql))) {
+      } else if ((m = /^CREATE (UNIQUE )?INDEX ("(?:[^"]|"")+") ON ("(?:[^"]|"")+")\s*(?:USING \w+\s*)?\((.*)\);$/s.exec(sql))) {
         const table = unquote(m[3]!)
         const cols = m[4]!.split(',').map((c) => unquote(c.trim())).join(', ')
         add({ kind: 'create index', table, description: `create ${m[1] ? 'unique ' : ''}index on ${table} (${cols})`, sql: [sql] })
@@ -91,6 +99,12 @@ export function buildPlan(script: string, owners: ModelOwner[], live: LiveSchema
         const index = unquote(m[1]!)
         const table = live.indexTable(index) ?? '?'
         add({ kind: 'drop index', table, description: `drop index ${index} on ${table}`, sql: [sql] })
+      } else if ((m = /^CREATE TYPE ("(?:[^"]|"")+") AS ENUM \((.*)\);$/s.exec(sql))) {
+        add({ kind: 'create enum', table: '', description: `create enum ${unquote(m[1]!)} (${enumValues(m[2]!)})`, sql: [sql] })
+      } else if ((m = /^ALTER TYPE ("(?:[^"]|"")+") ADD VALUE '((?:[^']|'')*)'/.exec(sql))) {
+        add({ kind: 'alter enum', table: '', description: `add value ${m[2]!.replace(/''/g, "'")} to enum ${unquote(m[1]!)}`, sql: [sql] })
+      } else if ((m = /^DROP TYPE ("(?:[^"]|"")+")/.exec(sql))) {
+        add({ kind: 'drop enum', table: '', description: `drop enum ${unquote(m[1]!)}`, sql: [sql] })
       } else if (/^PRAGMA /i.test(sql)) {
         // The engine brackets drops with foreign_keys pragmas; they belong to the step around them.
         const last = steps[steps.length - 1]
@@ -100,8 +114,41 @@ export function buildPlan(script: string, owners: ModelOwner[], live: LiveSchema
       }
     }
   }
-  const tables = [...new Set(steps.map((s) => s.table).filter((t) => t !== '?'))]
+  const tables = [...new Set(steps.map((s) => s.table).filter((t) => t !== '?' && t !== ''))]
   return { steps, sql: script.trim(), tables }
+}
+
+const enumValues = (list: string) => list.split(',').map((v) => v.trim().replace(/^'|'$/g, '').replace(/''/g, "'")).join(', ')
+
+/**
+ * One `ALTER TABLE "t" …` as the steps a person reads. PostgreSQL's engine script puts several
+ * actions in one statement (`ADD COLUMN "a" TEXT,\nADD COLUMN "b" INTEGER`) and aligns names with
+ * spaces; the statement's SQL goes with its first step.
+ */
+function alterTable(table: string, sql: string): Omit<PlanStep, 'file'>[] {
+  const body = sql.replace(/^ALTER TABLE "(?:[^"]|"")+"\s+/, '').replace(/;\s*$/, '')
+  const actions = body.split(/,\n\s*/)
+  const col = (name: string) => `${table}.${unquote(name)}`
+  const steps = actions.map((action): Omit<PlanStep, 'file'> => {
+    let m: RegExpExecArray | null
+    const a = action.trim()
+    if ((m = /^ADD COLUMN\s+("(?:[^"]|"")+")/.exec(a))) return { kind: 'add column', table, description: `add column ${col(m[1]!)}`, sql: [] }
+    if ((m = /^DROP COLUMN\s+("(?:[^"]|"")+")/.exec(a))) return { kind: 'alter table', table, description: `drop column ${col(m[1]!)}`, sql: [] }
+    if ((m = /^ALTER COLUMN\s+("(?:[^"]|"")+")\s+SET DATA TYPE\s+(.+?)(\s+USING .*)?$/s.exec(a))) return { kind: 'alter table', table, description: `change column ${col(m[1]!)} to ${m[2]!.trim()}`, sql: [] }
+    if ((m = /^ALTER COLUMN\s+("(?:[^"]|"")+")\s+SET NOT NULL/.exec(a))) return { kind: 'alter table', table, description: `make column ${col(m[1]!)} required`, sql: [] }
+    if ((m = /^ALTER COLUMN\s+("(?:[^"]|"")+")\s+DROP NOT NULL/.exec(a))) return { kind: 'alter table', table, description: `make column ${col(m[1]!)} optional`, sql: [] }
+    if ((m = /^ALTER COLUMN\s+("(?:[^"]|"")+")\s+SET DEFAULT\s+(.+)$/s.exec(a))) return { kind: 'alter table', table, description: `set the default of ${col(m[1]!)} to ${m[2]!.trim()}`, sql: [] }
+    if ((m = /^ALTER COLUMN\s+("(?:[^"]|"")+")\s+DROP DEFAULT/.exec(a))) return { kind: 'alter table', table, description: `drop the default of ${col(m[1]!)}`, sql: [] }
+    if ((m = /^ADD CONSTRAINT\s+("(?:[^"]|"")+")\s+FOREIGN KEY\s*\((.*?)\)\s*REFERENCES\s+("(?:[^"]|"")+")\s*\((.*?)\)(.*)$/s.exec(a))) {
+      const onDelete = /ON DELETE (CASCADE|RESTRICT|NO ACTION|SET NULL|SET DEFAULT)/i.exec(m[5]!)?.[1]
+      return { kind: 'alter table', table, description: `add foreign key ${table} (${enumValues(m[2]!.replace(/"/g, ''))}) → ${unquote(m[3]!)} (${enumValues(m[4]!.replace(/"/g, ''))})${onDelete ? ` on delete ${onDelete.toLowerCase()}` : ''}`, sql: [] }
+    }
+    if ((m = /^ADD CONSTRAINT\s+("(?:[^"]|"")+")\s+PRIMARY KEY\s*\((.*?)\)/s.exec(a))) return { kind: 'alter table', table, description: `set the primary key of ${table} to (${enumValues(m[2]!.replace(/"/g, ''))})`, sql: [] }
+    if ((m = /^DROP CONSTRAINT\s+("(?:[^"]|"")+")/.exec(a))) return { kind: 'alter table', table, description: `drop constraint ${unquote(m[1]!)} on ${table}`, sql: [] }
+    return { kind: 'alter table', table, description: `alter table ${table}: ${a.split('\n')[0]!.slice(0, 80)}`, sql: [] }
+  })
+  if (steps[0]) steps[0].sql = [sql]
+  return steps
 }
 
 /** The engine rebuilds a table SQLite cannot ALTER (new_x, copy, drop, rename); say what actually changes. */

@@ -30,8 +30,11 @@ export async function openPostgresSession(location: PostgresLocation, options: S
     const unmodelled = tables.filter((t) => !owned.has(t) && t !== options.historyTable)
     const live = await readLiveSchema(c)
     const renames: Rename[] = applicableRenames({ tables, columns: (table) => live.columns(table).map((col) => col.name) }, options.renameHints, options.historyTable)
+    // On PostgreSQL the engine wants tables it must leave alone named with their schema.
+    const [where] = await c.query<{ schema: string }>('SELECT current_schema() AS schema')
+    const qualified = (table: string) => `${where?.schema ?? 'public'}.${table}`
     engine = await startEngine(ec.factory, 'postgresql', {
-      externalTables: [options.historyTable, ...(options.dropUnmodelledTables ? [] : unmodelled)],
+      externalTables: [options.historyTable, ...(options.dropUnmodelledTables ? [] : unmodelled)].map(qualified),
       externalEnums: [],
     })
     return session(c, engine, ec.end, { unmodelled, renames, options })
