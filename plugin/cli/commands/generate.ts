@@ -1,0 +1,15 @@
+import { generate as generateSchema } from '../../pipeline/inspect.ts'
+import { defineCommand, commonOptions } from '../command.ts'
+import { printJson } from '../json.ts'
+import { out, rel } from '../print.ts'
+
+export const generate = defineCommand({
+  name: 'generate',
+  description: 'Write the Prisma schema from the models; touch no database',
+  common: true,
+  async handler(_args, flags) {
+    const result = await generateSchema(commonOptions(flags))
+    if (flags.json) return printJson({ ok: true, command: 'generate', ...result })
+    out(`${result.changed ? 'wrote' : 'unchanged:'} ${rel(result.path)} (${result.tables} models)`)
+  },
+})
