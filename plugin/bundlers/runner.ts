@@ -1,6 +1,6 @@
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { loadConfig, type ConfigOverrides, type Mode, type ResolvedConfig } from '../core/config.ts'
+import { databaseLabel, loadConfig, type ConfigOverrides, type Mode, type ResolvedConfig } from '../core/config.ts'
 import { regenerateClientAfterApply } from '../pipeline/client.ts'
 import { MigrateError, errorMessage } from '../core/errors.ts'
 import { SessionBackups } from './dev-backups.ts'
@@ -181,14 +181,14 @@ export class Runner {
       return { mode, result, line: `migrate-plugin: ${summary(result.plan!)} · ${ms}${client}`, ...(warning ? { warning } : {}) }
     }
     if (warning && result.outcome === 'in-sync') {
-      return { mode, result, warning, ...(this.options.quiet === false ? { line: `migrate-plugin: ${config.databasePath} is in sync · ${ms}` } : {}) }
+      return { mode, result, warning, ...(this.options.quiet === false ? { line: `migrate-plugin: ${databaseLabel(config, (path) => path)} is in sync · ${ms}` } : {}) }
     }
     if (result.outcome === 'pending') {
       const text = pendingMessage(result, context.watch ? 'dev' : 'build')
       if (mode === 'warn') return { mode, result, warning: text }
       throw new MigrateError('PENDING', text)
     }
-    return this.options.quiet === false ? { mode, result, line: `migrate-plugin: ${config.databasePath} is in sync · ${ms}` } : { mode, result }
+    return this.options.quiet === false ? { mode, result, line: `migrate-plugin: ${databaseLabel(config, (path) => path)} is in sync · ${ms}` } : { mode, result }
   }
 }
 

@@ -110,7 +110,8 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
     databaseUrlSource = 'env'
   }
   // Before anything can print it: from here on the URL's secrets are masked wherever they appear.
-  rememberSecrets(merged.databaseUrl)
+  // (A PostgreSQL URL's are remembered by its own parser, which knows that a bare user name is not one.)
+  if (!/^\s*(postgres(ql)?:|pglite:)/i.test(merged.databaseUrl)) rememberSecrets(merged.databaseUrl)
   const urlSource = databaseUrlSource === 'env' ? 'DATABASE_URL' : databaseUrlSource === 'option' ? 'the databaseUrl option' : configFile ?? 'the database url'
   const location = databaseLocation(merged.databaseUrl, urlSource, root)
   const databasePath = location.path
@@ -237,6 +238,19 @@ function checkOverride(spec: KeySpec, value: unknown): void {
     case 'mode': if (!(MODES as readonly string[]).includes(value as string)) fail(MODES.join(', ')); break
     default: if (typeof value !== 'string' || value === '') fail('a non-empty string')
   }
+}
+
+/**
+ * The database as messages name it: a SQLite file or PGlite folder through `shown` (relative to the
+ * project, or the working directory), a server by its URL with the password masked — never a path.
+ */
+export function databaseLabel(config: Pick<ResolvedConfig, 'databaseKind' | 'databasePath'>, shown: (path: string) => string): string {
+  return config.databaseKind === 'postgres' ? config.databasePath : shown(config.databasePath)
+}
+
+/** A database file or folder that is not there yet (a server's missing database is an error before this is asked). */
+export function databaseMissing(config: Pick<ResolvedConfig, 'databaseKind' | 'databasePath'>): boolean {
+  return config.databaseKind !== 'postgres' && !existsSync(config.databasePath)
 }
 
 /**

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs'
+import { databaseLabel, databaseMissing } from '../core/config.ts'
 import { relative } from 'node:path'
 import { MigrateError } from '../core/errors.ts'
 import type { MigrateResult } from './migrate.ts'
@@ -40,8 +41,10 @@ export function applyVerdict(result: Pick<MigrateResult, 'unexecutable' | 'previ
 
 /** The database as the user configured it: relative to the project when inside it. */
 export function shownPath(result: Pick<MigrateResult, 'config'>): string {
-  const rel = relative(result.config.root, result.config.databasePath)
-  return rel && !rel.startsWith('..') ? rel : result.config.databasePath
+  return databaseLabel(result.config, (path) => {
+    const rel = relative(result.config.root, path)
+    return rel && !rel.startsWith('..') ? rel : path
+  })
 }
 
 export type Where = 'build' | 'dev'
@@ -59,7 +62,7 @@ export function pendingMessage(result: MigrateResult, where: Where): string {
   const path = shownPath(result)
   const created = steps.filter((s) => s.kind === 'create table').length
   const verdict = applyVerdict(result)
-  const head = existsSync(result.config.databasePath)
+  const head = !databaseMissing(result.config)
     ? `migrate-plugin: ${steps.length} pending change(s) in ${path}:`
     : `migrate-plugin: ${path} does not exist; ${created} table(s) would be created:`
   const advice = verdict.refuses

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs'
+import { databaseLabel, databaseMissing } from '../../core/config.ts'
 import type { ConfigOverrides } from '../../core/config.ts'
 import { MigrateError, errorMessage } from '../../core/errors.ts'
 import { regenerateClientAfterApply } from '../../pipeline/client.ts'
@@ -141,13 +142,13 @@ async function withProgress<T>(progress: Progress, work: () => Promise<T>): Prom
 function printResult(command: Command, r: MigrateResult): void {
   const ms = c.dim(`· ${Math.round(r.durationMs)} ms`)
   if (r.outcome === 'in-sync') {
-    out(`${c.green('✔')} nothing to do: ${rel(r.config.databasePath)} matches the models ${ms}`)
+    out(`${c.green('✔')} nothing to do: ${databaseLabel(r.config, rel)} matches the models ${ms}`)
     if (r.unmodelledTables.length) out(c.dim(`  left alone (no model): ${r.unmodelledTables.join(', ')}`))
     return
   }
   const plan = r.plan!
   if (r.outcome === 'applied') {
-    out(`${c.green('✔')} applied ${plan.steps.length} change(s) to ${rel(r.config.databasePath)} ${ms}`)
+    out(`${c.green('✔')} applied ${plan.steps.length} change(s) to ${databaseLabel(r.config, rel)} ${ms}`)
     printSteps(plan)
     if (r.warnings.length) for (const w of r.warnings) out(c.yellow(`  ! ${w}`))
     if (r.backupPath) out(c.dim(`  backup: ${rel(r.backupPath)}`))
@@ -155,10 +156,10 @@ function printResult(command: Command, r: MigrateResult): void {
     return
   }
   if (r.outcome === 'pending') {
-    const missing = databaseMissing(r)
+    const missing = databaseMissing(r.config)
     out(missing
-      ? `${c.yellow('●')} ${rel(r.config.databasePath)} does not exist; ${describeCreation(plan)} ${ms}`
-      : `${c.yellow('●')} ${plan.steps.length} pending change(s) in ${rel(r.config.databasePath)} ${ms}`)
+      ? `${c.yellow('●')} ${databaseLabel(r.config, rel)} does not exist; ${describeCreation(plan)} ${ms}`
+      : `${c.yellow('●')} ${plan.steps.length} pending change(s) in ${databaseLabel(r.config, rel)} ${ms}`)
     printSteps(plan)
     for (const w of r.warnings) out(c.yellow(`  ${warningLine(w)}`))
     for (const u of r.unexecutable) out(c.red(`  ✖ cannot run: ${u}`))
@@ -167,14 +168,14 @@ function printResult(command: Command, r: MigrateResult): void {
     out(applyAdvice(r, missing))
     return
   }
-  out(`${c.bold('Preview')} of ${plan.steps.length} change(s) to ${rel(r.config.databasePath)} — nothing was changed ${ms}`)
+  out(`${c.bold('Preview')} of ${plan.steps.length} change(s) to ${databaseLabel(r.config, rel)} — nothing was changed ${ms}`)
   printSteps(plan)
   out(c.bold('\nSQL'))
   out(c.dim(plan.sql))
   for (const w of r.warnings) out(c.yellow(warningLine(w)))
   for (const u of r.unexecutable) out(c.red(`✖ cannot run: ${u}`))
   if (r.previewError) out(c.red(`✖ apply would fail: ${r.previewError}`))
-  out(applyAdvice(r, databaseMissing(r)))
+  out(applyAdvice(r, databaseMissing(r.config)))
 }
 
 /** What `apply` would do with this plan, and what it needs: the last line of check and preview. */
@@ -187,9 +188,6 @@ function applyAdvice(r: MigrateResult, missing: boolean): string {
   return `${missing ? 'create it with' : 'apply them with'}: ${command}`
 }
 
-function databaseMissing(r: MigrateResult): boolean {
-  return !existsSync(r.config.databasePath)
-}
 
 function describeCreation(plan: Plan): string {
   const tables = plan.steps.filter((s) => s.kind === 'create table').length

@@ -1,3 +1,4 @@
+import { databaseLabel } from '../../core/config.ts'
 import { status as statusReport } from '../../pipeline/inspect.ts'
 import { defineCommand, commonOptions } from '../command.ts'
 import { printJson, runResultJson } from '../json.ts'
@@ -12,7 +13,7 @@ export const status = defineCommand({
     if (flags.json) return printJson({ ok: true, command: 'status', ...report, pending: runResultJson(report.pending) })
     const cfg = report.config
     out(`${c.bold('config')}    ${cfg.configFile ? rel(cfg.configFile) : '(none: defaults)'}`)
-    out(`${c.bold('database')}  ${rel(cfg.databasePath)}${report.databaseExists ? '' : c.yellow(' (does not exist yet)')}${cfg.databaseUrlSource === 'env' ? ' (from DATABASE_URL)' : ''}`)
+    out(`${c.bold('database')}  ${databaseLabel(cfg, rel)}${report.databaseExists ? '' : c.yellow(' (does not exist yet)')}${cfg.databaseUrlSource === 'env' ? ' (from DATABASE_URL)' : ''}`)
     out(`${c.bold('models')}    ${rel(cfg.modelDirectory)}/`)
     for (const m of report.models) out(`  ${m.file}: ${m.tables.join(', ')}`)
     out(c.bold('tables'))
