@@ -1,4 +1,4 @@
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process'
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir, userInfo } from 'node:os'
@@ -46,9 +46,11 @@ export default async function setup(project: TestProject): Promise<() => void> {
     const port = await freePort()
     const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${root} -c fsync=off -c max_connections=200`
     run(bin, 'pg_ctl', ['-D', data, '-l', join(root, 'server.log'), '-o', options, '-w', '-t', '60', 'start'], asPostgres, join(root, 'server.log'))
+    const watchdog = stopWhenOrphaned(bin, data, root, asPostgres)
     project.provide('postgresUrl', `postgresql://postgres@127.0.0.1:${port}/postgres`)
     return () => {
       try {
+        watchdog.kill()
         run(bin, 'pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop'], asPostgres)
       } finally {
         rmSync(root, { recursive: true, force: true })
@@ -92,6 +94,21 @@ function run(bin: string, tool: string, args: string[], asPostgres: boolean, log
     throw new Error(`${tool} ${args.join(' ')} failed (as ${asPostgres ? 'postgres' : userInfo().username}, exit ${result.status ?? result.signal ?? result.error?.message}):\n${result.stderr}${result.stdout}${logText}`)
   }
   return result
+}
+
+/**
+ * The teardown does not run when the test run is killed (a timeout, ^C twice): a server left behind
+ * would hold its port and folder until the machine restarts. A small detached shell watches this
+ * process and, once it is gone, stops the server and removes its folder.
+ */
+function stopWhenOrphaned(bin: string, data: string, root: string, asPostgres: boolean): ChildProcess {
+  const stop = asPostgres ? 'runuser -u postgres -- "$2/pg_ctl" -D "$3" -m immediate stop' : '"$2/pg_ctl" -D "$3" -m immediate stop'
+  const child = spawn('sh', ['-c', `while kill -0 "$1" 2>/dev/null; do sleep 1; done; ${stop} >/dev/null 2>&1; rm -rf "$4"`, 'sh', String(process.pid), bin, data, root], {
+    detached: true,
+    stdio: 'ignore',
+  })
+  child.unref()
+  return child
 }
 
 function freePort(): Promise<number> {

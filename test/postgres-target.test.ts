@@ -14,6 +14,7 @@ import { databaseExists, listTables, rowCount, schemaFingerprint, tableColumns }
 import { openConnection } from '../plugin/targets/postgres/connection.ts'
 import { historyColumnsQuery, historyTableDdl } from '../plugin/targets/postgres/history-ddl.ts'
 import { acquireAdvisoryLock, advisoryLockId } from '../plugin/targets/postgres/lock.ts'
+import { splitStatements } from '../plugin/targets/postgres/sql-split.ts'
 import { parsePostgresLocation, type PostgresServerLocation } from '../plugin/targets/postgres/url.ts'
 import { REPO } from './helpers.ts'
 import { DATASOURCE, withEngine } from './pg-engine.ts'
@@ -366,5 +367,21 @@ describe('database URLs', () => {
     expect(parsePostgresLocation('pglite:///abs/db', '/proj')).toMatchObject({ dataDir: '/abs/db' })
     expect(parsePostgresLocation('pglite://./rel', '/proj')).toMatchObject({ dataDir: '/proj/rel' })
     expect(parsePostgresLocation('pglite:../up', '/proj/sub')).toMatchObject({ dataDir: '/proj/up' })
+  })
+})
+
+describe('splitting scripts into statements', () => {
+  it('splits only at the semicolons that end statements', () => {
+    expect(splitStatements(`CREATE TABLE "a;b" (v text DEFAULT 'x;y', w text DEFAULT E'it\\'s;z');
+      /* a; /* nested; */ comment; */ INSERT INTO t VALUES ($$p;q$$, $fn$r;$$;s$fn$);
+      -- only a comment; here
+      SELECT 'don''t;' ;;
+      SELECT 1`)).toEqual([
+      `CREATE TABLE "a;b" (v text DEFAULT 'x;y', w text DEFAULT E'it\\'s;z')`,
+      `/* a; /* nested; */ comment; */ INSERT INTO t VALUES ($$p;q$$, $fn$r;$$;s$fn$)`,
+      `-- only a comment; here\n      SELECT 'don''t;'`,
+      'SELECT 1',
+    ])
+    expect(splitStatements('  ;\n-- nothing\n')).toEqual([])
   })
 })
