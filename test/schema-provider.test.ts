@@ -238,6 +238,23 @@ describe('what neither database can hold', () => {
   })
 })
 
+describe('the model loader\'s own check', () => {
+  it('follows the database: a value the loader cannot copy is judged by that database\'s rules, not SQLite\'s', async () => {
+    // "a" sorts first and holds what only SQLite refuses; "b" holds a function as a default, which
+    // no database takes and which the loader's thread checks on the original object.
+    const p = new Project({
+      'model/a.ts': `${IMPORTS}\nexport const a = table('a', { id: int().primaryKey(), doc: json().default({ k: 1 }) })\n`,
+      'model/b.ts': `${IMPORTS}\nexport const b = table('b', { id: int().primaryKey(), label: text().default((() => 'x') as unknown as string) })\n`,
+    })
+    const failure = (provider?: SchemaProvider) => discoverModels(`${p.root}/model`, p.root, provider ? { provider } : {}).then(() => undefined, (e: unknown) => e as MigrateError)
+    const pg = await failure('postgresql')
+    expect(pg).toBeInstanceOf(MigrateError)
+    expect(pg!.message).toMatch(/^model\/b\.ts:3: column b\.label: default .* does not fit a text column/)
+    const sqlite = await failure()
+    expect(sqlite!.message).toMatch(/^model\/a\.ts:3: column a\.doc: default \{"k":1\} does not fit a json column \(expected no default \(json columns cannot have one in SQLite/)
+  })
+})
+
 describe('the engine\'s side', () => {
   it('describes the live database by the provider its adapter speaks', () => {
     expect(datasourceOnly('sqlite')).toBe('datasource db {\n  provider = "sqlite"\n}\n')
