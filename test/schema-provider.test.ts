@@ -210,6 +210,36 @@ describe('numbers JavaScript writes with an exponent (1e-7, 1e21)', () => {
   })
 })
 
+describe('a datetime default written as text means one moment, on every machine and both databases', () => {
+  const model = (value: string) => ({ 'model/t.ts': `${IMPORTS}\nexport const t = table('t', {\n  id: int().primaryKey(),\n  v: datetime().default(${JSON.stringify(value)}),\n})\n` })
+
+  it.each<[string, string, RegExp, RegExp]>([
+    ['a day that does not exist (JavaScript would move it to March 1st)', '2024-02-30', /default "2024-02-30" is not a date that exists/, /month, day and time/],
+    ['a time without a time zone (read in the local zone of whoever runs it)', '2024-01-01 10:00', /default "2024-01-01 10:00" has a time but no time zone, so it would mean another moment on a machine in another zone/, /add Z for UTC \("2024-01-01 10:00Z"\) or an offset/],
+    ['a date that is not ISO 8601', 'March 5, 2024', /default "March 5, 2024" is not an ISO 8601 date or date and time/, /'2024-03-05T10:00:00Z'/],
+    ['digits past the millisecond', '2024-01-01T10:00:00.1234Z', /default "2024-01-01T10:00:00\.1234Z" has digits past the millisecond/, /at most three digits/],
+  ])('refuses %s', async (_label, value, message, hint) => {
+    for (const provider of ['sqlite', 'postgresql'] as const) {
+      const e = await refusal(model(value), provider)
+      expect(e.code).toBe('MODEL_INVALID')
+      expect(e.message).toMatch(/^model\/t\.ts:3: column t\.v: /)
+      expect(e.message).toMatch(message)
+      expect(e.hint).toMatch(hint)
+      expect(e.location).toEqual({ file: 'model/t.ts', line: 3 })
+    }
+  })
+
+  it.each([
+    ['2024-02-29', '2024-02-29T00:00:00.000Z'],
+    ['2024-01-01T10:00:00+02:00', '2024-01-01T08:00:00.000Z'],
+    ['2024-01-01 10:00:00.120000Z', '2024-01-01T10:00:00.120Z'],
+  ])('accepts %s as %s', async (value, moment) => {
+    for (const provider of ['sqlite', 'postgresql'] as const) {
+      expect((await schemaFor(model(value), provider)).validatedText()).toContain(`@default("${moment}")`)
+    }
+  })
+})
+
 describe('what neither database can hold', () => {
   it.each<[SchemaProvider, string]>([['sqlite', 'USERS'], ['postgresql', 'users']])('an index named like a table, on %s', async (provider, name) => {
     const e = await refusal({
