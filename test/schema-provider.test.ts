@@ -210,6 +210,36 @@ describe('numbers JavaScript writes with an exponent (1e-7, 1e21)', () => {
   })
 })
 
+describe('a datetime default written as text means one moment, on every machine and both databases', () => {
+  const model = (value: string) => ({ 'model/t.ts': `${IMPORTS}\nexport const t = table('t', {\n  id: int().primaryKey(),\n  v: datetime().default(${JSON.stringify(value)}),\n})\n` })
+
+  it.each<[string, string, RegExp, RegExp]>([
+    ['a day that does not exist (JavaScript would move it to March 1st)', '2024-02-30', /default "2024-02-30" is not a date that exists/, /month, day and time/],
+    ['a time without a time zone (read in the local zone of whoever runs it)', '2024-01-01 10:00', /default "2024-01-01 10:00" has a time but no time zone, so it would mean another moment on a machine in another zone/, /add Z for UTC \("2024-01-01 10:00Z"\) or an offset/],
+    ['a date that is not ISO 8601', 'March 5, 2024', /default "March 5, 2024" is not an ISO 8601 date or date and time/, /'2024-03-05T10:00:00Z'/],
+    ['digits past the millisecond', '2024-01-01T10:00:00.1234Z', /default "2024-01-01T10:00:00\.1234Z" has digits past the millisecond/, /at most three digits/],
+  ])('refuses %s', async (_label, value, message, hint) => {
+    for (const provider of ['sqlite', 'postgresql'] as const) {
+      const e = await refusal(model(value), provider)
+      expect(e.code).toBe('MODEL_INVALID')
+      expect(e.message).toMatch(/^model\/t\.ts:3: column t\.v: /)
+      expect(e.message).toMatch(message)
+      expect(e.hint).toMatch(hint)
+      expect(e.location).toEqual({ file: 'model/t.ts', line: 3 })
+    }
+  })
+
+  it.each([
+    ['2024-02-29', '2024-02-29T00:00:00.000Z'],
+    ['2024-01-01T10:00:00+02:00', '2024-01-01T08:00:00.000Z'],
+    ['2024-01-01 10:00:00.120000Z', '2024-01-01T10:00:00.120Z'],
+  ])('accepts %s as %s', async (value, moment) => {
+    for (const provider of ['sqlite', 'postgresql'] as const) {
+      expect((await schemaFor(model(value), provider)).validatedText()).toContain(`@default("${moment}")`)
+    }
+  })
+})
+
 describe('what neither database can hold', () => {
   it.each<[SchemaProvider, string]>([['sqlite', 'USERS'], ['postgresql', 'users']])('an index named like a table, on %s', async (provider, name) => {
     const e = await refusal({
@@ -235,6 +265,23 @@ describe('what neither database can hold', () => {
     expect(run.stderr).toMatch(/model\/t\.ts:3: an index of table "t" has the name "users", which is the table "users"/)
     expect(run.stderr).toMatch(/give it another name/)
     expect(readFileSync(p.dbPath).equals(before)).toBe(true)
+  })
+})
+
+describe('the model loader\'s own check', () => {
+  it('follows the database: a value the loader cannot copy is judged by that database\'s rules, not SQLite\'s', async () => {
+    // "a" sorts first and holds what only SQLite refuses; "b" holds a function as a default, which
+    // no database takes and which the loader's thread checks on the original object.
+    const p = new Project({
+      'model/a.ts': `${IMPORTS}\nexport const a = table('a', { id: int().primaryKey(), doc: json().default({ k: 1 }) })\n`,
+      'model/b.ts': `${IMPORTS}\nexport const b = table('b', { id: int().primaryKey(), label: text().default((() => 'x') as unknown as string) })\n`,
+    })
+    const failure = (provider?: SchemaProvider) => discoverModels(`${p.root}/model`, p.root, provider ? { provider } : {}).then(() => undefined, (e: unknown) => e as MigrateError)
+    const pg = await failure('postgresql')
+    expect(pg).toBeInstanceOf(MigrateError)
+    expect(pg!.message).toMatch(/^model\/b\.ts:3: column b\.label: default .* does not fit a text column/)
+    const sqlite = await failure()
+    expect(sqlite!.message).toMatch(/^model\/a\.ts:3: column a\.doc: default \{"k":1\} does not fit a json column \(expected no default \(json columns cannot have one in SQLite/)
   })
 })
 

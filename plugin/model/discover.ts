@@ -8,6 +8,7 @@ import { MigrateError, formatLocation } from '../core/errors.ts'
 import { TABLE, isTable, type AnyTable } from './dsl.ts'
 import type { LoadReads } from './reads.ts'
 import { locateLoadFault, read, userFileTest, type Retransform } from './load-location.ts'
+import type { SchemaProvider } from '../schema/provider.ts'
 
 export interface DiscoveredTable {
   table: AnyTable
@@ -69,6 +70,8 @@ export function listModelFiles(modelDir: string): string[] {
 export interface DiscoverOptions {
   /** Milliseconds the whole load may take (default 30 s). */
   timeoutMs?: number
+  /** The database the models are for (default sqlite): the loader's own check of values it cannot copy follows its rules. */
+  provider?: SchemaProvider
 }
 
 /**
@@ -78,7 +81,7 @@ export interface DiscoverOptions {
  */
 export async function discoverModels(modelDir: string, projectRoot: string, options: DiscoverOptions = {}): Promise<DiscoveredModels> {
   const { loadModels } = await import('./loader.ts')
-  return loadModels(modelDir, projectRoot, options.timeoutMs ?? 30_000)
+  return loadModels(modelDir, projectRoot, options.timeoutMs ?? 30_000, options.provider ?? 'sqlite')
 }
 
 export interface LoadHereOptions {

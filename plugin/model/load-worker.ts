@@ -1,6 +1,7 @@
 import { parentPort } from 'node:worker_threads'
 import { MigrateError, errorMessage } from '../core/errors.ts'
 import { generateSchema } from '../schema/generate.ts'
+import type { SchemaProvider } from '../schema/provider.ts'
 import { discoverModelsHere } from './discover.ts'
 import { toWire, type WireModels } from './transfer.ts'
 
@@ -20,6 +21,8 @@ export interface LoadRequest {
   projectRoot: string
   env: Record<string, string | undefined>
   timeoutMs: number
+  /** The database the models are for: the check below must refuse what that database refuses, nothing else. */
+  provider: SchemaProvider
 }
 
 export interface WireError {
@@ -65,8 +68,8 @@ port.on('message', (request: LoadRequest) => {
       const { wire, lossy } = toWire(models)
       // A value that could not be copied as it is (a function given as a default): the generator's
       // checks run here, on the objects as the model files made them, so that the error reads as
-      // it would without the thread in between. The options only change the generator block.
-      if (lossy && models.tables.length > 0) generateSchema(models, { clientOutput: '' })
+      // it would without the thread in between. The client output only changes the generator block.
+      if (lossy && models.tables.length > 0) generateSchema(models, { clientOutput: '', provider: request.provider })
       post({ id: request.id, type: 'done', models: wire, reusable: leftNothing() })
     } catch (error) {
       post({ id: request.id, type: 'failed', error: toWireError(error), reusable: leftNothing() })

@@ -7,6 +7,7 @@ import { MigrateError } from '../core/errors.ts'
 import type { DiscoveredModels } from './discover.ts'
 import type { LoadReply, LoadRequest, WireError } from './load-worker.ts'
 import { fromWire } from './transfer.ts'
+import type { SchemaProvider } from '../schema/provider.ts'
 
 /**
  * Model files run in a worker thread, because code in this thread cannot stop code in this thread:
@@ -90,7 +91,7 @@ function giveBack(loader: LoaderWorker): void {
   idle = loader
 }
 
-export async function loadModels(modelDir: string, projectRoot: string, timeoutMs: number): Promise<DiscoveredModels> {
+export async function loadModels(modelDir: string, projectRoot: string, timeoutMs: number, provider: SchemaProvider = 'sqlite'): Promise<DiscoveredModels> {
   if (!existsSync(ENTRY)) {
     // This package bundled into another file (its modules are not where they were built): load
     // here, as before the thread existed. Nothing guards against a hang then, and no earlier
@@ -101,7 +102,7 @@ export async function loadModels(modelDir: string, projectRoot: string, timeoutM
   const loader = takeWorker()
   loader.worker.ref()
   const id = nextId++
-  const request: LoadRequest = { id, modelDir, projectRoot, env: { ...process.env }, timeoutMs }
+  const request: LoadRequest = { id, modelDir, projectRoot, env: { ...process.env }, timeoutMs, provider }
   const folder = relative(projectRoot, modelDir) || '.'
   let current: { path: string, file: string } | undefined
   const culprit = () => current?.file ?? `${folder}/`

@@ -80,7 +80,7 @@ export function defaultExpression(
       }
       return JSON.stringify(v)
     case 'datetime': {
-      const date = v instanceof Date ? v : typeof v === 'string' ? new Date(v) : undefined
+      const date = v instanceof Date ? v : typeof v === 'string' ? isoMoment(v, colWhere, location) : undefined
       if (!date || Number.isNaN(date.getTime())) throw bad('a Date or an ISO date string')
       return JSON.stringify(date.toISOString())
     }
@@ -104,6 +104,31 @@ export function defaultExpression(
     case 'bytes':
       throw bad('no default (bytes columns cannot have one)')
   }
+}
+
+const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:?\d{2})?)?$/i
+
+/**
+ * A datetime default written as text, read the same way on every machine. `new Date()` alone
+ * would move 2024-02-30 to March 1st without a word, read "2024-01-01 10:00" in the local time
+ * zone (another schema, and another default, on a colleague's machine), guess at "March 5, 2024"
+ * and drop digits past the millisecond that the column keeps.
+ */
+function isoMoment(text: string, colWhere: string, location: Location): Date {
+  const fail = (problem: string, hint: string) => new MigrateError('MODEL_INVALID', `${colWhere}: default ${JSON.stringify(text)} ${problem}`, { location, hint })
+  const m = ISO.exec(text.trim())
+  if (!m) throw fail('is not an ISO 8601 date or date and time', "write it as '2024-03-05' or '2024-03-05T10:00:00Z', or pass a Date")
+  const [, year, month, day, hour = '00', minute = '00', second = '00', fraction = '', zone] = m
+  // setUTCFullYear, not Date.UTC: that one reads the years 0–99 as 1900–1999.
+  const daysInMonth = new Date(new Date(0).setUTCFullYear(Number(year), Number(month), 0)).getUTCDate()
+  if (Number(month) < 1 || Number(month) > 12 || Number(day) < 1 || Number(day) > daysInMonth || Number(hour) > 23 || Number(minute) > 59 || Number(second) > 59) {
+    throw fail('is not a date that exists', 'check the month, day and time')
+  }
+  if (m[4] !== undefined && zone === undefined) {
+    throw fail('has a time but no time zone, so it would mean another moment on a machine in another zone', `add Z for UTC (${JSON.stringify(`${text.trim()}Z`)}) or an offset such as +02:00`)
+  }
+  if (/[1-9]/.test(fraction.slice(3))) throw fail('has digits past the millisecond, which the column cannot keep', 'give at most three digits after the seconds')
+  return new Date(text.trim())
 }
 
 /** PostgreSQL's column for Prisma's Decimal: DECIMAL(65,30). */

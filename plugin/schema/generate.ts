@@ -5,7 +5,7 @@ import type { DiscoveredModels } from '../model/discover.ts'
 import { formatAndValidate } from '../engine/prisma-format.ts'
 import { at, meta, where } from './meta.ts'
 import { assignModelNames, checkOwnership, type ModelOwner } from './ownership.ts'
-import { datasourceBlock, providerFacts, type SchemaProvider } from './provider.ts'
+import { SCHEMA_PROVIDERS, datasourceBlock, providerFacts, type SchemaProvider } from './provider.ts'
 import { planRelations } from './relations.ts'
 import { enumBlock, modelBlock, type EnumUses } from './render.ts'
 
@@ -45,7 +45,10 @@ export interface GenerateOptions {
 
 export function generateSchema(models: DiscoveredModels, options: GenerateOptions): GeneratedSchema {
   const provider = options.provider ?? 'sqlite'
-  if (!providerFacts(provider)) throw new Error(`unknown schema provider ${JSON.stringify(provider)}`)
+  // Typed, but a JavaScript caller (plugin options) can pass anything.
+  if (!SCHEMA_PROVIDERS.includes(provider)) {
+    throw new MigrateError('CONFIG', `unknown database provider ${JSON.stringify(provider)}`, { hint: `use one of ${SCHEMA_PROVIDERS.join(', ')}` })
+  }
   const owners = checkOwnership(models, provider)
   const modelNames = assignModelNames(models.tables, models.fragments)
   const relations = planRelations(models.tables, modelNames)
