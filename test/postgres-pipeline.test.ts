@@ -47,7 +47,7 @@ describe('PostgreSQL through the same pipeline', () => {
     const columns = await query<{ column_name: string, data_type: string }>(`SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'users' ORDER BY ordinal_position`)
     expect(columns).toEqual([{ column_name: 'id', data_type: 'integer' }, { column_name: 'email', data_type: 'text' }])
     const history = await query<{ status: string, description: string }>('SELECT status, description FROM "_migration_history" ORDER BY id')
-    expect(history).toEqual([{ status: 'success', description: 'create table users' }])
+    expect(history).toEqual([{ status: 'success', description: 'create table users; create unique index on users (email)' }])
     const check = p.cli(['check', '--json'])
     expect(check.code, check.stdout + check.stderr).toBe(0)
     expect(json(check)).toMatchObject({ outcome: 'in-sync', fastPath: true })

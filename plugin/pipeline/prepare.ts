@@ -31,7 +31,8 @@ export function configFor(options: PrepareOptions): ResolvedConfig {
 export async function prepare(options: PrepareOptions, config = configFor(options)): Promise<Prepared> {
   // The one place every run passes before its first write (migrate, generate, status, the plugin).
   checkOutputs(config)
-  const models = await discoverModels(config.modelDirectory, config.root, { timeoutMs: config.loadTimeout * 1000 })
+  const provider = config.databaseKind === 'sqlite' ? 'sqlite' : 'postgresql'
+  const models = await discoverModels(config.modelDirectory, config.root, { timeoutMs: config.loadTimeout * 1000, provider })
   const fragmentModels = models.fragments.flatMap((f) => f.blocks.filter((b) => b.kind === 'model'))
   if (models.tables.length === 0 && fragmentModels.length === 0) {
     throw new MigrateError('NO_MODELS', `no models found in ${relative(config.root, config.modelDirectory) || '.'}/ — refusing to run, so that no table is dropped or reported missing by mistake`, {
@@ -39,7 +40,7 @@ export async function prepare(options: PrepareOptions, config = configFor(option
     })
   }
   const clientOutput = relative(dirname(config.schemaOutput), config.clientOutput).split('\\').join('/')
-  const schema = generateSchema(models, { clientOutput, dropUnmodelledTables: config.dropUnmodelledTables, provider: config.databaseKind === 'sqlite' ? 'sqlite' : 'postgresql' })
+  const schema = generateSchema(models, { clientOutput, dropUnmodelledTables: config.dropUnmodelledTables, provider })
   // A model error, whatever the database holds (two models claiming one old table, …).
   renameHints(models)
   return { config, models, schema }
