@@ -22,13 +22,17 @@ export type * from './types.ts'
 
 /**
  * The pipeline: config → models → schema → fast path → lock → plan → guard → backup → apply →
- * verify → record, every database change inside one SQLite transaction.
+ * verify → record, every database change inside one transaction of the database (SQLite or PostgreSQL).
  */
 export const migrate: (options?: MigrateOptions) => Promise<MigrateResult> = pipeline.migrate
+/** Phase one: what an apply would do now (a check: nothing is changed, no lock is held afterwards). */
+export const plan: (options?: Omit<MigrateOptions, 'command'>) => Promise<MigrateResult> = pipeline.plan
+/** Phase two: apply exactly the plan `plan()` returned; refuses, changing nothing, when the database or the models moved since. */
+export const apply: (planned: MigrateResult, options?: Omit<MigrateOptions, 'command'>) => Promise<MigrateResult> = pipeline.apply
 /** What `migrate-plugin status` prints: the models, the tables and their rows, what is pending. */
 export const status: (options: CommonOptions) => Promise<StatusReport> = inspect.status
 /** The history table, newest first. */
-export const history: (options: CommonOptions & { limit?: number }) => { config: ResolvedConfig, entries: HistoryRecord[] } = inspect.history
+export const history: (options: CommonOptions & { limit?: number }) => Promise<{ config: ResolvedConfig, entries: HistoryRecord[] }> = inspect.history
 /** This database's backups, newest first. */
 export const backups: (options: CommonOptions) => { config: ResolvedConfig, backups: BackupFile[] } = inspect.backups
 /** Put a backup back (the newest unless one is named), after a safety copy of the database it replaces. */

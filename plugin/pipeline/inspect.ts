@@ -1,20 +1,19 @@
-import { existsSync, lstatSync } from 'node:fs'
+import { lstatSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { backupDatabase, backupFolders, listBackups, prepareBackupFolder, rawCopy, scanBackupFolders, type BackupEntry, type BackupFile } from '../targets/sqlite/backup.ts'
 import { databaseIdentity, identityPath } from '../targets/sqlite/identity.ts'
 import { inspectLive, restoreChecked } from '../targets/sqlite/restore.ts'
-import { loadConfig, type ConfigOverrides, type ResolvedConfig } from '../core/config.ts'
+import { databaseMissing, loadConfig, type ConfigOverrides, type ResolvedConfig } from '../core/config.ts'
+import { targetFor } from '../targets/index.ts'
 import { MigrateError, errorMessage } from '../core/errors.ts'
 import { checkHistoryTable, hasTable, readHistory, schemaFingerprint, writeHistory } from '../targets/sqlite/history.ts'
 import { newMigrationId, type HistoryRecord } from './history-record.ts'
 import { acquireLock } from '../core/lock.ts'
-import { migrate, prepare, writeSchema, type MigrateResult } from './migrate.ts'
+import { migrate, prepare, writeSchema } from './migrate.ts'
 import { refuseReadOnly } from '../core/outputs.ts'
-import { isNoSpace, noSpaceError } from '../core/diskfull.ts'
 import { openForReading } from '../targets/sqlite/open.ts'
 import { TOOL_VERSION } from '../core/version.ts'
-import { quoteIdent } from '../core/sql.ts'
 import type { RestoreResult, StatusReport, UndoneRun } from '../types.ts'
 // The public shapes live in types.ts (which imports nothing, so the shipped declarations stand alone).
 export type { RestoreResult, StatusReport, UndoneRun } from '../types.ts'
@@ -36,22 +35,6 @@ function configOf(options: CommonOptions): ResolvedConfig {
   })
 }
 
-function withDatabase<T>(config: ResolvedConfig, fn: (db: Database.Database) => T, fallback: T): T {
-  if (!existsSync(config.databasePath)) return fallback
-  let db: Database.Database
-  try {
-    db = openForReading(config.databasePath, 5000)
-  } catch (error) {
-    if (isNoSpace(error, config.databasePath)) throw noSpaceError(config.databasePath, 'opening the database', error)
-    throw error
-  }
-  try {
-    return fn(db)
-  } finally {
-    db.close()
-  }
-}
-
 export async function status(options: CommonOptions): Promise<StatusReport> {
   const prepared = await prepare(options)
   const { config, schema } = prepared
@@ -59,30 +42,26 @@ export async function status(options: CommonOptions): Promise<StatusReport> {
   const owners = new Map(schema.owners.map((o) => [o.table.toLowerCase(), o.file]))
   const byFile = new Map<string, string[]>()
   for (const o of schema.owners) byFile.set(o.file, [...(byFile.get(o.file) ?? []), o.table])
-  const [tables, lastMigration] = withDatabase(config, (db) => {
-    const names = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> ? ORDER BY name`)
-      .all(config.historyTable) as { name: string }[]).map((r) => r.name)
-    const list = names.map((name) => {
-      const rows = Number((db.prepare(`SELECT count(*) AS n FROM ${quoteIdent(name)}`).get() as { n: number }).n)
-      const file = owners.get(name.toLowerCase())
-      return file ? { name, rows, file } : { name, rows }
-    })
-    return [list, readHistory(db, config.historyTable, 1)[0]] as const
-  }, [[], undefined] as const)
+  const target = await targetFor(config)
+  const tables = (await target.tables(config.historyTable)).map(({ name, rows }) => {
+    const file = owners.get(name.toLowerCase())
+    return file ? { name, rows, file } : { name, rows }
+  })
+  const lastMigration = (await target.readHistory(config.historyTable, 1))[0]
   return {
     config,
-    databaseExists: existsSync(config.databasePath),
+    databaseExists: !databaseMissing(config),
     models: [...byFile].sort(([a], [b]) => a.localeCompare(b)).map(([file, t]) => ({ file, tables: t.sort() })),
-    tables: [...tables],
+    tables,
     unmodelledTables: pending.unmodelledTables,
     pending,
     ...(lastMigration ? { lastMigration } : {}),
   }
 }
 
-export function history(options: CommonOptions & { limit?: number }): { config: ResolvedConfig, entries: HistoryRecord[] } {
+export async function history(options: CommonOptions & { limit?: number }): Promise<{ config: ResolvedConfig, entries: HistoryRecord[] }> {
   const config = configOf(options)
-  const entries = withDatabase(config, (db) => readHistory(db, config.historyTable, options.limit ?? 20), [])
+  const entries = await (await targetFor(config)).readHistory(config.historyTable, options.limit ?? 20)
   return { config, entries }
 }
 

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs'
 import { databaseLabel, databaseMissing } from '../core/config.ts'
 import { relative } from 'node:path'
 import { MigrateError } from '../core/errors.ts'

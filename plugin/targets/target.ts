@@ -138,6 +138,10 @@ export interface Target {
   /** Create a database that does not exist (only an apply does); undefined when that is not ours to do. */
   canCreate(): { refusal?: string, hint?: string }
   open(options: SessionOptions): Promise<TargetSession>
+  /** Read-only, for `history`: newest first; empty when there is no database or no history yet. */
+  readHistory(historyTable: string, limit: number): Promise<HistoryRecord[]>
+  /** Read-only, for `status`: the tables but the history, with their row counts; empty when there is no database. */
+  tables(historyTable: string): Promise<{ name: string, rows: number }[]>
   /** A backup before a changing apply: its path. */
   backup(config: ResolvedConfig): Promise<string>
   /** After COMMIT: backups past their retention go; failures are collected, never thrown. */

@@ -12,7 +12,7 @@ export const history = defineCommand({
   async handler(_args, flags) {
     const limit = Number(flags.limit)
     if (!Number.isSafeInteger(limit) || limit < 1) throw new MigrateError('USAGE', `--limit ${flags.limit} is not a positive whole number`)
-    const { entries } = historyEntries({ ...commonOptions(flags), limit })
+    const { entries } = await historyEntries({ ...commonOptions(flags), limit })
     if (flags.json) return printJson({ ok: true, command: 'history', entries })
     if (entries.length === 0) {
       out('No migrations recorded yet. Run: npx migrate-plugin apply')

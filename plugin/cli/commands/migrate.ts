@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs'
 import { databaseLabel, databaseMissing } from '../../core/config.ts'
 import type { ConfigOverrides } from '../../core/config.ts'
 import { MigrateError, errorMessage } from '../../core/errors.ts'

@@ -6,10 +6,10 @@ import { MigrateError, errorMessage } from '../../core/errors.ts'
 import { acquireLock } from '../../core/lock.ts'
 import type { ResolvedConfig } from '../../core/config.ts'
 import type { Target, TargetSession } from '../target.ts'
-import { databaseExists, listTables, schemaFingerprint } from './catalogue.ts'
+import { databaseExists, listTables, rowCount, schemaFingerprint } from './catalogue.ts'
 import { openConnection, type PgConnection } from './connection.ts'
 import { dumpDatabase, dumpDataDir, restoreDatabase, restoreDataDir } from './backup.ts'
-import { lastInSync, writeHistory } from './history.ts'
+import { lastInSync, readHistory, writeHistory } from './history.ts'
 import { acquireAdvisoryLock } from './lock.ts'
 import { openPostgresSession } from './session.ts'
 import type { PostgresLocation } from './url.ts'
@@ -91,6 +91,17 @@ export function postgresTarget(location: PostgresLocation): Target {
         rmSync(scratch, { recursive: true, force: true })
         throw error
       }
+    },
+    async readHistory(historyTable, limit) {
+      if ((await databaseExists(location)) === 'missing') return []
+      return withConnection(10_000, (c) => readHistory(c, historyTable, limit))
+    },
+    async tables(historyTable) {
+      if ((await databaseExists(location)) === 'missing') return []
+      return withConnection(10_000, async (c) => {
+        const names = (await listTables(c)).filter((t) => t !== historyTable)
+        return Promise.all(names.map(async (name) => ({ name, rows: await rowCount(c, name) })))
+      })
     },
     async backup(config) {
       mkdirSync(config.backupDirectory, { recursive: true })

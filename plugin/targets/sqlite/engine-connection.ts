@@ -100,10 +100,6 @@ function quirks(adapter: SqlDriverAdapter): void {
   }
 }
 
-function datasourceOnly(): string {
-  return 'datasource db {\n  provider = "sqlite"\n}\n'
-}
-
 async function disposeAll(adapters: SqlDriverAdapter[]): Promise<void> {
   for (const adapter of adapters.splice(0)) {
     try { await adapter.dispose() } catch { /* already closed */ }

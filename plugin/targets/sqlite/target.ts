@@ -9,7 +9,8 @@ import type { ResolvedConfig } from '../../core/config.ts'
 import type { HistoryRecord } from '../../pipeline/history-record.ts'
 import type { DatabaseState, Target } from '../target.ts'
 import { applyRetention, backupDatabase, prepareBackupFolder } from './backup.ts'
-import { lastInSync, schemaFingerprint, writeHistory } from './history.ts'
+import { lastInSync, readHistory, schemaFingerprint, writeHistory } from './history.ts'
+import { quoteIdent } from '../../core/sql.ts'
 import { clearMarker, recoverInterrupted, writeMarker } from './interrupted.ts'
 import { openForReading, waitForDatabase } from './open.ts'
 import { restoreChecked } from './restore.ts'
@@ -66,6 +67,12 @@ export function sqliteTarget(dbPath: string): Target {
     // The folder was checked by probe(): SQLite creates the file on the first write.
     canCreate: () => ({}),
     open: (options) => openSqliteSession(dbPath, options, describeError),
+    readHistory: async (historyTable, limit) => withDatabase(dbPath, (db) => readHistory(db, historyTable, limit), []),
+    tables: async (historyTable) => withDatabase(dbPath, (db) => {
+      const names = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> ? ORDER BY name`)
+        .all(historyTable) as { name: string }[]).map((r) => r.name)
+      return names.map((name) => ({ name, rows: Number((db.prepare(`SELECT count(*) AS n FROM ${quoteIdent(name)}`).get() as { n: number }).n) }))
+    }, []),
     async backup(config) {
       return backupDatabase(dbPath, prepareBackupFolder(config))
     },
@@ -164,5 +171,22 @@ function recordFailure(dbPath: string, table: string, record: HistoryRecord): vo
     // Recording is best effort: the error itself is still reported to the user.
   } finally {
     db?.close()
+  }
+}
+
+/** A short read-only look at the database; `fallback` when there is no file yet. */
+function withDatabase<T>(dbPath: string, fn: (db: Database.Database) => T, fallback: T): T {
+  if (!existsSync(dbPath)) return fallback
+  let db: Database.Database
+  try {
+    db = openForReading(dbPath, 5000)
+  } catch (error) {
+    if (isNoSpace(error, dbPath)) throw noSpaceError(dbPath, 'opening the database', error)
+    throw error
+  }
+  try {
+    return fn(db)
+  } finally {
+    db.close()
   }
 }
