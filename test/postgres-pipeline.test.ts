@@ -143,6 +143,44 @@ export const paints = table('paints', { id: int().primaryKey(), color: color().n
     expect(await query('SELECT status FROM "_migration_history" WHERE status = \'success\'')).toHaveLength(1)
   })
 
+  it('a migrator killed in the middle of its transaction leaves the old schema, and frees the lock for the next run', async () => {
+    expect(p.cli(['apply']).code).toBe(0)
+    await query(`INSERT INTO users (email) VALUES ('a@x')`)
+    p.write('model/users.ts', USERS_WITH("  bio: text(),\n"))
+    for (const point of ['after-push', 'after-verify', 'after-record']) {
+      const killed = p.cli(['apply'], { MIGRATE_PLUGIN_CRASH_AT: point })
+      expect(killed.code, `${point}: ${killed.stderr}`).toBe(-1)
+      expect((await query(`SELECT column_name FROM information_schema.columns WHERE table_name = 'users'`)).map((r) => r.column_name), point).toEqual(['id', 'email'])
+      expect(await query('SELECT count(*)::int AS n FROM "_migration_history"')).toEqual([{ n: 1 }])
+    }
+    const apply = p.cli(['apply', '--json'])
+    expect(apply.code, apply.stderr).toBe(0)
+    expect(await query('SELECT email, bio FROM users')).toEqual([{ email: 'a@x', bio: null }])
+  })
+
+  it('restore puts a pg_dump backup back, after a safety backup, and the history says what it undid', async () => {
+    expect(p.cli(['apply']).code).toBe(0)
+    await query(`INSERT INTO users (email) VALUES ('a@x')`)
+    p.write('model/users.ts', USERS_WITH("  bio: text(),\n"))
+    const added = p.cli(['apply', '--json'])
+    expect(added.code, added.stderr).toBe(0)
+    await query(`UPDATE users SET bio = 'later'`)
+    const listed = p.cli(['backups', '--json'])
+    expect(listed.code, listed.stderr).toBe(0)
+    // Newest first: the one taken before the column was added, then the one before the tables were created.
+    expect(JSON.parse(listed.stdout).backups.map((b: { path: string }) => b.path)[0]).toBe(json(added).backupPath)
+    const restored = p.cli(['restore', '--yes', '--json'])
+    expect(restored.code, restored.stdout + restored.stderr).toBe(0)
+    expect((await query(`SELECT column_name FROM information_schema.columns WHERE table_name = 'users'`)).map((r) => r.column_name)).toEqual(['id', 'email'])
+    expect(await query('SELECT email FROM users')).toEqual([{ email: 'a@x' }])
+    const last = await query<{ status: string, description: string }>('SELECT status, description FROM "_migration_history" ORDER BY id DESC LIMIT 1')
+    expect(last[0]!.status).toBe('restored')
+    expect(last[0]!.description).toMatch(/undid 1 later run\(s\): .*add column users\.bio/)
+    // The safety backup holds the database as it was before the restore.
+    expect(json(restored).safetyBackup).toMatch(/before-restore\.dump$/)
+    expect(p.cli(['check']).code).toBe(2)
+  })
+
   it('a database that does not exist is named, with how to create it, and is not created', async () => {
     const missing = `${db.name}_missing`
     const q = project(urlFor(missing))

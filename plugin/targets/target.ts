@@ -6,7 +6,7 @@ import type { HistoryRecord } from '../pipeline/history-record.ts'
 import type { LossReport } from '../pipeline/loss-report.ts'
 import type { LiveSchema, Plan, PlanStep } from '../pipeline/plan.ts'
 import type { Rename, RenameHint } from '../pipeline/renames.ts'
-import type { InterruptedRun } from '../types.ts'
+import type { BackupFile, InterruptedRun, RestoreResult } from '../types.ts'
 
 /**
  * What the pipeline needs from a database, and nothing else: the pipeline (plugin/pipeline/) never
@@ -112,6 +112,15 @@ export interface Verdict {
   lossCheckError?: string
 }
 
+export interface RestoreRequest {
+  /** A backup file name or path; default: the newest. */
+  backup?: string
+  yes?: boolean
+  /** Asked with the backup and the database it would replace. */
+  confirm?: (backup: BackupFile, database: string) => Promise<boolean>
+  trigger?: string
+}
+
 export interface Target {
   readonly kind: TargetKind
   /** The datasource provider of the generated schema, and the engine connector it picks. */
@@ -142,6 +151,8 @@ export interface Target {
   readHistory(historyTable: string, limit: number): Promise<HistoryRecord[]>
   /** Read-only, for `status`: the tables but the history, with their row counts; empty when there is no database. */
   tables(historyTable: string): Promise<{ name: string, rows: number }[]>
+  /** `restore`: put a backup back (the newest unless one is named), after a safety copy, and record it. */
+  restore(config: ResolvedConfig, request: RestoreRequest): Promise<RestoreResult>
   /** A backup before a changing apply: its path. */
   backup(config: ResolvedConfig): Promise<string>
   /** After COMMIT: backups past their retention go; failures are collected, never thrown. */

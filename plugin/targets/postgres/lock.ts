@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { MigrateError } from '../../core/errors.ts'
 import { openConnection } from './connection.ts'
-import type { PostgresServerLocation } from './url.ts'
+import { acquireLock } from '../../core/lock.ts'
+import type { PostgresLocation, PostgresServerLocation } from './url.ts'
 
 export interface AdvisoryLock {
   release(): Promise<void>
@@ -54,4 +55,13 @@ export async function acquireAdvisoryLock(location: PostgresServerLocation, key:
       }
     },
   }
+}
+
+/** One migrator per database: the advisory lock on a server, our file lock beside a PGlite folder (PGlite has no sessions to lock between). */
+export async function lockDatabase(location: PostgresLocation, timeoutSeconds: number): Promise<AdvisoryLock> {
+  if (location.kind === 'pglite') {
+    const lock = await acquireLock(location.dataDir, timeoutSeconds)
+    return { release: async () => lock.release() }
+  }
+  return acquireAdvisoryLock(location, `migrate-plugin ${location.host}:${location.port}/${location.database}/${location.schema ?? ''}`, timeoutSeconds)
 }

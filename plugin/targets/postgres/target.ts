@@ -1,16 +1,16 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
-import { mkdtempSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { basename, join } from 'node:path'
+import { join } from 'node:path'
 import { MigrateError, errorMessage } from '../../core/errors.ts'
-import { acquireLock } from '../../core/lock.ts'
 import type { ResolvedConfig } from '../../core/config.ts'
 import type { Target, TargetSession } from '../target.ts'
 import { databaseExists, listTables, rowCount, schemaFingerprint } from './catalogue.ts'
 import { openConnection, type PgConnection } from './connection.ts'
 import { dumpDatabase, dumpDataDir, restoreDatabase, restoreDataDir } from './backup.ts'
 import { lastInSync, readHistory, writeHistory } from './history.ts'
-import { acquireAdvisoryLock } from './lock.ts'
+import { lockDatabase } from './lock.ts'
+import { backupPrefix, backupSuffix, listPostgresBackups, utcStamp } from './backup-files.ts'
+import { restorePostgres } from './restore-command.ts'
 import { openPostgresSession } from './session.ts'
 import type { PostgresLocation } from './url.ts'
 
@@ -31,7 +31,6 @@ export function postgresTarget(location: PostgresLocation): Target {
       await c.close()
     }
   }
-  const backupName = location.kind === 'postgres' ? `${location.database}.backup_` : `${basename(location.dataDir)}.backup_`
   return {
     kind: location.kind,
     provider: 'postgresql',
@@ -51,13 +50,7 @@ export function postgresTarget(location: PostgresLocation): Target {
         return undefined
       }
     },
-    async lock(timeoutSeconds) {
-      if (location.kind === 'pglite') {
-        const lock = await acquireLock(location.dataDir, timeoutSeconds)
-        return { release: async () => lock.release() }
-      }
-      return acquireAdvisoryLock(location, `migrate-plugin ${location.host}:${location.port}/${location.database}/${location.schema ?? ''}`, timeoutSeconds)
-    },
+    lock: (timeoutSeconds) => lockDatabase(location, timeoutSeconds),
     // DDL is transactional: a run killed half-way leaves the old schema, with nothing to recover or record.
     recoverInterrupted: async () => undefined,
     markProgress: () => {},
@@ -105,7 +98,9 @@ export function postgresTarget(location: PostgresLocation): Target {
     },
     async backup(config) {
       mkdirSync(config.backupDirectory, { recursive: true })
-      const file = join(config.backupDirectory, `${backupName}${utcStamp(new Date())}${location.kind === 'postgres' ? '.dump' : '.tar.gz'}`)
+      // Two backups within one second (a fast dev loop) get a counter rather than overwriting.
+      let file = join(config.backupDirectory, `${backupPrefix(location)}${utcStamp(new Date())}${backupSuffix(location)}`)
+      for (let n = 2; existsSync(file); n++) file = join(config.backupDirectory, `${backupPrefix(location)}${utcStamp(new Date())}_${n}${backupSuffix(location)}`)
       if (location.kind === 'postgres') await dumpDatabase(location, file)
       else await dumpDataDir(location, file)
       return file
@@ -114,13 +109,10 @@ export function postgresTarget(location: PostgresLocation): Target {
       if (config.backupRetentionDays <= 0 || !existsSync(config.backupDirectory)) return []
       const cutoff = Date.now() - config.backupRetentionDays * 24 * 60 * 60 * 1000
       // Newest first by their UTC stamp; the newest is always kept.
-      const mine = readdirSync(config.backupDirectory).filter((name) => name.startsWith(backupName)).sort().reverse()
       const deleted: string[] = []
-      for (const name of mine.slice(1)) {
-        const path = join(config.backupDirectory, name)
+      for (const { path, createdAt } of listPostgresBackups(config.backupDirectory, location).slice(1)) {
         try {
-          const stat = statSync(path)
-          if (!stat.isFile() || stat.mtimeMs >= cutoff) continue
+          if (createdAt.getTime() >= cutoff) continue
           rmSync(path)
           deleted.push(path)
         } catch (error) {
@@ -129,6 +121,7 @@ export function postgresTarget(location: PostgresLocation): Target {
       }
       return deleted
     },
+    restore: (config, request) => restorePostgres(config, request, location),
     async restoreAfterFailure(backupPath) {
       if (location.kind === 'postgres') await restoreDatabase(location, backupPath)
       else await restoreDataDir(location, backupPath)
@@ -146,9 +139,4 @@ export function postgresTarget(location: PostgresLocation): Target {
     },
     describeError: (error) => error instanceof MigrateError ? error : new MigrateError('DATABASE', `${location.label}: ${errorMessage(error)}`, { cause: error }),
   }
-}
-
-function utcStamp(date: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0')
-  return `${date.getUTCFullYear()}${pad(date.getUTCMonth() + 1)}${pad(date.getUTCDate())}_${pad(date.getUTCHours())}${pad(date.getUTCMinutes())}${pad(date.getUTCSeconds())}Z`
 }

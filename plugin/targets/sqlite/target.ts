@@ -14,6 +14,7 @@ import { quoteIdent } from '../../core/sql.ts'
 import { clearMarker, recoverInterrupted, writeMarker } from './interrupted.ts'
 import { openForReading, waitForDatabase } from './open.ts'
 import { restoreChecked } from './restore.ts'
+import { restoreSqlite } from './restore-command.ts'
 import { openSqliteSession } from './session.ts'
 
 const SQLITE_HEADER = 'SQLite format 3\0'
@@ -73,6 +74,7 @@ export function sqliteTarget(dbPath: string): Target {
         .all(historyTable) as { name: string }[]).map((r) => r.name)
       return names.map((name) => ({ name, rows: Number((db.prepare(`SELECT count(*) AS n FROM ${quoteIdent(name)}`).get() as { n: number }).n) }))
     }, []),
+    restore: (config, request) => restoreSqlite(config, request),
     async backup(config) {
       return backupDatabase(dbPath, prepareBackupFolder(config))
     },
