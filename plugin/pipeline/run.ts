@@ -4,7 +4,7 @@ import type { ResolvedConfig } from '../core/config.ts'
 import { crashPoint } from '../core/crash.ts'
 import { MigrateError, errorMessage } from '../core/errors.ts'
 import { TOOL_VERSION } from '../core/version.ts'
-import type { Target, TargetSession, Verdict } from '../targets/target.ts'
+import type { Findings, Target, TargetSession, Verdict } from '../targets/target.ts'
 import type { Command, MigrateResult } from '../types.ts'
 import { acceptLossOrRefuse, checkConfirmed, checkTableCount, refuseFindings } from './guard.ts'
 import type { HistoryRecord } from './history-record.ts'
@@ -33,13 +33,22 @@ export interface SessionRun {
 
 type Step = 'plan' | 'rename' | 'guard' | 'backup' | 'apply' | 'verify' | 'record'
 
+/** What a run has reached, for the failure path: the step, the backup taken, whether it ended. */
+interface RunState {
+  step: Step
+  settled: boolean
+  backupPath?: string
+  plan?: Plan
+}
+
+type Recorder = (partial: Partial<HistoryRecord> & Pick<HistoryRecord, 'status' | 'description'>) => HistoryRecord
+
 /** plan → (check | preview | guard → backup → apply → verify → record), inside the session's transaction. */
 export async function runInSession(run: SessionRun): Promise<MigrateResult> {
-  const { session, target, command, options, done } = run
+  const { session, command, options, done } = run
   const { config, schema, models } = run.prepared
-  let settled = false
-  let backupPath: string | undefined
-  const record = (partial: Partial<HistoryRecord> & Pick<HistoryRecord, 'status' | 'description'>): HistoryRecord => ({
+  const state: RunState = { step: 'plan', settled: false }
+  const record: Recorder = (partial) => ({
     migrationId: run.migrationId,
     startedAt: run.started.toISOString(),
     finishedAt: new Date().toISOString(),
@@ -51,172 +60,191 @@ export async function runInSession(run: SessionRun): Promise<MigrateResult> {
     warnings: [],
     error: null,
     failedStep: null,
-    backupPath: backupPath ?? null,
+    backupPath: state.backupPath ?? null,
     durationMs: performance.now() - run.t0,
     trigger: options.trigger ?? 'cli',
     toolVersion: TOOL_VERSION,
     ...partial,
   })
-  let step: Step = 'plan'
-  let plan: Plan | undefined
   try {
-    // --- plan ---
-    if (session.renames.length > 0) {
-      step = 'rename'
-      await session.exec(session.renames.map((r) => r.step.sql.join('\n')).join('\n'))
-      step = 'plan'
-    }
-    const script = await session.diff(schema.validatedText())
-    const engineSteps = buildPlan(script, schema.owners, await session.liveSchema())
-    const findings = await session.findings(script, engineSteps)
-    if (script.trim() === '' && session.renames.length === 0 && findings.extraSteps.length === 0) {
-      if (command === 'apply') {
-        // In sync, but not recorded as such (first run on an existing database, or a schema edit
-        // that changes nothing in the database): remember it, so the next run takes the fast path.
-        const last = await session.lastInSync()
-        const fingerprint = await session.fingerprint()
-        if (!last || last.schemaHash !== schema.hash || last.dbFingerprint !== fingerprint) {
-          await session.writeHistory(record({ status: 'noop', description: 'database already matches the models', dbFingerprint: fingerprint }))
-          await session.commit()
-          settled = true
-        }
-      }
+    const planned = await planInSession(run, state)
+    if (!planned) {
+      if (command === 'apply') await recordInSync(run, state, record)
       return done({ outcome: 'in-sync' })
     }
-    plan = withExtraSteps(withRenames(session.renames, engineSteps), findings.extraSteps)
-    const { dataLoss } = findings
-
+    const { plan, findings } = planned
     if (command === 'check') {
-      // The engine's own verdict (its warnings, unexecutable steps, broken views), from a preview where the target says it is harmless.
+      // The engine's own verdict (its warnings, unexecutable steps, broken views), from a push the target says is harmless.
       const verdict = await session.verdict(plan, schema.validatedText(), config, run.preview)
-      return done({ outcome: 'pending', plan, ...(verdict && verdict.lossCheckError === undefined ? verdict : { warnings: dataLoss, ...(verdict ? { lossCheckError: verdict.lossCheckError } : {}) }) })
+      return done({ outcome: 'pending', plan, ...(verdict && verdict.lossCheckError === undefined ? verdict : { warnings: findings.dataLoss, ...(verdict ? { lossCheckError: verdict.lossCheckError } : {}) }) })
     }
-
-    // --- guard ---
-    step = 'guard'
+    state.step = 'guard'
     checkTableCount(plan, config)
+    if (command === 'preview') return await previewInSession(run, plan, findings)
+    return await applyInSession(run, plan, findings, state, record)
+  } catch (error) {
+    if (state.settled) throw error
+    state.settled = true
+    return await failed(run, error, { step: state.step, plan: state.plan, backupPath: state.backupPath, record })
+  }
+}
 
-    if (command === 'preview') {
-      // The real change, rolled back when the session closes: the engine's own warnings, and any
-      // object of the user's that the change would break, are found exactly as an apply finds them.
-      let pushed
-      try {
-        const guard = await session.guardPush(plan)
-        pushed = await session.push(schema.validatedText(), false)
-        if (pushed.warnings.length > 0 && pushed.executedSteps === 0) pushed = { ...await session.push(schema.validatedText(), true), warnings: pushed.warnings, unexecutable: pushed.unexecutable }
-        await guard.finish()
-        const problem = await guard.previewProblems()
-        if (problem) throw new Error(problem)
-      } catch (error) {
-        // The engine's own warnings stand even when a later step fails: both are for the user to read.
-        const warnings = pushed?.warnings ?? []
-        return done({ outcome: 'previewed', plan, warnings: [...warnings, ...findings.unwarned(warnings)], ...(pushed ? { unexecutable: pushed.unexecutable } : {}), previewError: errorMessage(error) })
-      }
-      return done({ outcome: 'previewed', plan, warnings: [...pushed.warnings, ...findings.unwarned(pushed.warnings)], unexecutable: pushed.unexecutable })
-    }
+/** The renames the models declare, then the engine's diff in words, with what the target sees that the engine does not. Undefined: in sync. */
+async function planInSession(run: SessionRun, state: RunState): Promise<{ plan: Plan, findings: Findings } | undefined> {
+  const { session } = run
+  const { schema } = run.prepared
+  if (session.renames.length > 0) {
+    state.step = 'rename'
+    await session.exec(session.renames.map((r) => r.step.sql.join('\n')).join('\n'))
+    state.step = 'plan'
+  }
+  const script = await session.diff(schema.validatedText())
+  const engineSteps = buildPlan(script, schema.owners, await session.liveSchema())
+  const findings = await session.findings(script, engineSteps)
+  if (script.trim() === '' && session.renames.length === 0 && findings.extraSteps.length === 0) return undefined
+  state.plan = withExtraSteps(withRenames(session.renames, engineSteps), findings.extraSteps)
+  return { plan: state.plan, findings }
+}
 
-    checkConfirmed(plan, config, options)
-    // When someone may confirm, our own findings are not refused before the push: the engine's
-    // warnings (a cast, a dropped column) come only from the push, and a question that left them
-    // out would under-list the loss and never match the run that follows the "y". The push below
-    // executes nothing when it warns, and a push that runs is rolled back by the refusal.
-    const decideAfterPush = dataLoss.length > 0 && !config.allowDataLoss && !!(options.acceptedLoss || options.confirmingDataLoss)
-    const digest = !!(options.acceptedLoss || options.confirmingDataLoss)
-    if (dataLoss.length > 0 && !config.allowDataLoss && !decideAfterPush) {
-      acceptLossOrRefuse(await session.lossReport(plan, findings, [], digest), options, refuseFindings(dataLoss, [], findings, options))
-    }
+/**
+ * In sync, but not recorded as such (first run on an existing database, or a schema edit that
+ * changes nothing in the database): remember it, so the next run takes the fast path.
+ */
+async function recordInSync(run: SessionRun, state: RunState, record: Recorder): Promise<void> {
+  const { session } = run
+  const last = await session.lastInSync()
+  const fingerprint = await session.fingerprint()
+  if (last && last.schemaHash === run.prepared.schema.hash && last.dbFingerprint === fingerprint) return
+  await session.writeHistory(record({ status: 'noop', description: 'database already matches the models', dbFingerprint: fingerprint }))
+  await session.commit()
+  state.settled = true
+}
 
-    // --- backup ---
-    step = 'backup'
-    run.progress(step)
-    if (config.backupEnabled && options.backup !== false && !run.createdDb) {
-      backupPath = await target.backup(config)
-      crashPoint('after-backup')
-    }
-
-    // --- apply ---
-    step = 'apply'
-    run.progress(step, backupPath)
+/**
+ * The real change, rolled back when the session closes: the engine's own warnings, and any object
+ * of the user's that the change would break, are found exactly as an apply finds them.
+ */
+async function previewInSession(run: SessionRun, plan: Plan, findings: Findings): Promise<MigrateResult> {
+  const { session, done } = run
+  const { schema } = run.prepared
+  let pushed
+  try {
     const guard = await session.guardPush(plan)
-    // Read before a push that may run: it describes the data as it is now.
-    const oursOnly = decideAfterPush ? await session.lossReport(plan, findings, [], true) : undefined
-    let pushed = await session.push(schema.validatedText(), false)
-    if (pushed.unexecutable.length > 0) {
-      throw new MigrateError('GUARD_UNEXECUTABLE', `cannot apply: ${pushed.unexecutable.join('; ')}`, {
-        step: 'guard', hint: 'give the new required column a .default(…), make it nullable, or fill the table first; nothing was changed',
+    pushed = await session.push(schema.validatedText(), false)
+    if (pushed.warnings.length > 0 && pushed.executedSteps === 0) pushed = { ...await session.push(schema.validatedText(), true), warnings: pushed.warnings, unexecutable: pushed.unexecutable }
+    await guard.finish()
+    const problem = await guard.previewProblems()
+    if (problem) throw new Error(problem)
+  } catch (error) {
+    // The engine's own warnings stand even when a later step fails: both are for the user to read.
+    const warnings = pushed?.warnings ?? []
+    return done({ outcome: 'previewed', plan, warnings: [...warnings, ...findings.unwarned(warnings)], ...(pushed ? { unexecutable: pushed.unexecutable } : {}), previewError: errorMessage(error) })
+  }
+  return done({ outcome: 'previewed', plan, warnings: [...pushed.warnings, ...findings.unwarned(pushed.warnings)], unexecutable: pushed.unexecutable })
+}
+
+/** guard (consent) → backup → push → verify → record → COMMIT; a failure is the caller's to roll back. */
+async function applyInSession(run: SessionRun, plan: Plan, findings: Findings, state: RunState, record: Recorder): Promise<MigrateResult> {
+  const { session, target, options, done } = run
+  const { config, schema } = run.prepared
+  const { dataLoss } = findings
+  checkConfirmed(plan, config, options)
+  // When someone may confirm, our own findings are not refused before the push: the engine's
+  // warnings (a cast, a dropped column) come only from the push, and a question that left them
+  // out would under-list the loss and never match the run that follows the "y". The push below
+  // executes nothing when it warns, and a push that runs is rolled back by the refusal.
+  const decideAfterPush = dataLoss.length > 0 && !config.allowDataLoss && !!(options.acceptedLoss || options.confirmingDataLoss)
+  const digest = !!(options.acceptedLoss || options.confirmingDataLoss)
+  if (dataLoss.length > 0 && !config.allowDataLoss && !decideAfterPush) {
+    acceptLossOrRefuse(await session.lossReport(plan, findings, [], digest), options, refuseFindings(dataLoss, [], findings, options))
+  }
+
+  // --- backup ---
+  state.step = 'backup'
+  run.progress(state.step)
+  if (config.backupEnabled && options.backup !== false && !run.createdDb) {
+    state.backupPath = await target.backup(config)
+    crashPoint('after-backup')
+  }
+
+  // --- apply ---
+  state.step = 'apply'
+  run.progress(state.step, state.backupPath)
+  const guard = await session.guardPush(plan)
+  // Read before a push that may run: it describes the data as it is now.
+  const oursOnly = decideAfterPush ? await session.lossReport(plan, findings, [], true) : undefined
+  let pushed = await session.push(schema.validatedText(), false)
+  if (pushed.unexecutable.length > 0) {
+    throw new MigrateError('GUARD_UNEXECUTABLE', `cannot apply: ${pushed.unexecutable.join('; ')}`, {
+      step: 'guard', hint: 'give the new required column a .default(…), make it nullable, or fill the table first; nothing was changed',
+    })
+  }
+  if (pushed.warnings.length > 0 && pushed.executedSteps === 0) {
+    // "A unique constraint … will be added. If there are existing duplicate values, this will fail"
+    // and "The primary key for the `t` table will be changed. If it partially fails, …": steps that
+    // may fail, not ones that lose data. Our transaction rolls a failure back, and the row counts
+    // below prove that every row was kept, so they run without --accept-data-loss (which would
+    // switch the real checks off for the whole run).
+    const lossy = pushed.warnings.filter(isDataLossWarning)
+    if (decideAfterPush) {
+      // One report for everything at stake, ours and the engine's, read before anything ran.
+      acceptLossOrRefuse(await session.lossReport(plan, findings, lossy, true), options, refuseFindings(dataLoss, lossy, findings, options))
+    } else if (lossy.length > 0 && !config.allowDataLoss) {
+      // The push executed nothing: the report still reads the data as it is.
+      acceptLossOrRefuse(await session.lossReport(plan, findings, lossy, digest), options, refuseFindings([], lossy, undefined, options))
+    }
+    pushed = await session.push(schema.validatedText(), true)
+  } else if (oursOnly && oursOnly.digest !== options.acceptedLoss?.digest) {
+    // The engine had nothing to warn about and the push ran: the report read before it is the whole loss.
+    throw refuseFindings(dataLoss, [], findings, options)(oursOnly)
+  }
+  await guard.finish()
+  await guard.checkRows({ allowDataLoss: config.allowDataLoss })
+
+  // --- verify ---
+  crashPoint('after-push')
+  state.step = 'verify'
+  run.progress(state.step, state.backupPath)
+  if (config.autoVerify && options.verify !== false) {
+    const remaining = await session.diff(schema.validatedText())
+    if (remaining.trim() !== '') {
+      throw new MigrateError('VERIFY', `after applying, the database still differs from the models:\n${remaining.trim()}`, {
+        step: state.step, hint: 'this is a bug in migrate-plugin or the engine; the change was rolled back',
       })
     }
-    if (pushed.warnings.length > 0 && pushed.executedSteps === 0) {
-      // "A unique constraint … will be added. If there are existing duplicate values, this will fail"
-      // and "The primary key for the `t` table will be changed. If it partially fails, …": steps that
-      // may fail, not ones that lose data. Our transaction rolls a failure back, and the row counts
-      // below prove that every row was kept, so they run without --accept-data-loss (which would
-      // switch the real checks off for the whole run).
-      const lossy = pushed.warnings.filter(isDataLossWarning)
-      if (decideAfterPush) {
-        // One report for everything at stake, ours and the engine's, read before anything ran.
-        acceptLossOrRefuse(await session.lossReport(plan, findings, lossy, true), options, refuseFindings(dataLoss, lossy, findings, options))
-      } else if (lossy.length > 0 && !config.allowDataLoss) {
-        // The push executed nothing: the report still reads the data as it is.
-        acceptLossOrRefuse(await session.lossReport(plan, findings, lossy, digest), options, refuseFindings([], lossy, undefined, options))
-      }
-      pushed = await session.push(schema.validatedText(), true)
-    } else if (oursOnly && oursOnly.digest !== options.acceptedLoss?.digest) {
-      // The engine had nothing to warn about and the push ran: the report read before it is the whole loss.
-      throw refuseFindings(dataLoss, [], findings, options)(oursOnly)
-    }
-    await guard.finish()
-    await guard.checkRows({ allowDataLoss: config.allowDataLoss })
-
-    // --- verify ---
-    crashPoint('after-push')
-    step = 'verify'
-    run.progress(step, backupPath)
-    if (config.autoVerify && options.verify !== false) {
-      const remaining = await session.diff(schema.validatedText())
-      if (remaining.trim() !== '') {
-        throw new MigrateError('VERIFY', `after applying, the database still differs from the models:\n${remaining.trim()}`, {
-          step, hint: 'this is a bug in migrate-plugin or the engine; the change was rolled back',
-        })
-      }
-    }
-    await guard.verify()
-
-    // --- record ---
-    crashPoint('after-verify')
-    step = 'record'
-    run.progress(step, backupPath)
-    const migration = record({
-      status: 'success',
-      description: plan.steps.map((s) => s.description).join('; '),
-      steps: plan.steps.map((s) => ({ description: s.description, table: s.table, ...(s.file ? { file: s.file } : {}) })),
-      sql: plan.sql,
-      warnings: [...pushed.warnings, ...dataLoss],
-      dbFingerprint: await session.fingerprint(),
-    })
-    await session.writeHistory(migration)
-    crashPoint('after-record')
-    await session.commit()
-    settled = true
-    crashPoint('after-commit')
-    // Committed: from here on nothing may turn the apply into a failure.
-    const postCommitWarnings: string[] = []
-    let deletedBackups: string[] = []
-    try {
-      if (backupPath) deletedBackups = target.retention(config, postCommitWarnings)
-    } catch (error) {
-      postCommitWarnings.push(`backup retention failed: ${errorMessage(error)}`)
-    }
-    return done({
-      outcome: 'applied', plan, warnings: [...pushed.warnings, ...dataLoss],
-      ...(backupPath ? { backupPath } : {}), deletedBackups, migrationId: migration.migrationId,
-      ...(postCommitWarnings.length ? { postCommitWarnings } : {}),
-    })
-  } catch (error) {
-    if (settled) throw error
-    settled = true
-    return await failed(run, error, { step, plan, backupPath, record })
   }
+  await guard.verify()
+
+  // --- record ---
+  crashPoint('after-verify')
+  state.step = 'record'
+  run.progress(state.step, state.backupPath)
+  const migration = record({
+    status: 'success',
+    description: plan.steps.map((s) => s.description).join('; '),
+    steps: plan.steps.map((s) => ({ description: s.description, table: s.table, ...(s.file ? { file: s.file } : {}) })),
+    sql: plan.sql,
+    warnings: [...pushed.warnings, ...dataLoss],
+    dbFingerprint: await session.fingerprint(),
+  })
+  await session.writeHistory(migration)
+  crashPoint('after-record')
+  await session.commit()
+  state.settled = true
+  crashPoint('after-commit')
+  // Committed: from here on nothing may turn the apply into a failure.
+  const postCommitWarnings: string[] = []
+  let deletedBackups: string[] = []
+  try {
+    if (state.backupPath) deletedBackups = target.retention(config, postCommitWarnings)
+  } catch (error) {
+    postCommitWarnings.push(`backup retention failed: ${errorMessage(error)}`)
+  }
+  return done({
+    outcome: 'applied', plan, warnings: [...pushed.warnings, ...dataLoss],
+    ...(state.backupPath ? { backupPath: state.backupPath } : {}), deletedBackups, migrationId: migration.migrationId,
+    ...(postCommitWarnings.length ? { postCommitWarnings } : {}),
+  })
 }
 
 /** Roll back, restore if even that failed, record the failure, and say which step failed and why. */
