@@ -68,13 +68,15 @@ export const name: string = vite().name
 vite({ build: 'sometimes' })
 `
 
-const API = `import { migrate, status, history, backups, restore, generate, loadConfig, MigrateError, CONFIG_KEYS, DEFAULTS, MODES, table, int,
+const API = `import { migrate, plan, apply, status, history, backups, restore, generate, loadConfig, MigrateError, CONFIG_KEYS, DEFAULTS, MODES, table, int,
   type MigrateResult, type HistoryRecord, type ErrorCode, type Plan } from 'migrate-plugin'
 
 export async function run(): Promise<string> {
   const result: MigrateResult = await migrate({ root: '.', command: 'check', env: { CI: '1' }, confirm: async (plan: Plan) => plan.steps.length < 3 })
   const report = await status({ root: '.' })
-  const last: HistoryRecord | undefined = history({ limit: 1 }).entries[0]
+  const last: HistoryRecord | undefined = (await history({ limit: 1 })).entries[0]
+  const planned = await plan({ root: '.' })
+  const applied: MigrateResult | undefined = planned.outcome === 'pending' ? await apply(planned, { root: '.' }) : undefined
   const files = backups({}).backups.map((b) => b.createdAt.toISOString())
   const restored = await restore({ backup: 'x', yes: true })
   const generated = await generate({})
@@ -85,7 +87,7 @@ export async function run(): Promise<string> {
     if (error instanceof MigrateError) { const code: ErrorCode = error.code; void code }
   }
   void table('t', { id: int().primaryKey() })
-  return [result.outcome, report.databaseExists, last?.status, files, restored.restored.name, generated.path, config.databasePath,
+  return [result.outcome, applied?.outcome, report.databaseExists, last?.status, files, restored.restored.name, generated.path, config.databasePath,
     CONFIG_KEYS.length, DEFAULTS.dev, MODES.join()].join()
 }
 `
