@@ -43,6 +43,8 @@ export function writeFixture(root: string, n: number, extraColumnOn?: number, op
 
 type Extras = (i: number, column: (name: string) => string) => string
 
+// The default in parentheses, as SQLite stores it: written bare, drizzle-kit reads `(CURRENT_TIMESTAMP)`
+// back from the database, sees a change on every table, and each later push rebuilds them all.
 function writeDrizzleSqlite(root: string, n: number, extras: Extras): void {
   const drizzle = [`import { sqliteTable, integer, text, real, index } from 'drizzle-orm/sqlite-core'`, `import { sql } from 'drizzle-orm'`]
   for (let i = 0; i < n; i++) {
@@ -50,7 +52,7 @@ function writeDrizzleSqlite(root: string, n: number, extras: Extras): void {
   id: integer('id').primaryKey({ autoIncrement: true }),
   name: text('name').notNull(),
   value: real('value'),
-  createdAt: integer('createdAt', { mode: 'timestamp' }).notNull().default(sql\`CURRENT_TIMESTAMP\`),
+  createdAt: integer('createdAt', { mode: 'timestamp' }).notNull().default(sql\`(CURRENT_TIMESTAMP)\`),
   active: integer('active', { mode: 'boolean' }).notNull().default(true),
   parentId: integer('parentId')${i > 0 ? `.references((): any => t${i - 1}.id)` : ''},${extras(i, (name) => `${name}: text('${name}')`)}
 }, (t) => [index('t${i}_name_idx').on(t.name)])`)

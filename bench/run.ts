@@ -50,12 +50,43 @@ function record(scenario: string, size: number, tool: string, samples: Sample[])
 const ours = (...args: string[]) => ['node', join(REPO, 'bench/cli-dist.mjs'), ...args]
 const drizzle = (...args: string[]) => ['node', join(REPO, 'node_modules/drizzle-kit/bin.cjs'), ...args]
 
+/**
+ * An installed project has node_modules: the CLI keeps its record of loaded inputs in
+ * node_modules/.cache, and drizzle-kit loads its schema with the project's require, so drizzle-orm
+ * must be there (without it drizzle-kit prints MODULE_NOT_FOUND and exits 0, having done nothing).
+ */
+function installModules(root: string): void {
+  mkdirSync(join(root, 'node_modules'))
+  symlinkSync(join(REPO, 'node_modules', 'drizzle-orm'), join(root, 'node_modules', 'drizzle-orm'), 'dir')
+}
+
 function freshProject(n: number, extra?: number): string {
   const root = mkdtempSync(join(tmpdir(), `bench-${n}-`))
   writeFixture(root, n, extra)
-  // An installed project has node_modules; the CLI keeps its record of loaded inputs in node_modules/.cache.
-  mkdirSync(join(root, 'node_modules'))
+  installModules(root)
   return root
+}
+
+/**
+ * drizzle-kit exits 0 even when it failed, so an exit code proves nothing: after every timed run the
+ * database itself is asked whether the work was done, or a tool that did nothing would be timed as a
+ * fast one. The model tables are t0, t1, …; `column` must be on `table`.
+ */
+function expectSqlite(path: string, what: string, n: number, table = 't0', column = 'id'): void {
+  const db = new Database(path, { readonly: true, fileMustExist: true })
+  try {
+    const tables = (db.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name GLOB 't[0-9]*'`).get() as { n: number }).n
+    const hasColumn = db.prepare('SELECT 1 FROM pragma_table_info(?) WHERE name = ?').get(table, column) !== undefined
+    if (tables !== n || !hasColumn) throw new Error(`${what} left ${path} with ${tables} of ${n} tables${hasColumn ? '' : `, and no column ${table}.${column}`}: the run did not do its work, so its time means nothing`)
+  } finally {
+    db.close()
+  }
+}
+
+/** drizzle-kit's own words for a push that found nothing to do (it exits 0 on failures too). */
+function expectNoChanges(push: Sample): Sample {
+  if (!push.stdout?.includes('No changes detected')) throw new Error(`drizzle-kit push on an in-sync database did not say "No changes detected":\n${push.stdout?.slice(-2000)}`)
+  return push
 }
 
 function resetDbs(root: string): void {
@@ -73,7 +104,9 @@ function benchSize(n: number): void {
   for (let i = 0; i < k; i++) {
     resetDbs(root)
     create['migrate-plugin apply']!.push(run(root, ours('apply', '--no-backup')))
+    expectSqlite(join(root, 'app.db'), 'migrate-plugin apply', n)
     create['drizzle-kit push --force']!.push(run(root, drizzle('push', '--force', '--config', 'drizzle.config.ts')))
+    expectSqlite(join(root, 'drizzle.db'), 'drizzle-kit push --force', n)
     if (!ddl) {
       const db = new Database(join(root, 'app.db'), { readonly: true })
       ddl = (db.prepare('SELECT sql FROM _migration_history ORDER BY id LIMIT 1').get() as { sql: string }).sql
@@ -99,7 +132,7 @@ function benchSize(n: number): void {
     rmSync(join(root, 'node_modules', '.cache'), { recursive: true, force: true })
     noop['migrate-plugin check, no record (fresh clone)']!.push(run(root, ours('check')))
     noop['migrate-plugin check']!.push(run(root, ours('check')))
-    noop['drizzle-kit push (no changes)']!.push(run(root, drizzle('push', '--config', 'drizzle.config.ts')))
+    noop['drizzle-kit push (no changes)']!.push(expectNoChanges(run(root, drizzle('push', '--config', 'drizzle.config.ts'))))
     noop['drizzle-kit check']!.push(run(root, drizzle('check', '--config', 'drizzle.config.ts')))
     process.stdout.write('.')
   }
@@ -114,8 +147,11 @@ function benchSize(n: number): void {
   const add: Record<string, Sample[]> = { 'migrate-plugin apply': [], 'drizzle-kit push': [] }
   for (let i = 0; i < k; i++) {
     writeFixture(root, n, Math.floor(n / 2))
+    const table = `t${Math.floor(n / 2)}`
     add['migrate-plugin apply']!.push(run(root, ours('apply')))
+    expectSqlite(join(root, 'app.db'), 'migrate-plugin apply', n, table, 'extra')
     add['drizzle-kit push']!.push(run(root, drizzle('push', '--force', '--config', 'drizzle.config.ts')))
+    expectSqlite(join(root, 'drizzle.db'), 'drizzle-kit push', n, table, 'extra')
     writeFixture(root, n)
     // Back to the base schema without measuring (drop the column again).
     run(root, ours('apply', '--accept-data-loss', '--no-backup'))
@@ -166,11 +202,7 @@ async function pgShape(server: BenchServer, database: string, table: string, col
   })
 }
 
-/**
- * drizzle-kit push exits 0 even when it failed to load its schema, so an exit code proves nothing:
- * after every timed run the database itself is asked whether the work was done, or a tool that did
- * nothing would be timed as a fast one.
- */
+/** expectSqlite's questions, asked of a PostgreSQL database. */
 async function expectPg(server: BenchServer, database: string, what: string, n: number, table = 't0', column = 'id'): Promise<void> {
   const shape = await pgShape(server, database, table, column)
   if (shape.tables !== n || !shape.hasColumn) throw new Error(`${what} left ${database} with ${shape.tables} of ${n} tables${shape.hasColumn ? '' : `, and no column ${table}.${column}`}: the run did not do its work, so its time means nothing`)
@@ -184,10 +216,7 @@ async function benchPostgres(server: BenchServer): Promise<void> {
   const root = server.tempDir(`project-${n}-`)
   try {
     writeFixture(root, n, undefined, { postgres: urls })
-    mkdirSync(join(root, 'node_modules'))
-    // drizzle-kit loads its schema with the project's require: drizzle-orm must be installed there,
-    // as in any project using it (else it prints MODULE_NOT_FOUND, and exits 0 having done nothing).
-    symlinkSync(join(REPO, 'node_modules', 'drizzle-orm'), join(root, 'node_modules', 'drizzle-orm'), 'dir')
+    installModules(root)
     process.stdout.write(`\nPostgreSQL, ${n} models: `)
 
     // 1. create from empty, each tool in a database of its own, dropped and created again every round.
@@ -220,9 +249,7 @@ async function benchPostgres(server: BenchServer): Promise<void> {
       rmSync(join(root, 'node_modules', '.cache'), { recursive: true, force: true })
       noop['migrate-plugin check, no record (fresh clone)']!.push(run(root, ours('check')))
       noop['migrate-plugin check']!.push(run(root, ours('check')))
-      const push = run(root, drizzle('push', '--config', 'drizzle.config.ts'))
-      if (!push.stdout?.includes('No changes detected')) throw new Error(`drizzle-kit push on an in-sync database did not say "No changes detected":\n${push.stdout?.slice(-2000)}`)
-      noop['drizzle-kit push (no changes)']!.push(push)
+      noop['drizzle-kit push (no changes)']!.push(expectNoChanges(run(root, drizzle('push', '--config', 'drizzle.config.ts'))))
       process.stdout.write('.')
     }
     for (const [tool, samples] of Object.entries(noop)) record(scenario('no-op, whole process'), n, tool, samples)
