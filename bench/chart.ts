@@ -35,7 +35,7 @@ export function renderChart(figures: Figure[]): string {
   const height = y + 20
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="system-ui, sans-serif" font-size="12">
 <rect width="100%" height="100%" fill="white"/>
-<text x="8" y="22" font-size="15" font-weight="700">migrate-plugin vs drizzle-kit vs raw SQLite — median wall time (log scale, shorter is better)</text>
+<text x="8" y="22" font-size="15" font-weight="700">migrate-plugin vs drizzle-kit vs the same DDL alone — median wall time (log scale, shorter is better)</text>
 ${parts.join('\n')}
 </svg>
 `
