@@ -10,7 +10,6 @@ import type { TargetLock } from '../targets/target.ts'
 import { newMigrationId } from './history-record.ts'
 import { configFor, prepare, writeSchema, type Prepared } from './prepare.ts'
 import { renameHints } from './renames.ts'
-import { runInSession } from './run.ts'
 import type { MigrateOptions } from './options.ts'
 import type { MigrateResult } from '../types.ts'
 export type { Command, MigrateResult, Outcome, RunStep } from '../types.ts'
@@ -161,6 +160,8 @@ async function runPipeline(options: MigrateOptions, prepared: Prepared, t0: numb
       target.markProgress({ ...marker, step, ...(backupPath ? { backupPath } : {}) })
       marked = true
     }
+    // Loaded only past the fast path: a no-op run never needs the apply machinery.
+    const { runInSession } = await import('./run.ts')
     try {
       return await runInSession({
         session, target, command, prepared, options, started, t0, done, migrationId, progress,

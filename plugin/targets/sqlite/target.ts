@@ -13,9 +13,6 @@ import { lastInSync, readHistory, schemaFingerprint, writeHistory } from './hist
 import { quoteIdent } from '../../core/sql.ts'
 import { clearMarker, recoverInterrupted, writeMarker } from './interrupted.ts'
 import { openForReading, waitForDatabase } from './open.ts'
-import { restoreChecked } from './restore.ts'
-import { restoreSqlite } from './restore-command.ts'
-import { openSqliteSession } from './session.ts'
 
 const SQLITE_HEADER = 'SQLite format 3\0'
 
@@ -67,19 +64,20 @@ export function sqliteTarget(dbPath: string): Target {
     },
     // The folder was checked by probe(): SQLite creates the file on the first write.
     canCreate: () => ({}),
-    open: (options) => openSqliteSession(dbPath, options, describeError),
+    // The session and restore modules (most of this folder) load only when a run gets past the fast path.
+    open: async (options) => (await import('./session.ts')).openSqliteSession(dbPath, options, describeError),
     readHistory: async (historyTable, limit) => withDatabase(dbPath, (db) => readHistory(db, historyTable, limit), []),
     tables: async (historyTable) => withDatabase(dbPath, (db) => {
       const names = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> ? ORDER BY name`)
         .all(historyTable) as { name: string }[]).map((r) => r.name)
       return names.map((name) => ({ name, rows: Number((db.prepare(`SELECT count(*) AS n FROM ${quoteIdent(name)}`).get() as { n: number }).n) }))
     }, []),
-    restore: (config, request) => restoreSqlite(config, request),
+    restore: async (config, request) => (await import('./restore-command.ts')).restoreSqlite(config, request),
     async backup(config) {
       return backupDatabase(dbPath, prepareBackupFolder(config))
     },
     retention: (config: ResolvedConfig, failures: string[]) => applyRetention(dbPath, config.backupDirectory, config.backupRetentionDays, new Date(), failures),
-    restoreAfterFailure: async (backupPath, timeoutMs) => { await restoreChecked(backupPath, dbPath, timeoutMs) },
+    restoreAfterFailure: async (backupPath, timeoutMs) => { await (await import('./restore.ts')).restoreChecked(backupPath, dbPath, timeoutMs) },
     recordFailure: async (historyTable, record) => recordFailure(dbPath, historyTable, record),
     async removeCreated() {
       for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(`${dbPath}${suffix}`, { force: true })
