@@ -1,10 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
-import { postgresBinDir } from '../test/postgres-server.ts'
+import { freePort, postgresBinDir, stopWhenOrphaned } from '../test/postgres-server.ts'
 
 /**
  * A throwaway PostgreSQL server for the benchmark, started the way the test set-up starts its own
@@ -109,24 +108,3 @@ function pgTool(bin: string, tool: string, args: string[], owner: { uid: number 
   }
 }
 
-/**
- * `finally` does not run when the bench is killed (^C, a CI timeout): a server left behind would keep
- * its port and folder. A detached shell waits for this process to go, then stops it and cleans up.
- */
-function stopWhenOrphaned(bin: string, data: string, root: string, asPostgres: boolean): ReturnType<typeof spawn> {
-  const stop = `${asPostgres ? 'runuser -u postgres -- ' : ''}"$2/pg_ctl" -D "$3" -m immediate stop`
-  const child = spawn('sh', ['-c', `while kill -0 "$1" 2>/dev/null; do sleep 1; done; ${stop} >/dev/null 2>&1; rm -rf "$4"`, 'sh', String(process.pid), bin, data, root], { detached: true, stdio: 'ignore' })
-  child.unref()
-  return child
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))))
-    })
-  })
-}

@@ -101,7 +101,7 @@ function run(bin: string, tool: string, args: string[], asPostgres: boolean, log
  * would hold its port and folder until the machine restarts. A small detached shell watches this
  * process and, once it is gone, stops the server and removes its folder.
  */
-function stopWhenOrphaned(bin: string, data: string, root: string, asPostgres: boolean): ChildProcess {
+export function stopWhenOrphaned(bin: string, data: string, root: string, asPostgres: boolean): ChildProcess {
   const stop = asPostgres ? 'runuser -u postgres -- "$2/pg_ctl" -D "$3" -m immediate stop' : '"$2/pg_ctl" -D "$3" -m immediate stop'
   const child = spawn('sh', ['-c', `while kill -0 "$1" 2>/dev/null; do sleep 1; done; ${stop} >/dev/null 2>&1; rm -rf "$4"`, 'sh', String(process.pid), bin, data, root], {
     detached: true,
@@ -111,7 +111,7 @@ function stopWhenOrphaned(bin: string, data: string, root: string, asPostgres: b
   return child
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()
     server.once('error', reject)

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { redactSecrets } from '../core/redact.ts'
-import type { HistoryRecord, HistoryStatus } from '../types.ts'
+import type { HistoryRecord, HistoryStatus, UndoneRun } from '../types.ts'
 // The public shapes live in types.ts (which imports nothing, so the shipped declarations stand alone).
 export type { HistoryRecord, HistoryStatus } from '../types.ts'
 
@@ -15,6 +15,35 @@ export const HISTORY_COLUMNS = ['id', 'migration_id', 'started_at', 'finished_at
 
 export function newMigrationId(now = new Date()): string {
   return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}_${randomBytes(4).toString('hex')}`
+}
+
+/**
+ * The history row a restore leaves: which backup came back, the later runs it undid (undefined:
+ * the replaced database could not be read, so they are unknown), and the safety copy of what it replaced.
+ */
+export function restoredRecord(r: { started: Date, backupName: string, undone: UndoneRun[] | undefined, unknownReason?: string, fingerprint: string, safetyBackup: string | undefined, trigger: string | undefined, toolVersion: string }): HistoryRecord {
+  const undid = r.undone === undefined
+    ? `; the replaced file could not be read (${r.unknownReason ?? 'unreadable'}), so the runs it undid are unknown`
+    : r.undone.length ? `; undid ${r.undone.length} later run(s): ${r.undone.map((u) => `${u.migrationId} (${u.status}: ${u.description})`).join('; ')}` : ''
+  return {
+    migrationId: newMigrationId(r.started),
+    startedAt: r.started.toISOString(),
+    finishedAt: new Date().toISOString(),
+    status: 'restored',
+    description: `restored from ${r.backupName}${undid}`,
+    steps: (r.undone ?? []).map((u) => ({ description: `undid ${u.migrationId}: ${u.description}` })),
+    modelFiles: [],
+    schemaHash: '',
+    dbFingerprint: r.fingerprint,
+    sql: '',
+    warnings: [],
+    error: null,
+    failedStep: null,
+    backupPath: r.safetyBackup ?? null,
+    durationMs: Date.now() - r.started.getTime(),
+    trigger: r.trigger ?? 'cli',
+    toolVersion: r.toolVersion,
+  }
 }
 
 /** The columns an insert fills (all but the id), and the record's values for them, secrets masked. */

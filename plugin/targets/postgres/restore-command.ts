@@ -2,7 +2,7 @@ import { basename } from 'node:path'
 import type { ResolvedConfig } from '../../core/config.ts'
 import { MigrateError, errorMessage } from '../../core/errors.ts'
 import { TOOL_VERSION } from '../../core/version.ts'
-import { newMigrationId } from '../../pipeline/history-record.ts'
+import { restoredRecord } from '../../pipeline/history-record.ts'
 import type { BackupFile, RestoreResult, UndoneRun } from '../../types.ts'
 import type { RestoreRequest } from '../target.ts'
 import { backupPrefix, backupSuffix, listPostgresBackups, utcStamp } from './backup-files.ts'
@@ -60,26 +60,10 @@ export async function restorePostgres(config: ResolvedConfig, request: RestoreRe
       await withConnection(async (c) => {
         const kept = new Set((await readHistory(c, config.historyTable, Number.MAX_SAFE_INTEGER)).map((r) => r.migrationId))
         undone = before.filter((r) => !kept.has(r.migrationId)).reverse().map((r) => ({ migrationId: r.migrationId, status: r.status, description: r.description }))
-        const undid = undone.length ? `; undid ${undone.length} later run(s): ${undone.map((u) => `${u.migrationId} (${u.status}: ${u.description})`).join('; ')}` : ''
-        await writeHistory(c, config.historyTable, {
-          migrationId: newMigrationId(started),
-          startedAt: started.toISOString(),
-          finishedAt: new Date().toISOString(),
-          status: 'restored',
-          description: `restored from ${chosen!.name}${undid}`,
-          steps: undone.map((u) => ({ description: `undid ${u.migrationId}: ${u.description}` })),
-          modelFiles: [],
-          schemaHash: '',
-          dbFingerprint: await schemaFingerprint(c, config.historyTable),
-          sql: '',
-          warnings: [],
-          error: null,
-          failedStep: null,
-          backupPath: safetyBackup ?? null,
-          durationMs: Date.now() - started.getTime(),
-          trigger: request.trigger ?? 'cli',
-          toolVersion: TOOL_VERSION,
-        })
+        await writeHistory(c, config.historyTable, restoredRecord({
+          started, backupName: chosen!.name, undone, fingerprint: await schemaFingerprint(c, config.historyTable),
+          safetyBackup, trigger: request.trigger, toolVersion: TOOL_VERSION,
+        }))
       })
     } catch (error) {
       // The database is restored; only its history lacks the line that says so.

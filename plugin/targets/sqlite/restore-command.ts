@@ -5,7 +5,7 @@ import type { ResolvedConfig } from '../../core/config.ts'
 import { MigrateError, errorMessage } from '../../core/errors.ts'
 import { acquireLock } from '../../core/lock.ts'
 import { TOOL_VERSION } from '../../core/version.ts'
-import { newMigrationId } from '../../pipeline/history-record.ts'
+import { restoredRecord } from '../../pipeline/history-record.ts'
 import type { BackupFile, RestoreResult, UndoneRun } from '../../types.ts'
 import type { RestoreRequest } from '../target.ts'
 import { backupDatabase, backupFolders, prepareBackupFolder, rawCopy, scanBackupFolders, type BackupEntry } from './backup.ts'
@@ -123,33 +123,15 @@ export async function restoreSqlite(config: ResolvedConfig, options: RestoreRequ
       safetyCopy = 'bytes'
     }
     await restoreChecked(chosen.path, config.databasePath, timeoutMs)
-    const undid = undone === undefined
-      ? `; the replaced file could not be read (${live.state === 'broken' ? live.reason : 'unreadable'}), so the runs it undid are unknown`
-      : undone.length ? `; undid ${undone.length} later run(s): ${undone.map((u) => `${u.migrationId} (${u.status}: ${u.description})`).join('; ')}` : ''
     const warnings: string[] = []
     let db: Database.Database | undefined
     try {
       db = new Database(config.databasePath, { timeout: timeoutMs })
       const conn = db
-      conn.transaction(() => writeHistory(conn, config.historyTable, {
-        migrationId: newMigrationId(started),
-        startedAt: started.toISOString(),
-        finishedAt: new Date().toISOString(),
-        status: 'restored',
-        description: `restored from ${chosen.name}${undid}`,
-        steps: (undone ?? []).map((u) => ({ description: `undid ${u.migrationId}: ${u.description}` })),
-        modelFiles: [],
-        schemaHash: '',
-        dbFingerprint: schemaFingerprint(conn, config.historyTable),
-        sql: '',
-        warnings: [],
-        error: null,
-        failedStep: null,
-        backupPath: safetyBackup ?? null,
-        durationMs: Date.now() - started.getTime(),
-        trigger: options.trigger ?? 'cli',
-        toolVersion: TOOL_VERSION,
-      })).immediate()
+      conn.transaction(() => writeHistory(conn, config.historyTable, restoredRecord({
+        started, backupName: chosen.name, undone, ...(live.state === 'broken' ? { unknownReason: live.reason } : {}),
+        fingerprint: schemaFingerprint(conn, config.historyTable), safetyBackup, trigger: options.trigger, toolVersion: TOOL_VERSION,
+      }))).immediate()
     } catch (error) {
       // The database is restored and verified; only its history lacks the line that says so.
       warnings.push(`the restore could not be recorded in ${config.historyTable}: ${errorMessage(error)}`)
