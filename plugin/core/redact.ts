@@ -54,7 +54,7 @@ function secretsOf(url: string): string[] {
 }
 
 /** Query parameters that steer SQLite and are never secret; their values stay readable. */
-const NOT_SECRET = /^(mode|immutable|cache|nolock|vfs|psow|modeof)$/i
+const NOT_SECRET = /^(mode|immutable|cache|nolock|vfs|psow|modeof|schema|sslmode|sslrootcert|connect_timeout|application_name|options|host|port|user|dbname|target_session_attrs)$/i
 
 /**
  * Where the userinfo of `rest` (a URL after `scheme://`) ends: its last `@` before the path.

@@ -26,7 +26,7 @@ function requireTool(tool: PgTool, code: 'BACKUP' | 'RESTORE'): string {
   const path = findPgTool(tool)
   if (path) return path
   throw new MigrateError(code, `no ${tool} found (looked on PATH and in /usr/lib/postgresql/*/bin); ${code === 'BACKUP' ? 'the backup taken before every change needs it' : 'restoring a backup needs it'}`, {
-    hint: `install the PostgreSQL client programs, as new as the server (Debian/Ubuntu: apt-get install postgresql-client; macOS: brew install libpq)${code === 'BACKUP' ? ', or set [backup] enabled = false in migration.conf to migrate without a backup' : ''}`,
+    hint: `install the PostgreSQL client programs, as new as the server (Debian/Ubuntu: apt-get install postgresql-client; macOS: brew install libpq)${code === 'BACKUP' ? ', or set [database] backup_enabled = false in migration.conf to migrate without a backup' : ''}`,
   })
 }
 
@@ -85,18 +85,18 @@ export async function dumpDatabase(location: PostgresServerLocation, file: strin
     result = await run(pgDump, ['-Fc', '--no-owner', '-f', file, '--dbname', dbname], env)
   } catch (error) {
     rmSync(file, { force: true })
-    throw new MigrateError('BACKUP', `cannot run ${pgDump}: ${errorMessage(error)}`, { hint: 'check the PostgreSQL client installation, or set [backup] enabled = false', cause: error })
+    throw new MigrateError('BACKUP', `cannot run ${pgDump}: ${errorMessage(error)}`, { hint: 'check the PostgreSQL client installation, or set [database] backup_enabled = false', cause: error })
   }
   if (result.code === 0) return
   rmSync(file, { force: true })
   const stderr = result.stderr.trim()
   if (/server version mismatch/i.test(stderr)) {
     throw new MigrateError('BACKUP', `${pgDump} is older than the server of ${location.label}, and pg_dump cannot dump a newer server: ${stderr}`, {
-      hint: 'install the PostgreSQL client programs of the server\'s version (or newer) and put them first on PATH, or set [backup] enabled = false in migration.conf to skip the backup',
+      hint: 'install the PostgreSQL client programs of the server\'s version (or newer) and put them first on PATH, or set [database] backup_enabled = false in migration.conf to skip the backup',
     })
   }
   throw new MigrateError('BACKUP', `pg_dump of ${location.label} failed (exit ${result.code}): ${stderr}`, {
-    hint: 'see pg_dump\'s message above; nothing was changed. [backup] enabled = false skips the backup',
+    hint: 'see pg_dump\'s message above; nothing was changed. [database] backup_enabled = false skips the backup',
   })
 }
 
@@ -154,7 +154,7 @@ export async function dumpDataDir(location: PgliteLocation, file: string): Promi
   } catch (error) {
     if (created) rmSync(file, { force: true })
     if (error instanceof MigrateError) throw error
-    throw new MigrateError('BACKUP', `cannot back up the PGlite database ${location.label}: ${errorMessage(error)}`, { hint: 'nothing was changed; [backup] enabled = false skips the backup', cause: error })
+    throw new MigrateError('BACKUP', `cannot back up the PGlite database ${location.label}: ${errorMessage(error)}`, { hint: 'nothing was changed; [database] backup_enabled = false skips the backup', cause: error })
   } finally {
     await session.connection.close()
   }

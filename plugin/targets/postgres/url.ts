@@ -28,7 +28,7 @@ export interface PgliteLocation {
 
 export type PostgresLocation = PostgresServerLocation | PgliteLocation
 
-const HINT = 'write it as postgresql://user:password@host:5432/database (percent-encode @ : / ? # in the password: @ is %40), or pglite:./folder for a PGlite database'
+const HINT = 'write it as postgresql://user:password@host:5432/database (percent-encode the characters @ : / ? # in a password, %40 for the at sign), or pglite:./folder for a PGlite database'
 
 /** Query parameters whose values are secrets and never printed. */
 const SECRET_PARAM = /pass|secret|token|key$/i
@@ -41,29 +41,32 @@ const SECRET_PARAM = /pass|secret|token|key$/i
 export function parsePostgresLocation(url: string, configDir: string): PostgresLocation {
   if (/^pglite:/i.test(url)) return parsePglite(url, configDir)
   rememberPostgresSecrets(url)
+  // Messages show the URL with everything up to its last @ masked: a password with an unencoded @, # or ?
+  // is misread by any URL parser, and what it takes for the host or the path may be half the password.
+  const shown = maskUserinfo(url)
   if (!/^postgres(ql)?:\/\//i.test(url)) {
-    throw new MigrateError('CONFIG', `the database URL ${url} is not a PostgreSQL URL (it must start with postgresql://, postgres:// or pglite:)`, { hint: HINT })
+    throw new MigrateError('CONFIG', `the database URL ${shown} is not a PostgreSQL URL (it must start with postgresql://, postgres:// or pglite:)`, { hint: HINT })
   }
   if (/\s/.test(url)) {
-    throw new MigrateError('CONFIG', `the database URL ${url} contains white space`, { hint: `remove it, or percent-encode it (a space is %20); ${HINT}` })
+    throw new MigrateError('CONFIG', `the database URL ${shown} contains white space`, { hint: `remove it, or percent-encode it (a space is %20); ${HINT}` })
   }
   let parsed: URL
   try {
     parsed = new URL(url)
   } catch {
-    throw new MigrateError('CONFIG', `the database URL ${url} cannot be read as a URL`, { hint: HINT })
+    throw new MigrateError('CONFIG', `the database URL ${shown} cannot be read as a URL`, { hint: HINT })
   }
   const decode = (part: string, what: string): string => {
     try {
       return decodeURIComponent(part)
     } catch {
-      throw new MigrateError('CONFIG', `the ${what} in the database URL ${url} has a broken percent-encoding`, { hint: HINT })
+      throw new MigrateError('CONFIG', `the ${what} in the database URL ${shown} has a broken percent-encoding`, { hint: HINT })
     }
   }
   const password = parsed.password === '' ? undefined : decode(parsed.password, 'password')
   const database = decode(parsed.pathname.replace(/^\//, ''), 'database name')
   if (database === '' || database.includes('/')) {
-    throw new MigrateError('CONFIG', `the database URL ${url} ${database === '' ? 'names no database' : `names the database "${database}", which holds a /`}`, {
+    throw new MigrateError('CONFIG', `the database URL ${shown} ${database === '' ? 'names no database' : /@/.test(parsed.pathname) ? 'has an @ after the host: is an @ in the password not percent-encoded (%40)?' : `names the database "${database}", which holds a /`}`, {
       // libpq would fall back to a database named after the user: migrating a database nobody named is worse than asking.
       hint: `name the database after the host: postgresql://user@host:5432/mydb; ${HINT}`,
     })
@@ -71,7 +74,7 @@ export function parsePostgresLocation(url: string, configDir: string): PostgresL
   const port = parsed.port === '' ? 5432 : Number(parsed.port)
   const schemaParam = parsed.searchParams.getAll('schema')
   if (schemaParam.length > 1 || schemaParam[0] === '') {
-    throw new MigrateError('CONFIG', `the database URL ${url} gives ${schemaParam.length > 1 ? 'more than one schema' : 'an empty schema'}`, { hint: 'give one schema: ?schema=public' })
+    throw new MigrateError('CONFIG', `the database URL ${shown} gives ${schemaParam.length > 1 ? 'more than one schema' : 'an empty schema'}`, { hint: 'give one schema: ?schema=public' })
   }
   const forPg = new URL(parsed.href)
   forPg.searchParams.delete('schema')
@@ -107,6 +110,14 @@ function parsePglite(url: string, configDir: string): PgliteLocation {
   return { kind: 'pglite', dataDir, label: `pglite:${path}` }
 }
 
+/** `scheme://***@host…` when the URL has a user part (up to its last @), else the URL as written. */
+function maskUserinfo(url: string): string {
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)
+  const at = url.lastIndexOf('@')
+  if (!scheme || at < scheme[0].length) return url
+  return `${scheme[0]}***${url.slice(at)}`
+}
+
 /**
  * Register the URL's secrets with the redactor: its password (as written and decoded) and the values
  * of secret parameters. Only those: the redactor would take the user of a password-less URL
@@ -121,7 +132,12 @@ function rememberPostgresSecrets(url: string): void {
     rememberSecrets(url)
     return
   }
-  const secrets = [parsed.password]
+  // What lies between the user's colon and the last @ is the password as the user meant it, even when an
+  // unencoded @, # or ? made the parser cut it short.
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0].length ?? 0
+  const userinfo = url.slice(scheme, Math.max(scheme, url.lastIndexOf('@')))
+  const meant = userinfo.includes(':') ? userinfo.slice(userinfo.indexOf(':') + 1) : ''
+  const secrets = [parsed.password, meant]
   for (const [key, value] of parsed.searchParams) if (SECRET_PARAM.test(key)) secrets.push(value)
   for (const secret of secrets.filter((s) => s !== '')) rememberSecrets(`postgresql://u:${secret}@h`)
 }
