@@ -130,7 +130,7 @@ export async function runInSession(run: SessionRun): Promise<MigrateResult> {
     step = 'backup'
     run.progress(step)
     if (config.backupEnabled && options.backup !== false && !run.createdDb) {
-      backupPath = await target.backup(config)
+      backupPath = session.aroundBackup ? await session.aroundBackup(() => target.backup(config)) : await target.backup(config)
       crashPoint('after-backup')
     }
 
