@@ -26,7 +26,7 @@ function requireTool(tool: PgTool, code: 'BACKUP' | 'RESTORE'): string {
   const path = findPgTool(tool)
   if (path) return path
   throw new MigrateError(code, `no ${tool} found (looked on PATH and in /usr/lib/postgresql/*/bin); ${code === 'BACKUP' ? 'the backup taken before every change needs it' : 'restoring a backup needs it'}`, {
-    hint: `install the PostgreSQL client programs, as new as the server (Debian/Ubuntu: apt-get install postgresql-client; macOS: brew install libpq)${code === 'BACKUP' ? ', or set [backup] enabled = false in migration.conf to migrate without a backup' : ''}`,
+    hint: `install the PostgreSQL client programs, as new as the server (Debian/Ubuntu: apt-get install postgresql-client; macOS: brew install libpq)${code === 'BACKUP' ? ', or set [database] backup_enabled = false in migration.conf to migrate without a backup' : ''}`,
   })
 }
 
@@ -76,27 +76,35 @@ function createPrivateFile(file: string): void {
 }
 
 /** `pg_dump -Fc` of the whole database into `file` (created 0600; removed again when the dump fails). */
-export async function dumpDatabase(location: PostgresServerLocation, file: string): Promise<void> {
+export async function dumpDatabase(location: PostgresServerLocation, file: string, lockWaitMs?: number): Promise<void> {
   const pgDump = requireTool('pg_dump', 'BACKUP')
   const { dbname, env } = clientConnection(location)
   createPrivateFile(file)
   let result: Ran
   try {
-    result = await run(pgDump, ['-Fc', '--no-owner', '-f', file, '--dbname', dbname], env)
+    // A table lock held elsewhere (somebody's long ALTER, a LOCK TABLE) must end the backup with our
+    // message, not leave the run waiting on it with no end.
+    const lockWait = lockWaitMs === undefined ? [] : [`--lock-wait-timeout=${Math.max(1000, lockWaitMs)}`]
+    result = await run(pgDump, ['-Fc', '--no-owner', ...lockWait, '-f', file, '--dbname', dbname], env)
   } catch (error) {
     rmSync(file, { force: true })
-    throw new MigrateError('BACKUP', `cannot run ${pgDump}: ${errorMessage(error)}`, { hint: 'check the PostgreSQL client installation, or set [backup] enabled = false', cause: error })
+    throw new MigrateError('BACKUP', `cannot run ${pgDump}: ${errorMessage(error)}`, { hint: 'check the PostgreSQL client installation, or set [database] backup_enabled = false in migration.conf', cause: error })
   }
   if (result.code === 0) return
   rmSync(file, { force: true })
   const stderr = result.stderr.trim()
   if (/server version mismatch/i.test(stderr)) {
     throw new MigrateError('BACKUP', `${pgDump} is older than the server of ${location.label}, and pg_dump cannot dump a newer server: ${stderr}`, {
-      hint: 'install the PostgreSQL client programs of the server\'s version (or newer) and put them first on PATH, or set [backup] enabled = false in migration.conf to skip the backup',
+      hint: 'install the PostgreSQL client programs of the server\'s version (or newer) and put them first on PATH, or set [database] backup_enabled = false in migration.conf to skip the backup',
+    })
+  }
+  if (/could not obtain lock/i.test(stderr)) {
+    throw new MigrateError('BACKUP', `pg_dump of ${location.label} could not lock a table within [safety] lock_timeout: ${stderr}`, {
+      hint: 'another session holds a lock on a table (a long ALTER TABLE or LOCK TABLE); let it finish and run again, or raise [safety] lock_timeout; nothing was changed',
     })
   }
   throw new MigrateError('BACKUP', `pg_dump of ${location.label} failed (exit ${result.code}): ${stderr}`, {
-    hint: 'see pg_dump\'s message above; nothing was changed. [backup] enabled = false skips the backup',
+    hint: 'see pg_dump\'s message above; nothing was changed. [database] backup_enabled = false in migration.conf skips the backup',
   })
 }
 
@@ -154,7 +162,7 @@ export async function dumpDataDir(location: PgliteLocation, file: string): Promi
   } catch (error) {
     if (created) rmSync(file, { force: true })
     if (error instanceof MigrateError) throw error
-    throw new MigrateError('BACKUP', `cannot back up the PGlite database ${location.label}: ${errorMessage(error)}`, { hint: 'nothing was changed; [backup] enabled = false skips the backup', cause: error })
+    throw new MigrateError('BACKUP', `cannot back up the PGlite database ${location.label}: ${errorMessage(error)}`, { hint: 'nothing was changed; [database] backup_enabled = false in migration.conf skips the backup', cause: error })
   } finally {
     await session.connection.close()
   }
