@@ -24,6 +24,9 @@ export async function openPostgresSession(location: PostgresLocation, options: S
   let engine: EngineSession | undefined
   try {
     const c = ec.connection()
+    // A table another session keeps locked (a long ALTER, LOCK TABLE) would hold the run, whose
+    // catalogue reads take table locks too (pg_get_expr), for ever: wait as long as for the migrator's lock.
+    await c.exec(`SET LOCAL lock_timeout = ${Math.max(1000, Math.round(options.timeoutMs))}`)
     await checkHistoryTable(c, options.historyTable)
     const tables = await listTables(c)
     const owned = new Set(options.owners.map((o) => o.table))
