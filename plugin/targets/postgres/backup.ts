@@ -98,7 +98,8 @@ export async function dumpDatabase(location: PostgresServerLocation, file: strin
       hint: 'install the PostgreSQL client programs of the server\'s version (or newer) and put them first on PATH, or set [database] backup_enabled = false in migration.conf to skip the backup',
     })
   }
-  if (/could not obtain lock/i.test(stderr)) {
+  // pg_dump's --lock-wait-timeout is a statement_timeout around its LOCK TABLE statements.
+  if (/could not obtain lock|canceling statement due to statement timeout[\s\S]*LOCK TABLE/i.test(stderr)) {
     throw new MigrateError('BACKUP', `pg_dump of ${location.label} could not lock a table within [safety] lock_timeout: ${stderr}`, {
       hint: 'another session holds a lock on a table (a long ALTER TABLE or LOCK TABLE); let it finish and run again, or raise [safety] lock_timeout; nothing was changed',
     })
