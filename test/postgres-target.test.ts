@@ -321,7 +321,7 @@ describe('backup and restore', () => {
       const error = await dumpDatabase(location, file).then(() => undefined, (e: unknown) => e as MigrateError)
       expect(error?.code).toBe('BACKUP')
       expect(error?.message).toMatch(/is older than the server/)
-      expect(error?.hint).toMatch(/\[backup\] enabled = false/)
+      expect(error?.hint).toMatch(/\[database\] backup_enabled = false/)
       expect(existsSync(file)).toBe(false)
     } finally {
       process.env.PATH = path

@@ -127,11 +127,20 @@ const enumValues = (list: string) => list.split(',').map((v) => v.trim().replace
  */
 function alterTable(table: string, sql: string): Omit<PlanStep, 'file'>[] {
   const body = sql.replace(/^ALTER TABLE "(?:[^"]|"")+"\s+/, '').replace(/;\s*$/, '')
-  const actions = body.split(/,\n\s*/)
   const col = (name: string) => `${table}.${unquote(name)}`
+  // A type PostgreSQL cannot cast to is changed by dropping the column and adding it again: one
+  // change for a person, and its values go with the drop, which the words must not hide.
+  const actions = body.split(/,\n\s*/).reduce<string[]>((list, action) => {
+    const added = /^ADD COLUMN\s+("(?:[^"]|"")+")\s+(.+)$/s.exec(action.trim())
+    const last = list.length - 1
+    if (added && list[last] === `DROP COLUMN ${added[1]!}`) list[last] = `RECREATE ${added[1]!} ${added[2]!.trim()}`
+    else list.push(action)
+    return list
+  }, [])
   const steps = actions.map((action): Omit<PlanStep, 'file'> => {
     let m: RegExpExecArray | null
     const a = action.trim()
+    if ((m = /^RECREATE ("(?:[^"]|"")+") (.+)$/s.exec(a))) return { kind: 'alter table', table, description: `drop column ${col(m[1]!)} and add it again as ${m[2]!} (its values are not kept)`, sql: [] }
     if ((m = /^ADD COLUMN\s+("(?:[^"]|"")+")/.exec(a))) return { kind: 'add column', table, description: `add column ${col(m[1]!)}`, sql: [] }
     if ((m = /^DROP COLUMN\s+("(?:[^"]|"")+")/.exec(a))) return { kind: 'alter table', table, description: `drop column ${col(m[1]!)}`, sql: [] }
     if ((m = /^ALTER COLUMN\s+("(?:[^"]|"")+")\s+SET DATA TYPE\s+(.+?)(\s+USING .*)?$/s.exec(a))) return { kind: 'alter table', table, description: `change column ${col(m[1]!)} to ${m[2]!.trim()}`, sql: [] }
@@ -144,6 +153,7 @@ function alterTable(table: string, sql: string): Omit<PlanStep, 'file'>[] {
       return { kind: 'alter table', table, description: `add foreign key ${table} (${enumValues(m[2]!.replace(/"/g, ''))}) → ${unquote(m[3]!)} (${enumValues(m[4]!.replace(/"/g, ''))})${onDelete ? ` on delete ${onDelete.toLowerCase()}` : ''}`, sql: [] }
     }
     if ((m = /^ADD CONSTRAINT\s+("(?:[^"]|"")+")\s+PRIMARY KEY\s*\((.*?)\)/s.exec(a))) return { kind: 'alter table', table, description: `set the primary key of ${table} to (${enumValues(m[2]!.replace(/"/g, ''))})`, sql: [] }
+    if ((m = /^RENAME CONSTRAINT\s+("(?:[^"]|"")+")\s+TO\s+("(?:[^"]|"")+")/.exec(a))) return { kind: 'alter table', table, description: `rename constraint ${unquote(m[1]!)} → ${unquote(m[2]!)} on ${table}`, sql: [] }
     if ((m = /^DROP CONSTRAINT\s+("(?:[^"]|"")+")/.exec(a))) return { kind: 'alter table', table, description: `drop constraint ${unquote(m[1]!)} on ${table}`, sql: [] }
     return { kind: 'alter table', table, description: `alter table ${table}: ${a.split('\n')[0]!.slice(0, 80)}`, sql: [] }
   })

@@ -123,7 +123,9 @@ export function applicableRenames(catalogue: RenameCatalogue, hints: RenameHint[
   for (const h of hints.filter((x) => x.kind === 'column')) {
     const table = currentName.get(h.table.toLowerCase()) ?? h.table
     if (!exists(table)) continue
-    const columns = catalogue.columns(table)
+    // The catalogue was read before any rename ran: after a change of case only (users → Users), its
+    // columns are under the live spelling, and PostgreSQL (unlike SQLite) tells the two apart.
+    const columns = catalogue.columns(tables.includes(table) ? table : tables.find((t) => same(t, table))!)
     if (!columns.some((c) => same(c, h.from))) continue
     refuseFullText(h, table)
     if (same(h.from, h.to)) {

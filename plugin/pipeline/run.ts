@@ -163,7 +163,7 @@ async function applyInSession(run: SessionRun, plan: Plan, findings: Findings, s
   state.step = 'backup'
   run.progress(state.step)
   if (config.backupEnabled && options.backup !== false && !run.createdDb) {
-    state.backupPath = await target.backup(config)
+    state.backupPath = session.aroundBackup ? await session.aroundBackup(() => target.backup(config)) : await target.backup(config)
     crashPoint('after-backup')
   }
 

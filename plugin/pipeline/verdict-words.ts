@@ -19,7 +19,13 @@ export interface ApplyVerdict {
  * Engine warnings that announce a step that may fail (and then roll back), not one that loses data:
  * apply runs them without --accept-data-loss, so check and builds must not call them data loss.
  */
-const NOT_DATA_LOSS = [/^A unique constraint covering/i, /^The primary key for the .* table will be changed/i]
+const NOT_DATA_LOSS = [
+  /^A unique constraint covering/i,
+  /^The primary key for the .* table will be changed/i,
+  // PostgreSQL: the enum is redefined and its columns cast to the new type; a row holding a removed
+  // value fails the cast, and the transaction rolls back: nothing is lost either way.
+  /^The values \[.*\] on the enum .* will be removed\. If these variants are still used in the database, this will fail\.$/i,
+]
 
 export function isDataLossWarning(warning: string): boolean {
   return !NOT_DATA_LOSS.some((pattern) => pattern.test(warning))

@@ -75,6 +75,12 @@ export interface TargetSession {
   readonly renames: Rename[]
   /** Run SQL on the session's connection, inside its transaction. */
   exec(sql: string): Promise<void>
+  /**
+   * Take the backup (another connection, another process) while this session holds no lock that
+   * would make it wait for us: PostgreSQL's pg_dump waits for the table locks of a rename this
+   * transaction ran, and we wait for pg_dump. Absent: the backup is simply taken.
+   */
+  aroundBackup?<T>(backup: () => Promise<T>): Promise<T>
   /** Engine diff from the live database to `schema`: the SQL script, empty when in sync. */
   diff(schema: string): Promise<string>
   /** Engine push, inside the session's transaction. */

@@ -76,16 +76,19 @@ function createPrivateFile(file: string): void {
 }
 
 /** `pg_dump -Fc` of the whole database into `file` (created 0600; removed again when the dump fails). */
-export async function dumpDatabase(location: PostgresServerLocation, file: string): Promise<void> {
+export async function dumpDatabase(location: PostgresServerLocation, file: string, lockWaitMs?: number): Promise<void> {
   const pgDump = requireTool('pg_dump', 'BACKUP')
   const { dbname, env } = clientConnection(location)
   createPrivateFile(file)
   let result: Ran
   try {
-    result = await run(pgDump, ['-Fc', '--no-owner', '-f', file, '--dbname', dbname], env)
+    // A table lock held elsewhere (somebody's long ALTER, a LOCK TABLE) must end the backup with our
+    // message, not leave the run waiting on it with no end.
+    const lockWait = lockWaitMs === undefined ? [] : [`--lock-wait-timeout=${Math.max(1000, lockWaitMs)}`]
+    result = await run(pgDump, ['-Fc', '--no-owner', ...lockWait, '-f', file, '--dbname', dbname], env)
   } catch (error) {
     rmSync(file, { force: true })
-    throw new MigrateError('BACKUP', `cannot run ${pgDump}: ${errorMessage(error)}`, { hint: 'check the PostgreSQL client installation, or set [database] backup_enabled = false', cause: error })
+    throw new MigrateError('BACKUP', `cannot run ${pgDump}: ${errorMessage(error)}`, { hint: 'check the PostgreSQL client installation, or set [database] backup_enabled = false in migration.conf', cause: error })
   }
   if (result.code === 0) return
   rmSync(file, { force: true })
@@ -95,8 +98,14 @@ export async function dumpDatabase(location: PostgresServerLocation, file: strin
       hint: 'install the PostgreSQL client programs of the server\'s version (or newer) and put them first on PATH, or set [database] backup_enabled = false in migration.conf to skip the backup',
     })
   }
+  // pg_dump's --lock-wait-timeout is a statement_timeout around its LOCK TABLE statements.
+  if (/could not obtain lock|canceling statement due to statement timeout[\s\S]*LOCK TABLE/i.test(stderr)) {
+    throw new MigrateError('BACKUP', `pg_dump of ${location.label} could not lock a table within [safety] lock_timeout: ${stderr}`, {
+      hint: 'another session holds a lock on a table (a long ALTER TABLE or LOCK TABLE); let it finish and run again, or raise [safety] lock_timeout; nothing was changed',
+    })
+  }
   throw new MigrateError('BACKUP', `pg_dump of ${location.label} failed (exit ${result.code}): ${stderr}`, {
-    hint: 'see pg_dump\'s message above; nothing was changed. [database] backup_enabled = false skips the backup',
+    hint: 'see pg_dump\'s message above; nothing was changed. [database] backup_enabled = false in migration.conf skips the backup',
   })
 }
 
@@ -154,7 +163,7 @@ export async function dumpDataDir(location: PgliteLocation, file: string): Promi
   } catch (error) {
     if (created) rmSync(file, { force: true })
     if (error instanceof MigrateError) throw error
-    throw new MigrateError('BACKUP', `cannot back up the PGlite database ${location.label}: ${errorMessage(error)}`, { hint: 'nothing was changed; [database] backup_enabled = false skips the backup', cause: error })
+    throw new MigrateError('BACKUP', `cannot back up the PGlite database ${location.label}: ${errorMessage(error)}`, { hint: 'nothing was changed; [database] backup_enabled = false in migration.conf skips the backup', cause: error })
   } finally {
     await session.connection.close()
   }

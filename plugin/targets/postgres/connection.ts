@@ -92,6 +92,12 @@ export function connectError(error: unknown, location: PostgresServerLocation): 
 function queryError(error: unknown, label: string, lost: Error | undefined): MigrateError {
   if (error instanceof MigrateError) return error
   const e = error as { code?: string, position?: string }
+  if (e.code === '55P03') {
+    return new MigrateError('LOCKED', `a query on ${label} waited longer than [safety] lock_timeout for a table lock another session holds: ${errorMessage(error)}`, {
+      hint: 'another session holds a lock on a table (a long ALTER TABLE, LOCK TABLE or an open transaction); let it finish and run again, or raise [safety] lock_timeout; nothing of this run was committed',
+      cause: error,
+    })
+  }
   const detail = lost ? `${errorMessage(error)} (the connection was lost: ${lost.message})` : errorMessage(error)
   return new MigrateError('DATABASE', `a query on ${label} failed: ${detail}${e.code ? ` [${e.code}]` : ''}`, {
     hint: lost ? 'check that the server is running; nothing of this run was committed' : 'see the message above; nothing of this run was committed unless it says so',

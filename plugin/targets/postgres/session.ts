@@ -24,6 +24,9 @@ export async function openPostgresSession(location: PostgresLocation, options: S
   let engine: EngineSession | undefined
   try {
     const c = ec.connection()
+    // A table another session keeps locked (a long ALTER, LOCK TABLE) would hold the run, whose
+    // catalogue reads take table locks too (pg_get_expr), for ever: wait as long as for the migrator's lock.
+    await c.exec(`SET LOCAL lock_timeout = ${Math.max(1000, Math.round(options.timeoutMs))}`)
     await checkHistoryTable(c, options.historyTable)
     const tables = await listTables(c)
     const owned = new Set(options.owners.map((o) => o.table))
@@ -53,6 +56,8 @@ function session(
 ): TargetSession {
   const { options } = found
   let ended = false
+  /** The renames this transaction ran: undone around the backup (see aroundBackup), then run again. */
+  let renamed: string | undefined
   const end = async (how: 'COMMIT' | 'ROLLBACK') => {
     if (ended) return
     ended = true
@@ -62,7 +67,21 @@ function session(
   return {
     unmodelled: found.unmodelled,
     renames: found.renames,
-    exec: (sql) => c.exec(sql),
+    exec: async (sql) => {
+      // Only the renames come through here, before the plan; a savepoint lets them be undone for the backup.
+      await c.exec(renamed === undefined ? `SAVEPOINT migrate_plugin_renames; ${sql}` : sql)
+      renamed = renamed === undefined ? sql : `${renamed}\n${sql}`
+    },
+    async aroundBackup(backup) {
+      if (renamed === undefined) return backup()
+      // ALTER TABLE … RENAME holds an ACCESS EXCLUSIVE lock until we commit, and pg_dump waits for
+      // every table's lock while we wait for pg_dump: undo the renames (rolling back to the savepoint
+      // releases their locks), dump the database as it is, then rename again.
+      await c.exec('ROLLBACK TO SAVEPOINT migrate_plugin_renames')
+      const taken = await backup()
+      await c.exec(renamed)
+      return taken
+    },
     diff: (schema) => engine.diff(schema),
     push: async (schema, force) => {
       try {

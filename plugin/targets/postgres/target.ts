@@ -101,7 +101,7 @@ export function postgresTarget(location: PostgresLocation): Target {
       // Two backups within one second (a fast dev loop) get a counter rather than overwriting.
       let file = join(config.backupDirectory, `${backupPrefix(location)}${utcStamp(new Date())}${backupSuffix(location)}`)
       for (let n = 2; existsSync(file); n++) file = join(config.backupDirectory, `${backupPrefix(location)}${utcStamp(new Date())}_${n}${backupSuffix(location)}`)
-      if (location.kind === 'postgres') await dumpDatabase(location, file)
+      if (location.kind === 'postgres') await dumpDatabase(location, file, config.lockTimeout * 1000)
       else await dumpDataDir(location, file)
       return file
     },
