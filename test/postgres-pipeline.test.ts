@@ -69,7 +69,7 @@ describe('PostgreSQL through the same pipeline', () => {
     const apply = p.cli(['apply', '--json'])
     expect(apply.code, apply.stdout + apply.stderr).toBe(0)
     const backup = json(apply).backupPath as string
-    expect(backup).toMatch(/backups\/mp_test_\w+\.backup_\d{8}_\d{6}Z\.dump$/)
+    expect(backup).toMatch(/backups\/mp_test_\w+\.backup_\d{8}_\d{6}Z_[0-9a-f]{12}\.dump$/)
     expect(existsSync(backup)).toBe(true)
     expect(await query('SELECT email, bio FROM users ORDER BY id')).toEqual([{ email: 'a@x', bio: null }, { email: 'b@x', bio: null }])
   })
@@ -177,8 +177,32 @@ export const paints = table('paints', { id: int().primaryKey(), color: color().n
     expect(last[0]!.status).toBe('restored')
     expect(last[0]!.description).toMatch(/undid 1 later run\(s\): .*add column users\.bio/)
     // The safety backup holds the database as it was before the restore.
-    expect(json(restored).safetyBackup).toMatch(/before-restore\.dump$/)
+    expect(json(restored).safetyBackup).toMatch(/\d{6}Z_before-restore_[0-9a-f]{12}\.dump$/)
     expect(p.cli(['check']).code).toBe(2)
+  })
+
+  it("restore refuses a backup of another database with the same name (another server or schema): nothing is changed", async () => {
+    expect(p.cli(['apply']).code).toBe(0)
+    await query(`INSERT INTO users (email) VALUES ('mine@x')`)
+    p.write('model/users.ts', USERS_WITH("  bio: text(),\n"))
+    const mine = p.cli(['apply', '--json'])
+    expect(mine.code, mine.stderr).toBe(0)
+    // The same database name in another schema of the same server: its backups land in the same folder.
+    await query('CREATE SCHEMA other')
+    const otherUrl = `${db.url}?schema=other`
+    const other = p.cli(['apply', '--json'], { DATABASE_URL: otherUrl })
+    expect(other.code, other.stderr).toBe(0)
+    p.write('model/users.ts', USERS)
+    const again = p.cli(['apply', '--json', '--accept-data-loss'], { DATABASE_URL: otherUrl })
+    expect(again.code, again.stderr).toBe(0)
+    const foreign = json(again).backupPath as string
+    const listed = JSON.parse(p.cli(['backups', '--json']).stdout).backups.map((b: { path: string }) => b.path)
+    expect(listed).toContain(json(mine).backupPath)
+    expect(listed).not.toContain(foreign)
+    const refused = p.cli(['restore', foreign, '--yes'])
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(/is a backup of another database with the same name/)
+    expect(await query('SELECT email, bio FROM users')).toEqual([{ email: 'mine@x', bio: null }])
   })
 
   it('a database that does not exist is named, with how to create it, and is not created', async () => {
@@ -247,7 +271,7 @@ describe('PGlite in a folder', () => {
       q.write('model/users.ts', USERS_WITH("  bio: text(),\n"))
       const add = q.cli(['apply', '--json'])
       expect(add.code, add.stdout + add.stderr).toBe(0)
-      expect(json(add).backupPath).toMatch(/pgdata\.backup_\d{8}_\d{6}Z\.tar\.gz$/)
+      expect(json(add).backupPath).toMatch(/pgdata\.backup_\d{8}_\d{6}Z_[0-9a-f]{12}\.tar\.gz$/)
       expect(q.cli(['history']).stdout).toContain('add column users.bio')
     } finally {
       q.remove()

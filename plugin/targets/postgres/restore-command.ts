@@ -5,7 +5,7 @@ import { TOOL_VERSION } from '../../core/version.ts'
 import { restoredRecord } from '../../pipeline/history-record.ts'
 import type { BackupFile, RestoreResult, UndoneRun } from '../../types.ts'
 import type { RestoreRequest } from '../target.ts'
-import { backupPrefix, backupSuffix, listPostgresBackups, utcStamp } from './backup-files.ts'
+import { foreignBackup, listPostgresBackups, newBackupPath } from './backup-files.ts'
 import { dumpDatabase, dumpDataDir, restoreDatabase, restoreDataDir } from './backup.ts'
 import { databaseExists, schemaFingerprint } from './catalogue.ts'
 import { openConnection, type PgConnection } from './connection.ts'
@@ -27,6 +27,12 @@ export async function restorePostgres(config: ResolvedConfig, request: RestoreRe
     if (!chosen) throw new MigrateError('RESTORE', `no backups of ${location.label} in ${config.backupDirectory}`, { hint: 'backups are made before every apply that changes the database (unless backup_enabled = false)' })
   } else {
     chosen = all.find((b) => b.name === request.backup || b.path === request.backup || b.name === basename(request.backup!))
+    const foreign = chosen ? undefined : foreignBackup(config.backupDirectory, location, request.backup)
+    if (foreign) {
+      throw new MigrateError('RESTORE', `${foreign.name} is a backup of another database with the same name (another server, port, schema or folder), not of ${location.label}: refusing to restore it over this one`, {
+        hint: `${listHint}; nothing was changed`,
+      })
+    }
     if (!chosen) throw new MigrateError('RESTORE', `no backup of ${location.label} named ${request.backup}`, { hint: `${listHint}${all[0] ? ` (newest: ${all[0].name})` : ''}` })
   }
   if (!request.yes) {
@@ -48,7 +54,7 @@ export async function restorePostgres(config: ResolvedConfig, request: RestoreRe
     const before = exists ? await withConnection((c) => readHistory(c, config.historyTable, Number.MAX_SAFE_INTEGER)) : []
     let safetyBackup: string | undefined
     if (exists) {
-      safetyBackup = `${config.backupDirectory}/${backupPrefix(location)}${utcStamp(new Date())}_before-restore${backupSuffix(location)}`
+      safetyBackup = newBackupPath(config.backupDirectory, location, 'before-restore')
       if (location.kind === 'postgres') await dumpDatabase(location, safetyBackup)
       else await dumpDataDir(location, safetyBackup)
     }

@@ -9,7 +9,7 @@ import { openConnection, type PgConnection } from './connection.ts'
 import { dumpDatabase, dumpDataDir, restoreDatabase, restoreDataDir } from './backup.ts'
 import { lastInSync, readHistory, writeHistory } from './history.ts'
 import { lockDatabase } from './lock.ts'
-import { backupPrefix, backupSuffix, listPostgresBackups, utcStamp } from './backup-files.ts'
+import { listPostgresBackups, newBackupPath } from './backup-files.ts'
 import { restorePostgres } from './restore-command.ts'
 import { openPostgresSession } from './session.ts'
 import type { PostgresLocation } from './url.ts'
@@ -99,8 +99,7 @@ export function postgresTarget(location: PostgresLocation): Target {
     async backup(config) {
       mkdirSync(config.backupDirectory, { recursive: true })
       // Two backups within one second (a fast dev loop) get a counter rather than overwriting.
-      let file = join(config.backupDirectory, `${backupPrefix(location)}${utcStamp(new Date())}${backupSuffix(location)}`)
-      for (let n = 2; existsSync(file); n++) file = join(config.backupDirectory, `${backupPrefix(location)}${utcStamp(new Date())}_${n}${backupSuffix(location)}`)
+      const file = newBackupPath(config.backupDirectory, location)
       if (location.kind === 'postgres') await dumpDatabase(location, file, config.lockTimeout * 1000)
       else await dumpDataDir(location, file)
       return file
