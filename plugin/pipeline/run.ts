@@ -12,7 +12,7 @@ import type { MigrateOptions } from './options.ts'
 import { buildPlan, type Plan, type PlanStep } from './plan.ts'
 import type { Prepared } from './prepare.ts'
 import type { Rename } from './renames.ts'
-import { isDataLossWarning } from './verdict-words.ts'
+import { isDataLossWarning, UNEXECUTABLE_FIX } from './verdict-words.ts'
 
 export interface SessionRun {
   session: TargetSession
@@ -176,7 +176,7 @@ async function applyInSession(run: SessionRun, plan: Plan, findings: Findings, s
   let pushed = await session.push(schema.validatedText(), false)
   if (pushed.unexecutable.length > 0) {
     throw new MigrateError('GUARD_UNEXECUTABLE', `cannot apply: ${pushed.unexecutable.join('; ')}`, {
-      step: 'guard', hint: 'give the new required column a .default(…), make it nullable, or fill the table first; nothing was changed',
+      step: 'guard', hint: `${UNEXECUTABLE_FIX}; nothing was changed`,
     })
   }
   if (pushed.warnings.length > 0 && pushed.executedSteps === 0) {

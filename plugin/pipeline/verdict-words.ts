@@ -8,6 +8,9 @@ import type { MigrateResult } from './migrate.ts'
  * build (CI), or a dev server — where a CLI flag is not the whole answer, since the run that
  * refused was started by the server, not by a command the user can add a flag to.
  */
+/** How to get past a step the engine cannot run: one wording for apply's refusal, check and preview. */
+export const UNEXECUTABLE_FIX = 'for a new required column, give it a .default(…) or make it nullable; for a column made required over NULLs, fill them first (UPDATE … SET column = … WHERE column IS NULL)'
+
 export interface ApplyVerdict {
   /** apply refuses even with --accept-data-loss: unexecutable steps, or the push failed in preview. */
   refuses: boolean
@@ -39,7 +42,7 @@ export function warningLine(warning: string): string {
 export function applyVerdict(result: Pick<MigrateResult, 'unexecutable' | 'previewError'>): ApplyVerdict {
   const refuses = result.unexecutable.length > 0 || !!result.previewError
   const fix = result.unexecutable.length > 0
-    ? 'give the new required column a .default(…), make it nullable, or fill the table first'
+    ? UNEXECUTABLE_FIX
     : 'fix the models (or the data, or the view or trigger named) first'
   return { refuses, fix }
 }

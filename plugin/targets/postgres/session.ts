@@ -119,6 +119,13 @@ function session(
  */
 function explainPushError(error: unknown): unknown {
   const message = errorMessage(error)
+  if (/unknown variant `?InvalidInputValue/i.test(message)) {
+    // adapter-pg reports SQLSTATE 22P02 as a kind the pinned engine cannot read, which hides the server's words.
+    return new MigrateError('APPLY', 'PostgreSQL refused a value while changing the schema (invalid input value): most often rows still hold an enum value the models no longer list, or text a new column type cannot read', {
+      hint: 'move those rows to a value the models keep (UPDATE "table" SET "column" = \'…\' WHERE "column" = \'…\'), then run again; the change was rolled back',
+      cause: error,
+    })
+  }
   if (!/unsafe use of new value/i.test(message)) return error
   return new MigrateError('APPLY', `${message}: PostgreSQL cannot use an enum value in the same transaction that adds it, and migrate-plugin applies a run in one transaction`, {
     hint: 'split the change in two runs: first add the value to the enum (without using it as a default), apply; then use it as the default and apply again',
