@@ -1,11 +1,11 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { dirname, join } from 'node:path'
 import pg from 'pg'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { Project } from './helpers.ts'
 import { asSuperuser, createRole, freshDatabase, urlFor, type FreshDatabase, type TestRole } from './postgres.ts'
 import { snapshot } from './postgres-snapshot.ts'
+import { freePort } from './postgres-server.ts'
 import { lockDatabase } from '../plugin/targets/postgres/lock.ts'
 import { parsePostgresLocation } from '../plugin/targets/postgres/url.ts'
 
@@ -58,20 +58,22 @@ async function refusedApply(message: RegExp, env: NodeJS.ProcessEnv = {}, args: 
   return r.stderr
 }
 
+/** `apply` through the CLI while another session holds an ACCESS EXCLUSIVE lock on `table`. */
+async function applyWhileLocked(table: string): Promise<{ code: number, stdout: string, stderr: string }> {
+  const holder = new pg.Client({ connectionString: db.url })
+  await holder.connect()
+  try {
+    await holder.query(`BEGIN; LOCK TABLE "${table}" IN ACCESS EXCLUSIVE MODE`)
+    return await p.cliAsync(['apply'])
+  } finally {
+    await holder.query('ROLLBACK').catch(() => {})
+    await holder.end()
+  }
+}
+
 function backupFiles(): string[] {
   const dir = join(p.root, 'backups')
   return existsSync(dir) ? readdirSync(dir).sort() : []
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))))
-    })
-  })
 }
 
 describe('bad database URLs', () => {
@@ -198,16 +200,7 @@ describe('pg_dump and the backup', () => {
     p.write('migration.conf', conf(db.url, '[safety]\nlock_timeout = 1\n'))
     const before = await snapshot(db.name)
     const backups = backupFiles()
-    const holder = new pg.Client({ connectionString: db.url })
-    await holder.connect()
-    let r
-    try {
-      await holder.query('BEGIN; LOCK TABLE users IN ACCESS EXCLUSIVE MODE')
-      r = await p.cliAsync(['apply'])
-    } finally {
-      await holder.query('ROLLBACK').catch(() => {})
-      await holder.end()
-    }
+    const r = await applyWhileLocked('users')
     expect(r.code, r.stdout + r.stderr).toBe(1)
     // The run's own catalogue reads wait for the lock first (a column default is read with pg_get_expr).
     expect(r.stderr).toMatch(/a query on postgresql:\/\/\S+ waited longer than \[safety\] lock_timeout for a table lock another session holds/)
@@ -223,16 +216,7 @@ describe('pg_dump and the backup', () => {
     p.write('migration.conf', conf(db.url, '[safety]\nlock_timeout = 1\n'))
     const before = await snapshot(db.name)
     const backups = backupFiles()
-    const holder = new pg.Client({ connectionString: db.url })
-    await holder.connect()
-    let r
-    try {
-      await holder.query('BEGIN; LOCK TABLE notes IN ACCESS EXCLUSIVE MODE')
-      r = await p.cliAsync(['apply'])
-    } finally {
-      await holder.query('ROLLBACK').catch(() => {})
-      await holder.end()
-    }
+    const r = await applyWhileLocked('notes')
     expect(r.code, r.stdout + r.stderr).toBe(1)
     expect(r.stderr).toMatch(/pg_dump of postgresql:\/\/\S+ could not lock a table within \[safety\] lock_timeout/)
     expect(r.stderr).toMatch(/let it finish and run again, or raise \[safety\] lock_timeout; nothing was changed/)
