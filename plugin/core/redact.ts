@@ -65,10 +65,15 @@ function userinfoEnd(rest: string): number {
   const query = rest.search(/[?#]/)
   const head = query >= 0 ? rest.slice(0, query) : rest
   const at = head.lastIndexOf('@')
-  if (at >= 0) return at
+  const later = rest.lastIndexOf('@')
+  if (at >= 0) {
+    // `admin:p@ss#w?rd@host/db`: the first "#" or "?" is inside the password when no path began
+    // between the "@" before it and it, and another "@" follows — then that later "@" ends the userinfo.
+    if (later > query && query >= 0 && head.includes(':') && !head.slice(at + 1).includes('/')) return later
+    return at
+  }
   // An unencoded "#" or "?" inside the password (`admin:p#ss@host`) looks like the start of a
   // fragment or query: a user:password pair before a later "@" is still taken for userinfo.
-  const later = rest.lastIndexOf('@')
   return later >= 0 && head.includes(':') ? later : -1
 }
 
@@ -84,6 +89,8 @@ function safeDecode(value: string): string {
 export function redactSecrets(text: string): string {
   if (!text) return text
   let out = text.replace(/\b([a-z][a-z0-9+.-]+:(\/\/)?\/?)([^\s"'<>`]*)/gi, (all, scheme: string, slashes: string | undefined, rest: string) => {
+    // A file URL has no userinfo: `file:///…/node_modules/@prisma/…` is a path to keep readable.
+    if (/^file:/i.test(scheme)) return all
     const at = userinfoEnd(rest)
     if (at < 0) return all
     const userinfo = rest.slice(0, at)
