@@ -1,5 +1,7 @@
-import { join } from 'node:path'
+import { readdirSync } from 'node:fs'
+import { basename, join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { Runner } from '../plugin/bundlers/runner.ts'
 import { Project } from './helpers.ts'
 import { asSuperuser, freshDatabase, type FreshDatabase } from './postgres.ts'
 
@@ -56,5 +58,32 @@ describe.each([['vite', viteBuild], ['esbuild', esbuildBuild]] as const)('%s on 
     expect(await columns()).toEqual(['id', 'email'])
     await build({ build: 'apply' })
     expect(await columns()).toEqual(['id', 'email', 'phone'])
+  })
+})
+
+describe('a dev server on PostgreSQL', () => {
+  it('keeps the backups it takes bounded by backup_keep_dev: the first of the session and the newest, never a backup it did not take', async () => {
+    p.write('migration.conf', `[database]\nurl = "${db.url}"\nbackup_keep_dev = 1\n[migration]\ngenerate_client = false\n`)
+    // Backups from before the session (the CLI's: the database exists, empty, so even creation backs it up).
+    const cliBackups: string[] = []
+    for (const models of [USERS, WITH_PHONE]) {
+      p.write('model/users.ts', models)
+      const cli = p.cli(['apply', '--json'])
+      expect(cli.code, cli.stderr).toBe(0)
+      cliBackups.push(basename(JSON.parse(cli.stdout).backupPath as string))
+    }
+    const runner = new Runner({ dev: 'apply' })
+    const made: string[] = []
+    for (let i = 1; i <= 4; i++) {
+      const extra = Array.from({ length: i }, (_, k) => `  extra${k}: text(),`).join('\n')
+      p.write('model/users.ts', WITH_PHONE.replace('  phone: text(),\n', `  phone: text(),\n${extra}\n`))
+      const report = await runner.run({ root: p.root, watch: true, trigger: 'vite-dev' })
+      expect(report.result?.outcome).toBe('applied')
+      expect(report.warning).toBeUndefined()
+      made.push(basename(report.result!.backupPath!))
+    }
+    const left = readdirSync(join(p.root, 'backups')).sort()
+    expect(left).toEqual([...cliBackups, made[0]!, made[3]!].sort())
+    expect(await columns()).toEqual(['id', 'email', 'phone', 'extra0', 'extra1', 'extra2', 'extra3'])
   })
 })

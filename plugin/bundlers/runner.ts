@@ -167,7 +167,7 @@ export class Runner {
     let client = ''
     // After COMMIT nothing may fail the run (or the build): such problems are warnings next to the success.
     const postCommit = [...(result.postCommitWarnings ?? [])]
-    if (context.watch) postCommit.push(...this.sessionBackups.record(result))
+    if (context.watch) postCommit.push(...await this.sessionBackups.record(result))
     if (mode === 'apply') {
       try {
         const generated = await regenerateClientAfterApply(result)

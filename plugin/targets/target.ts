@@ -163,6 +163,12 @@ export interface Target {
   backup(config: ResolvedConfig): Promise<string>
   /** After COMMIT: backups past their retention go; failures are collected, never thrown. */
   retention(config: ResolvedConfig, failures: string[]): string[]
+  /**
+   * A dev server's bound (backup_keep_dev): of the backups one dev-server process took (`session`,
+   * oldest first), keep the first and the newest `keep`, delete the rest — only those provably of
+   * this database, never its newest backup. Returns the deleted paths; failures collected.
+   */
+  boundSessionBackups(config: ResolvedConfig, session: readonly string[], failures: string[]): string[]
   /** The rollback itself failed: bring the backup back (checked), or throw saying it did not. */
   restoreAfterFailure(backupPath: string, timeoutMs: number): Promise<void>
   /** A failed run's history row, in its own small transaction after the rollback; best effort. */

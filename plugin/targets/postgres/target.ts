@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { MigrateError, errorMessage } from '../../core/errors.ts'
 import type { ResolvedConfig } from '../../core/config.ts'
 import type { Target, TargetSession } from '../target.ts'
@@ -112,6 +112,24 @@ export function postgresTarget(location: PostgresLocation): Target {
       for (const { path, createdAt } of listPostgresBackups(config.backupDirectory, location).slice(1)) {
         try {
           if (createdAt.getTime() >= cutoff) continue
+          rmSync(path)
+          deleted.push(path)
+        } catch (error) {
+          failures.push(`could not delete the old backup ${path}: ${errorMessage(error)}`)
+        }
+      }
+      return deleted
+    },
+    boundSessionBackups(config, session, failures) {
+      const keep = config.backupKeepDev
+      if (keep <= 0 || session.length <= keep + 1) return []
+      // Only files named with this database's id (backup-files.ts) count as its backups.
+      const mine = listPostgresBackups(config.backupDirectory, location)
+      const provable = new Set(mine.map((b) => resolve(b.path)))
+      const deleted: string[] = []
+      for (const path of session.slice(1, session.length - keep)) {
+        if (resolve(path) === resolve(mine[0]?.path ?? '') || !provable.has(resolve(path))) continue
+        try {
           rmSync(path)
           deleted.push(path)
         } catch (error) {

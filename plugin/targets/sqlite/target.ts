@@ -8,7 +8,7 @@ import { TOOL_VERSION } from '../../core/version.ts'
 import type { ResolvedConfig } from '../../core/config.ts'
 import type { HistoryRecord } from '../../pipeline/history-record.ts'
 import type { DatabaseState, Target } from '../target.ts'
-import { applyRetention, backupDatabase, prepareBackupFolder } from './backup.ts'
+import { applyRetention, backupDatabase, boundSessionBackups, prepareBackupFolder } from './backup.ts'
 import { lastInSync, readHistory, schemaFingerprint, writeHistory } from './history.ts'
 import { quoteIdent } from '../../core/sql.ts'
 import { clearMarker, recoverInterrupted, writeMarker } from './interrupted.ts'
@@ -77,6 +77,7 @@ export function sqliteTarget(dbPath: string): Target {
       return backupDatabase(dbPath, prepareBackupFolder(config))
     },
     retention: (config: ResolvedConfig, failures: string[]) => applyRetention(dbPath, config.backupDirectory, config.backupRetentionDays, new Date(), failures),
+    boundSessionBackups: (config, session, failures) => boundSessionBackups(dbPath, config.backupDirectory, session, config.backupKeepDev, failures),
     restoreAfterFailure: async (backupPath, timeoutMs) => { await (await import('./restore.ts')).restoreChecked(backupPath, dbPath, timeoutMs) },
     recordFailure: async (historyTable, record) => recordFailure(dbPath, historyTable, record),
     async removeCreated() {
