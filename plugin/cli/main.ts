@@ -85,9 +85,9 @@ export async function main(argv: string[]): Promise<number> {
       const known = optionSpellings([...cli.matchedCommand.options, ...cli.globalCommand.options].map((o) => o.rawName))
       checkOptions(args, known, cli.matchedCommand.name, Object.keys(SEED_FLAGS))
     }
-    for (const name of ['config', 'database']) {
+    for (const name of ['config', 'database', 'format']) {
       const raw = rawOption(args, `--${name}`)
-      if (raw === '') throw new MigrateError('USAGE', `--${name} is given an empty value`, { hint: `give --${name} a path, or leave it out` })
+      if (raw === '') throw new MigrateError('USAGE', `--${name} is given an empty value`, { hint: name === 'format' ? 'give --format text, json or markdown, or leave it out' : `give --${name} a path, or leave it out` })
       if (raw !== undefined) cli.options[name] = raw
     }
     await cli.runMatchedCommand()
