@@ -473,8 +473,9 @@ describe('a build on GitHub Actions', () => {
     const created = commands.find((c) => c.message.startsWith('create table comments'))!
     expect(created.props.file).toBe('model/comments,v2.ts')
     expect(annotatedLine(p.root, created)).toMatch(/table\('comments'/)
-    // One summary for the one run of the build.
+    // One summary for the one run of the build, marked as a warning.
     expect(summaryOf(p).match(/pending change\(s\)/g)).toHaveLength(1)
+    expect(summaryOf(p)).toMatch(/^### ⚠️ migrate-plugin: 4 pending change\(s\) in `dev\.db`$/m)
   })
 
   it('that fails on a model error annotates that line', () => {

@@ -91,7 +91,7 @@ export function pendingReport(result: MigrateResult, level: Level, env: Environm
     annotations.push({ level, title: 'migrate-plugin: pending changes', message: `and ${steps.length - MAX_ANNOTATIONS} more pending change(s) in ${db}: see the job summary, or run npx migrate-plugin preview` })
   }
   if (steps.length === 0) annotations.push({ level, title: 'migrate-plugin: pending changes', message: `${db} differs from the models. ${advice}` })
-  return { annotations, summary: resultMarkdown(result, shown) }
+  return { annotations, summary: resultMarkdown(result, shown, level === 'error' ? '❌' : '⚠️') }
 }
 
 /** In sync (or applied): nothing to annotate, one line in the summary. */

@@ -18,7 +18,8 @@ export type StepPlace = string | undefined
 export const MAX_SQL_CHARS = 200_000
 export const MAX_LISTED_STEPS = 500
 
-export function resultMarkdown(result: MigrateResult, places: readonly StepPlace[] = []): string {
+/** `icon`: ❌ where pending changes fail the job (check, a build), ⚠️ where they only warn. */
+export function resultMarkdown(result: MigrateResult, places: readonly StepPlace[] = [], icon: '❌' | '⚠️' = '❌'): string {
   const db = code(shownPath(result))
   if (result.outcome === 'in-sync') return `✅ migrate-plugin: ${db} is in sync with the models\n`
   const plan = result.plan
@@ -27,8 +28,8 @@ export function resultMarkdown(result: MigrateResult, places: readonly StepPlace
   const created = steps.filter((s) => s.kind === 'create table').length
   const lines: string[] = [
     databaseMissing(result.config)
-      ? `### ❌ migrate-plugin: ${db} does not exist; ${created} table(s) would be created`
-      : `### ❌ migrate-plugin: ${steps.length} pending change(s) in ${db}`,
+      ? `### ${icon} migrate-plugin: ${db} does not exist; ${created} table(s) would be created`
+      : `### ${icon} migrate-plugin: ${steps.length} pending change(s) in ${db}`,
     '',
   ]
   steps.slice(0, MAX_LISTED_STEPS).forEach((step, i) => {
