@@ -327,6 +327,16 @@ export const members = table('members', {
     expect(r.stderr).toMatch(/! warning: the job summary could not be written/)
   })
 
+  it('a summary variable that names the database appends nothing to it', async () => {
+    const p = await pendingProject()
+    const before = p.hash()
+    const r = p.cli(['check'], githubEnv(p, { GITHUB_STEP_SUMMARY: p.dbPath }))
+    expect(r.code, r.stderr).toBe(2)
+    expect(r.stderr).toMatch(/! warning: the job summary could not be written to GITHUB_STEP_SUMMARY \(.*dev\.db\): it is a SQLite database/)
+    expect(workflowCommands(r.stderr).filter((c) => c.level === 'error')).toHaveLength(4)
+    expect(p.hash()).toBe(before)
+  })
+
   it('SQL holding ``` gets a longer fence, and names and warnings are escaped as Markdown', async () => {
     const p = new Project({ 'model/notes.ts': `import { table, int, text } from 'migrate-plugin/model'
 

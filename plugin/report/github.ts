@@ -1,4 +1,4 @@
-import { appendFileSync } from 'node:fs'
+import { appendFileSync, closeSync, openSync, readSync } from 'node:fs'
 import { isAbsolute, relative, resolve, sep } from 'node:path'
 import { MigrateError, errorMessage } from '../core/errors.ts'
 import { redactSecrets } from '../core/redact.ts'
@@ -125,11 +125,27 @@ export function emitReport(report: GitHubReport, env: Environment = process.env,
   const path = env.GITHUB_STEP_SUMMARY
   if (!path) return undefined
   try {
+    // Markdown appended to a database (a mistyped variable naming dev.db, or a backup) would corrupt it.
+    if (isSqliteFile(path)) throw new Error('it is a SQLite database, which a summary must not be appended to')
     appendFileSync(path, `${redactSecrets(report.summary)}\n`)
     return undefined
   } catch (error) {
     const warning = `the job summary could not be written to GITHUB_STEP_SUMMARY (${path}): ${errorMessage(error)}`
     write(`${workflowCommand({ level: 'warning', title: 'migrate-plugin: job summary not written', message: warning })}\n`)
     return warning
+  }
+}
+
+function isSqliteFile(path: string): boolean {
+  let fd: number | undefined
+  try {
+    fd = openSync(path, 'r')
+    const header = Buffer.alloc(16)
+    return readSync(fd, header, 0, 16, 0) === 16 && header.toString('latin1') === 'SQLite format 3\0'
+  } catch {
+    // Missing (GitHub makes the file; append creates it otherwise) or unreadable: the append says why.
+    return false
+  } finally {
+    if (fd !== undefined) closeSync(fd)
   }
 }
