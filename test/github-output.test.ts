@@ -297,6 +297,23 @@ export const members = table('members', {
     })
   })
 
+  it('a new index, and a new foreign key, land on the line of their first column', async () => {
+    const p = new Project({
+      'model/users.ts': USERS_V1,
+      'model/posts.ts': `import { table, int, text } from 'migrate-plugin/model'\n\nexport const posts = table('posts', {\n  id: int().primaryKey(),\n  authorId: int(),\n  title: text(),\n})\n`,
+    })
+    await p.migrate()
+    p.write('model/users.ts', USERS_V1.replace("import { table, int, text }", "import { table, int, text, index }").replace('})\n', '}, (t) => [index(t.email)])\n'))
+    p.write('model/posts.ts', `import { table, int, text } from 'migrate-plugin/model'\nimport { users } from './users.ts'\n\nexport const posts = table('posts', {\n  id: int().primaryKey(),\n  title: text(),\n  authorId: int().references(() => users.id),\n})\n`)
+    const r = p.cli(['check'], githubEnv(p))
+    expect(r.code, r.stderr).toBe(2)
+    const lines = Object.fromEntries(workflowCommands(r.stderr).map((e) => [e.message.split(':')[0], `${e.props.file}: ${annotatedLine(p.root, e).trim()}`]))
+    expect(lines).toEqual({
+      'create index on users (email)': 'model/users.ts: email: text().notNull(),',
+      'redefine table posts': 'model/posts.ts: authorId: int().references(() => users.id),',
+    })
+  })
+
   it('in a .prisma fragment: the field\'s line, found by its name or its @map', async () => {
     const p = new Project({
       'model/a.ts': `import { table, int } from 'migrate-plugin/model'\nexport const a = table('a', { id: int().primaryKey() })\n`,

@@ -66,7 +66,7 @@ export function reportCheck(command: Command, result: MigrateResult, format: For
 export function reportFailure(error: unknown, args: readonly string[], command: string | undefined, env = process.env): void {
   try {
     const github = isGitHubActions(env)
-    const markdown = formatInArgs(args) === 'markdown' && !args.includes('--json')
+    const markdown = command === 'check' && formatInArgs(args) === 'markdown' && !args.includes('--json')
     if (!github && !markdown) return
     const report = failureReport(error, projectRoot(args), command, env)
     if (github) emitReport(report, env)
