@@ -101,6 +101,8 @@ export interface PlanStep {
   description: string
   /** The model file that owns the table, when a model does. */
   file?: string
+  /** The line of that file where the table is defined (its `table(` call, or a .prisma fragment's `model` block). */
+  line?: number
   sql: string[]
 }
 

@@ -124,6 +124,8 @@ export function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' }
   delete env.DATABASE_URL
   delete env.FORCE_COLOR
+  // Run inside GitHub Actions, the CLI would annotate this repository's own job with test projects' changes.
+  for (const name of ['GITHUB_ACTIONS', 'GITHUB_STEP_SUMMARY', 'GITHUB_WORKSPACE']) delete env[name]
   return env
 }
 

@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { placeOf, type ErrorPlace } from './bundler-error.ts'
+import { buildReporter } from './ci-output.ts'
 import { describeError, Runner, type PluginOptions, type RunContext, type RunReport } from './runner.ts'
 
 export const NAME = 'migrate-plugin'
@@ -31,6 +32,7 @@ export interface MigrateContext {
 export function createContext(rawOptions: PluginOptions): MigrateContext {
   const options = { ...rawOptions }
   const runner = new Runner(options)
+  const ci = buildReporter()
 
   // The folder messages are relative to; a config that cannot be read (itself the error) has no place to add.
   const projectRootOf = (root: string): string => {
@@ -43,9 +45,12 @@ export function createContext(rawOptions: PluginOptions): MigrateContext {
 
   const attempt = async (run: RunContext): Promise<Failure | undefined> => {
     try {
-      report(await runner.run(run))
+      const outcome = await runner.run(run)
+      report(outcome)
+      if (!run.watch) ci.done(outcome)
       return undefined
     } catch (error) {
+      if (!run.watch) ci.failed(error, projectRootOf(run.root), run.trigger)
       // Where it went wrong (a broken model file): Rollup, Rolldown and Vite print it with a code
       // frame, and Vite's overlay links it to the editor.
       return { place: placeOf(error, projectRootOf(run.root)), message: describeError(error) }

@@ -186,10 +186,19 @@ export class Runner {
     if (result.outcome === 'pending') {
       const text = pendingMessage(result, context.watch ? 'dev' : 'build')
       if (mode === 'warn') return { mode, result, warning: text }
-      throw new MigrateError('PENDING', text)
+      const pending = new MigrateError('PENDING', text)
+      pendingResults.set(pending, result)
+      throw pending
     }
     return this.options.quiet === false ? { mode, result, line: `migrate-plugin: ${databaseLabel(config, (path) => path)} is in sync · ${ms}` } : { mode, result }
   }
+}
+
+/** The run behind a PENDING error, for CI output that annotates each step (context.ts). */
+const pendingResults = new WeakMap<Error, MigrateResult>()
+
+export function pendingResultOf(error: unknown): MigrateResult | undefined {
+  return error instanceof Error ? pendingResults.get(error) : undefined
 }
 
 /** "added column users.phone (model/user_models.ts)" — one line, naming what changed. */

@@ -11,6 +11,8 @@ export interface Flags {
   acceptDataLoss?: boolean
   limit?: number
   database?: string
+  /** check: text, json or markdown. */
+  format?: string
   '--'?: string[]
 }
 

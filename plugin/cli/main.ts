@@ -9,6 +9,7 @@ import { init } from './commands/init.ts'
 import { apply, applyByDefault, check, preview } from './commands/migrate.ts'
 import { restore } from './commands/restore.ts'
 import { status } from './commands/status.ts'
+import { formatInArgs, reportFailure } from './ci-report.ts'
 import { printJson } from './json.ts'
 import { out, printError } from './print.ts'
 import { checkOptions, fixHelp, optionSpellings, rawOption, unknownCommand } from './usage.ts'
@@ -58,7 +59,7 @@ export async function main(argv: string[]): Promise<number> {
     // cac passes the declared arguments, then the options.
     declared.action(async (...params: unknown[]) => {
       const flags = params.pop() as Flags
-      json = !!flags.json
+      json = !!flags.json || flags.format === 'json'
       exitCode = (await spec.handler(params as (string | undefined)[], flags)) ?? 0
     })
   }
@@ -68,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
   cli.globalCommand.versionNumber = TOOL_VERSION
 
   try {
-    json = args.includes('--json')
+    json = args.includes('--json') || formatInArgs(args) === 'json'
     cli.parse(['node', 'migrate-plugin', ...args], { run: false })
     commandName = cli.matchedCommand?.name || (cli.args.length === 0 ? 'apply' : undefined)
     if (cli.options.help) return 0
@@ -84,15 +85,16 @@ export async function main(argv: string[]): Promise<number> {
       const known = optionSpellings([...cli.matchedCommand.options, ...cli.globalCommand.options].map((o) => o.rawName))
       checkOptions(args, known, cli.matchedCommand.name, Object.keys(SEED_FLAGS))
     }
-    for (const name of ['config', 'database']) {
+    for (const name of ['config', 'database', 'format']) {
       const raw = rawOption(args, `--${name}`)
-      if (raw === '') throw new MigrateError('USAGE', `--${name} is given an empty value`, { hint: `give --${name} a path, or leave it out` })
+      if (raw === '') throw new MigrateError('USAGE', `--${name} is given an empty value`, { hint: name === 'format' ? 'give --format text, json or markdown, or leave it out' : `give --${name} a path, or leave it out` })
       if (raw !== undefined) cli.options[name] = raw
     }
     await cli.runMatchedCommand()
     return exitCode
   } catch (error) {
     printError(error, json, commandName)
+    reportFailure(error, args, commandName)
     return 1
   }
 }

@@ -63,11 +63,11 @@ export interface LiveSchema {
 }
 
 export function buildPlan(script: string, owners: ModelOwner[], live: LiveSchema): Plan {
-  const ownerOf = new Map(owners.map((o) => [o.table.toLowerCase(), o.file]))
+  const ownerOf = new Map(owners.map((o) => [o.table.toLowerCase(), o]))
   const steps: PlanStep[] = []
   const add = (step: Omit<PlanStep, 'file'>) => {
-    const file = ownerOf.get(step.table.toLowerCase())
-    steps.push(file ? { ...step, file } : step)
+    const owner = ownerOf.get(step.table.toLowerCase())
+    steps.push(owner ? { ...step, file: owner.file, ...(owner.line !== undefined ? { line: owner.line } : {}) } : step)
   }
   for (const section of sections(script)) {
     if (section.header === 'RedefineTables') {

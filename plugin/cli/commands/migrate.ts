@@ -6,6 +6,7 @@ import { migrate, type Command, type MigrateResult, type RunStep } from '../../p
 import type { Plan } from '../../pipeline/plan.ts'
 import { applyVerdict, isDataLossWarning, lossCheckLine, warningLine } from '../../pipeline/verdict-words.ts'
 import { ask, canAsk } from '../ask.ts'
+import { formatOf, reportCheck, type Format } from '../ci-report.ts'
 import { defineCommand, type Flags } from '../command.ts'
 import { applyAskingAboutDataLoss, canAskAboutDataLoss } from '../confirm-data-loss.ts'
 import { printJson, runResultJson } from '../json.ts'
@@ -46,7 +47,8 @@ export const check = defineCommand({
   name: 'check',
   description: 'Exit 2 when changes are pending, 0 when in sync (for CI)',
   common: true,
-  examples: ['npx migrate-plugin check || echo "run npx migrate-plugin apply"'],
+  options: [['--format <format>', 'Output: text (default), json (same as --json) or markdown (a summary for a pull request)']],
+  examples: ['npx migrate-plugin check || echo "run npx migrate-plugin apply"', 'npx migrate-plugin check --format markdown > schema-change.md'],
   handler: run('check'),
 })
 
@@ -66,11 +68,14 @@ export const applyByDefault = defineCommand({
 })
 
 async function runMigrate(command: Command, flags: Flags): Promise<number> {
+  // Checked before the run: a bad --format must not cost a migration run first.
+  const format: Format = command === 'check' ? formatOf(flags) : flags.json ? 'json' : 'text'
+  const json = format === 'json'
   const overrides: ConfigOverrides = {}
   if (flags.acceptDataLoss) overrides.allowDataLoss = true
-  const progress = new Progress({ json: !!flags.json })
+  const progress = new Progress({ json: format !== 'text' })
   // The progress line is erased before the loss is listed and the question asked.
-  const lossPrompt = command === 'apply' && canAskAboutDataLoss(!!flags.json)
+  const lossPrompt = command === 'apply' && canAskAboutDataLoss(json)
     ? { print: (line: string) => { progress.done(); out(c.yellow(line)) }, ask: (question: string) => { progress.done(); return ask(question) } }
     : undefined
   const result = await applyAskingAboutDataLoss((accepted) => withProgress(progress, () => migrate({
@@ -103,7 +108,14 @@ async function runMigrate(command: Command, flags: Flags): Promise<number> {
   // plan to act on: scripts that preview before applying must see it fail.
   const exitCode = command === 'check' && result.outcome === 'pending' ? 2 : command === 'preview' && applyVerdict(result).refuses ? 1 : 0
   try {
-    if (flags.json) {
+    // GitHub annotations and the job summary; with --format markdown, the result itself.
+    const ci = reportCheck(command, result, format)
+    postCommitWarnings.push(...ci.warnings)
+    if (ci.printed) {
+      printWarnings(postCommitWarnings)
+      return exitCode
+    }
+    if (json) {
       const body = { ok: true as const, ...runResultJson(result), ...(postCommitWarnings.length ? { postCommitWarnings } : {}) }
       printJson(command === 'apply' ? { ...body, command, ...(client && client.state !== 'disabled' ? { client: client.state } : {}) } : { ...body, command })
       return exitCode
