@@ -85,11 +85,14 @@ export async function verdictOnCopy(config: ResolvedConfig, preview: (config: Re
   } finally {
     remove()
     // The copy and the preview are mostly synchronous, so a signal that came during them is still
-    // waiting in the event loop, read at its next poll: the handler stays until that poll has run,
-    // or the signal would be dropped with it.
-    setTimeout(() => {
+    // waiting in the event loop, read at its next poll phase: the handler stays until a poll phase
+    // has run, or the signal would be dropped with it. An immediate scheduled from an immediate
+    // runs in a later loop turn's check phase, which always follows that turn's poll phase —
+    // whatever phase this runs in, and however long the machine stalls (a timer did not: under
+    // load it could fire before the poll).
+    setImmediate(() => setImmediate(() => {
       for (const s of signals) process.off(s, onSignal)
-    }, 20)
+    }))
   }
 }
 
