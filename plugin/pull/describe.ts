@@ -21,7 +21,6 @@ export interface ColumnModel {
   notNull: boolean
   primaryKey: boolean
   autoIncrement: boolean
-  unique: boolean
   /** DSL source for the default call (`.default(3)`, `.defaultNow()`), or ''. */
   defaultCall: string
   references?: { table: string, column: string, onDelete: string, onUpdate: string }
@@ -188,7 +187,9 @@ export function describeCatalogue(catalogue: Catalogue): PullDescription {
     for (const i of t.indexes) {
       if (i.partial) reason(t.name, `index ${i.name} is partial (WHERE …), which a model cannot say`)
       if (i.columns.some((c) => c === null)) reason(t.name, `index ${i.name} is on an expression, which a model cannot say`)
-      if (i.ordered) reason(t.name, `index ${i.name} has DESC or COLLATE keys, which a model cannot say`)
+      if (i.ordered && i.origin !== 'u') reason(t.name, `index ${i.name} has DESC or COLLATE keys, which a model cannot say`)
+      // Measured: the engine wants such an index replaced by a named one, and SQLite cannot drop it.
+      if (i.origin === 'u') reason(t.name, `its UNIQUE (${i.columns.join(', ')}) is a constraint inside CREATE TABLE, which a model cannot say (a model's unique() is a named CREATE UNIQUE INDEX, and SQLite cannot drop the constraint's own index)`)
     }
   }
   // A foreign key needs its target modelled, and a target Prisma can relate to (its key or a unique set).
@@ -267,19 +268,10 @@ function modelOf(t: CatalogueTable, byName: Map<string, CatalogueTable>, exportN
   const pk = t.columns.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk)
   const single = pk.length === 1 ? pk[0]! : undefined
   const autoIncrement = !!single && isRowidAlias(t) && AUTOINCREMENT.test(t.sql)
-  const singleUnique = new Map<string, string>()
   const extras: ExtraModel[] = []
   if (pk.length > 1) extras.push({ kind: 'primaryKey', columns: pk.map((c) => c.name) })
-  for (const i of t.indexes) {
-    if (i.origin === 'pk') continue
-    const cols = i.columns as string[]
-    // A UNIQUE clause in CREATE TABLE has SQLite's own index name, which a model cannot give.
-    if (i.origin === 'u' && cols.length === 1 && !singleUnique.has(cols[0]!)) {
-      singleUnique.set(cols[0]!, i.name)
-      continue
-    }
-    extras.push({ kind: i.unique ? 'unique' : 'index', columns: cols, ...(i.origin === 'u' ? {} : { name: i.name }) })
-  }
+  // Named, so that the engine finds the index it would create already there.
+  for (const i of t.indexes) if (i.origin === 'c') extras.push({ kind: i.unique ? 'unique' : 'index', columns: i.columns as string[], name: i.name })
   const fkByColumn = new Map<string, ColumnModel['references']>()
   for (const fk of t.foreignKeys) {
     const target = byName.get(fk.table) ?? [...byName.values()].find((x) => x.name.toLowerCase() === fk.table.toLowerCase())!
@@ -300,7 +292,6 @@ function modelOf(t: CatalogueTable, byName: Map<string, CatalogueTable>, exportN
       notNull: c.notNull || (c.pk > 0 && (pk.length > 1 || !isRowidAlias(t))),
       primaryKey: single === c,
       autoIncrement: single === c && autoIncrement,
-      unique: singleUnique.has(c.name),
       defaultCall: d.call,
       ...(references ? { references } : {}),
     }

@@ -94,7 +94,6 @@ function columnSource(c: ColumnModel, used: Set<string>, ref: (table: string) =>
   let s = c.builder === 'unsupported' ? `unsupported(${JSON.stringify(c.declaredType.toLowerCase())})` : `${c.builder}()`
   if (c.primaryKey) s += c.autoIncrement ? '.primaryKey({ autoIncrement: true })' : '.primaryKey()'
   else if (c.notNull) s += '.notNull()'
-  if (c.unique) s += '.unique()'
   if (c.defaultCall) {
     if (c.defaultCall.includes('sql`')) used.add('sql')
     s += c.defaultCall
