@@ -1,7 +1,7 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { Project, REPO, removeProjects } from './helpers.ts'
+import { POSTS_MODEL, Project, REPO, USERS_MODEL, removeProjects } from './helpers.ts'
 
 /**
  * `pull`: model files from an existing SQLite database. The promise: right after it, `check` finds
@@ -235,7 +235,9 @@ describe('pull: declared types and defaults as the engine compares them', () => 
       CREATE TABLE "odd name" (id INTEGER PRIMARY KEY);
       CREATE TABLE oddcol (id INTEGER PRIMARY KEY, "first name" TEXT);
       CREATE TABLE exprdefault (id INTEGER PRIMARY KEY, a TEXT DEFAULT (lower('X')));
-      CREATE TABLE typemix (id INTEGER PRIMARY KEY, r SMALLINT REFERENCES ok (id));
+      CREATE TABLE typemix (id INTEGER PRIMARY KEY, r INTEGER REFERENCES oddkey (k));
+      CREATE TABLE oddkey (k SMALLINT NOT NULL PRIMARY KEY);
+      CREATE TABLE oddref (id INTEGER PRIMARY KEY, r SMALLINT REFERENCES ok (id));
       CREATE VIRTUAL TABLE ft USING fts5(body);
       INSERT INTO nopk VALUES (1, 'x');
     `)
@@ -254,7 +256,9 @@ describe('pull: declared types and defaults as the engine compares them', () => 
       odd_name: /its name "odd name" cannot be a model's table name/,
       oddcol: /column "first name" cannot be named in a model/,
       exprdefault: /the default lower\('X'\) of a text\(\) column has no model form/,
-      typemix: /are not the same type/,
+      typemix: /refers to oddkey, which is left unmodelled/,
+      oddkey: /primary key column k is declared SMALLINT, a type Prisma has none for/,
+      oddref: /foreign key column r is declared SMALLINT, a type Prisma has none for/,
     }
     for (const [file, reason] of Object.entries(why)) {
       const text = p.read(`model/${file}.ts`)
@@ -268,6 +272,41 @@ describe('pull: declared types and defaults as the engine compares them', () => 
     expectInSync(p)
     expect(p.all('SELECT * FROM nopk')).toEqual([{ a: 1, b: 'x' }])
   }, 120_000)
+})
+
+describe('pull --enums', () => {
+  it('a text column with CHECK (column IN (…)) becomes an enumType() when asked, and check has nothing to do', () => {
+    const p = new Project()
+    p.sql(`
+      CREATE TABLE tickets (id INTEGER PRIMARY KEY, state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'closed')), rating TEXT CHECK ("rating" IN ('G', 'PG-13')));
+      INSERT INTO tickets (state, rating) VALUES ('closed', 'PG-13');
+    `)
+    const plain = p.cli(['pull', '--dry-run'])
+    expect(plain.stdout).toContain('  state: text().notNull().default("open"),')
+    const r = p.cli(['pull', '--enums'])
+    expect(r.code, r.stderr).toBe(0)
+    const model = p.read('model/tickets.ts')
+    expect(model).toContain('export const ticketsState = enumType("TicketsState", ["open", "closed"])')
+    expect(model).toContain('  state: ticketsState().notNull().default("open"),')
+    // 'PG-13' cannot be an enum value: the column stays text, and the file says why.
+    expect(model).toContain('  rating: text(),')
+    expect(model).toMatch(/--enums: rating is checked against 'G', 'PG-13', which cannot all be enum values/)
+    expectInSync(p)
+  }, 60_000)
+})
+
+describe('pull on a database migrate-plugin made', () => {
+  it('skips the history table, and the pulled models match the database the original models made', async () => {
+    const p = new Project({ 'model/users.ts': USERS_MODEL, 'model/posts.ts': POSTS_MODEL })
+    const applied = await p.migrate()
+    expect(applied.outcome).toBe('applied')
+    rmSync(join(p.root, 'model'), { recursive: true })
+    const r = p.cli(['pull'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(readdirSync(join(p.root, 'model')).sort()).toEqual(['posts.ts', 'users.ts'])
+    expect(p.read('model/posts.ts')).toContain("import { users } from './users.ts'")
+    expectInSync(p)
+  }, 60_000)
 })
 
 describe('pull: what it refuses, and what it writes nowhere', () => {

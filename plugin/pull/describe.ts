@@ -24,6 +24,8 @@ export interface ColumnModel {
   /** DSL source for the default call (`.default(3)`, `.defaultNow()`), or ''. */
   defaultCall: string
   references?: { table: string, column: string, onDelete: string, onUpdate: string }
+  /** --enums: the enum a CHECK (x IN (…)) on a text column made of it. */
+  enumType?: { exportName: string, name: string, values: string[] }
 }
 
 export interface ExtraModel {
@@ -162,7 +164,7 @@ function exportNameFor(table: string, taken: Set<string>): string {
   return name
 }
 
-export function describeCatalogue(catalogue: Catalogue): PullDescription {
+export function describeCatalogue(catalogue: Catalogue, options: { enums?: boolean } = {}): PullDescription {
   const byName = new Map(catalogue.tables.map((t) => [t.name, t]))
   const reasons = new Map<string, string[]>()
   const reason = (table: string, why: string) => reasons.set(table, [...(reasons.get(table) ?? []), why])
@@ -178,6 +180,14 @@ export function describeCatalogue(catalogue: Catalogue): PullDescription {
       if ('problem' in d) reason(t.name, `column ${c.name}: ${d.problem}`)
     }
     const pk = t.columns.filter((c) => c.pk > 0)
+    // Prisma can neither key nor relate on an Unsupported("…") field.
+    for (const c of pk) if (builderFor(c.type) === 'unsupported') reason(t.name, `its primary key column ${c.name} is declared ${c.type || 'without a type'}, a type Prisma has none for, and a model's key needs one`)
+    for (const fk of t.foreignKeys) {
+      for (const name of fk.columns) {
+        const c = t.columns.find((x) => x.name === name)
+        if (c && builderFor(c.type) === 'unsupported') reason(t.name, `its foreign key column ${c.name} is declared ${c.type || 'without a type'}, a type Prisma has none for, and a relation needs one`)
+      }
+    }
     if (pk.length === 0) reason(t.name, 'it has no primary key, and every model needs one (adding it would rebuild the table)')
     if (!isRowidAlias(t)) {
       for (const c of pk) {
@@ -241,6 +251,7 @@ export function describeCatalogue(catalogue: Catalogue): PullDescription {
     const clash = (modelNamesUsed.get(generated.toLowerCase()) ?? 0) > 1 || RESERVED_MODEL_NAMES.has(generated)
     models.push(modelOf(t, byName, exportNames, clash ? `${upperFirst(camel(t.name))}Table` : undefined, catalogue))
   }
+  if (options.enums) inferEnums(models, catalogue, taken)
   return {
     models,
     unmodelled: [...reasons].map(([table, why]) => ({ table, reasons: why })),
@@ -318,4 +329,42 @@ function notesFor(t: CatalogueTable, catalogue: Catalogue): string[] {
     notes.push(`declared ${legacy.map((c) => `${c.name} ${c.type}`).join(', ')}: the model's types match them as they are; a change that rebuilds this table declares them as Prisma does (INTEGER, TEXT, DECIMAL, DATETIME, …), the values kept.`)
   }
   return notes
+}
+
+/**
+ * --enums: a text column whose table has `CHECK (column IN ('a', 'b'))` becomes an enumType() with
+ * those values. Measured: the engine reads a SQLite enum column as the TEXT it is, so the diff stays
+ * empty; the CHECK stays in the database. Values that are not identifiers (Sakila's 'PG-13') cannot
+ * be enum values in Prisma, and such a column stays text(), said in the file.
+ */
+function inferEnums(models: TableModel[], catalogue: Catalogue, taken: Set<string>): void {
+  const prismaNames = new Set(models.map((m) => (m.modelName ?? modelNameFor(m.table)).toLowerCase()))
+  for (const model of models) {
+    const sql = catalogue.tables.find((t) => t.name === model.table)?.sql ?? ''
+    for (const column of model.columns) {
+      if (column.builder !== 'text' || column.references) continue
+      const values = checkedValues(sql, column.name)
+      if (!values) continue
+      if (values.length === 0 || values.some((v) => !IDENTIFIER.test(v)) || new Set(values).size !== values.length) {
+        model.notes.push(`--enums: ${column.name} is checked against ${values.map((v) => `'${v}'`).join(', ')}, which cannot all be enum values (letters, digits and underscores, starting with a letter), so it stays text().`)
+        continue
+      }
+      if (column.defaultCall && !values.some((v) => column.defaultCall === `.default(${JSON.stringify(v)})`)) continue
+      let name = `${upperFirst(camel(model.table))}${upperFirst(camel(column.name))}`
+      for (let n = 2; prismaNames.has(name.toLowerCase()) || RESERVED_MODEL_NAMES.has(name); n++) name = `${upperFirst(camel(model.table))}${upperFirst(camel(column.name))}${n}`
+      prismaNames.add(name.toLowerCase())
+      let exportName = `${model.exportName}${upperFirst(camel(column.name))}`
+      for (let n = 2; taken.has(exportName); n++) exportName = `${model.exportName}${upperFirst(camel(column.name))}${n}`
+      taken.add(exportName)
+      column.enumType = { exportName, name, values }
+    }
+  }
+}
+
+/** The values of a `CHECK (column IN ('a', 'b'))` on `column` in a CREATE TABLE, if it has one. */
+function checkedValues(sql: string, column: string): string[] | undefined {
+  const quoted = [column, `"${column}"`, `[${column}]`, `\`${column}\``].map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')
+  const m = new RegExp(`CHECK\\s*\\(\\s*(?:${quoted})\\s+IN\\s*\\(((?:\\s*'(?:[^']|'')*'\\s*,?)+)\\)\\s*\\)`, 'i').exec(sql)
+  if (!m) return undefined
+  return [...m[1]!.matchAll(/'((?:[^']|'')*)'/g)].map((v) => v[1]!.replace(/''/g, "'"))
 }

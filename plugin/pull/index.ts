@@ -18,6 +18,8 @@ import { renderFiles, type RenderedFile } from './render.ts'
 export interface PullOptions extends CommonOptions {
   force?: boolean
   dryRun?: boolean
+  /** Make enumType()s of text columns a CHECK (x IN (…)) restricts. */
+  enums?: boolean
 }
 
 export interface PullResult {
@@ -62,7 +64,7 @@ export async function pull(options: PullOptions): Promise<PullResult> {
     if (error instanceof MigrateError) throw error
     throw databaseError(error, dbPath)
   }
-  const description = describeCatalogue(catalogue)
+  const description = describeCatalogue(catalogue, { enums: !!options.enums })
   const files = renderFiles(description)
   const result: PullResult = { config, files, written: [], replaced: [], unmodelled: description.unmodelled, skipped: description.skipped }
   if (files.length === 0) return result

@@ -65,6 +65,11 @@ function renderModel(m: TableModel, byTable: Map<string, TableModel>, names: Map
   }
   const lines: string[] = []
   for (const c of m.columns) lines.push(`  ${c.key}: ${columnSource(c, used, ref)},`)
+  const enums = m.columns.filter((c) => c.enumType).map((c) => {
+    used.add('enumType')
+    const e = c.enumType!
+    return `export const ${e.exportName} = enumType(${JSON.stringify(e.name)}, [${e.values.map((v) => JSON.stringify(v)).join(', ')}])`
+  })
   const extras = m.extras.map((e) => extraSource(e, used, ref))
   const options: string[] = []
   if (extras.length > 0) options.push(`extras: (t) => [\n    ${extras.join(',\n    ')},\n  ]`)
@@ -82,6 +87,7 @@ function renderModel(m: TableModel, byTable: Map<string, TableModel>, names: Map
     importLine,
     ...importTables,
     '',
+    ...(enums.length > 0 ? [...enums, ''] : []),
     `export const ${m.exportName} = table(${JSON.stringify(m.table)}, {`,
     ...lines,
     `}${third})`,
@@ -90,8 +96,8 @@ function renderModel(m: TableModel, byTable: Map<string, TableModel>, names: Map
 }
 
 function columnSource(c: ColumnModel, used: Set<string>, ref: (table: string) => string): string {
-  used.add(c.builder)
-  let s = c.builder === 'unsupported' ? `unsupported(${JSON.stringify(c.declaredType.toLowerCase())})` : `${c.builder}()`
+  if (!c.enumType) used.add(c.builder)
+  let s = c.enumType ? `${c.enumType.exportName}()` : c.builder === 'unsupported' ? `unsupported(${JSON.stringify(c.declaredType.toLowerCase())})` : `${c.builder}()`
   if (c.primaryKey) s += c.autoIncrement ? '.primaryKey({ autoIncrement: true })' : '.primaryKey()'
   else if (c.notNull) s += '.notNull()'
   if (c.defaultCall) {

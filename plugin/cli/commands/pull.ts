@@ -11,11 +11,12 @@ export const pull = defineCommand({
   options: [
     ['--force', 'Replace model files that already exist'],
     ['--dry-run', 'Print the files instead of writing them'],
+    ['--enums', "Make an enumType() of a text column checked with CHECK (column IN ('a', 'b'))"],
   ],
   examples: ['npx migrate-plugin pull', 'npx migrate-plugin pull --dry-run'],
   async handler(_args, flags) {
     const dryRun = !!(flags as { dryRun?: boolean }).dryRun
-    const result = await pullModels({ ...commonOptions(flags), force: !!flags.force, dryRun })
+    const result = await pullModels({ ...commonOptions(flags), force: !!flags.force, dryRun, enums: !!(flags as { enums?: boolean }).enums })
     const dir = result.config.modelDirectory
     if (flags.json) {
       printJson({
