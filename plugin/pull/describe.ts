@@ -176,6 +176,7 @@ export function describeCatalogue(catalogue: Catalogue, options: { enums?: boole
       const issue = nameProblem(c.name, 'sqlite', 'column')
       if (issue) reason(t.name, `column ${JSON.stringify(c.name)} cannot be named in a model (${issue})`)
       if (c.generated) reason(t.name, `column ${c.name} is generated (computed) by SQLite, which a model cannot say, and a table rebuild would lose`)
+      if (builderFor(c.type) === 'unsupported' && /["\\\u0000]/.test(c.type)) reason(t.name, `column ${c.name} is declared ${c.type}, with characters unsupported() cannot carry`)
       const d = defaultCall(builderFor(c.type), c.default)
       if ('problem' in d) reason(t.name, `column ${c.name}: ${d.problem}`)
     }
@@ -278,7 +279,7 @@ function isUniqueSet(target: CatalogueTable, columns: string[]): boolean {
 function modelOf(t: CatalogueTable, byName: Map<string, CatalogueTable>, exportNames: Map<string, string>, modelName: string | undefined, catalogue: Catalogue): TableModel {
   const pk = t.columns.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk)
   const single = pk.length === 1 ? pk[0]! : undefined
-  const autoIncrement = !!single && isRowidAlias(t) && AUTOINCREMENT.test(t.sql)
+  const autoIncrement = !!single && isRowidAlias(t) && AUTOINCREMENT.test(t.sql.replace(/'(?:[^']|'')*'/g, "''"))
   const extras: ExtraModel[] = []
   if (pk.length > 1) extras.push({ kind: 'primaryKey', columns: pk.map((c) => c.name) })
   // Named, so that the engine finds the index it would create already there.
