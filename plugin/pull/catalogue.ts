@@ -54,8 +54,13 @@ export interface Catalogue {
   /** Virtual tables and the shadow tables their modules keep: never models. */
   virtual: string[]
   views: string[]
+  /** Other tools' bookkeeping tables (Prisma Migrate's _prisma_migrations): left to them. */
+  bookkeeping: string[]
   triggers: { name: string, table: string }[]
 }
+
+/** A database that Prisma Migrate managed keeps its history here; it is no model of the app's. */
+const BOOKKEEPING = new Set(['_prisma_migrations'])
 
 const q = (name: string) => `'${name.replace(/'/g, "''")}'`
 
@@ -65,13 +70,14 @@ export function readCatalogue(db: Database.Database, historyTable: string): Cata
   const master = db.prepare(`SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name`).all() as { type: string, name: string, tbl_name: string, sql: string | null }[]
   const tables: CatalogueTable[] = []
   for (const row of master) {
-    if (row.type !== 'table' || row.name.startsWith('sqlite_') || row.name === historyTable || virtual.includes(row.name)) continue
+    if (row.type !== 'table' || row.name.startsWith('sqlite_') || row.name === historyTable || virtual.includes(row.name) || BOOKKEEPING.has(row.name)) continue
     tables.push(readTable(db, row.name, row.sql ?? ''))
   }
   return {
     tables,
     virtual: virtual.filter((name) => !name.startsWith('sqlite_')).sort(),
     views: master.filter((r) => r.type === 'view').map((r) => r.name),
+    bookkeeping: master.filter((r) => r.type === 'table' && BOOKKEEPING.has(r.name)).map((r) => r.name),
     triggers: master.filter((r) => r.type === 'trigger').map((r) => ({ name: r.name, table: r.tbl_name })),
   }
 }

@@ -256,7 +256,7 @@ export function describeCatalogue(catalogue: Catalogue, options: { enums?: boole
   return {
     models,
     unmodelled: [...reasons].map(([table, why]) => ({ table, reasons: why })),
-    skipped: [...catalogue.views.map((v) => `view ${v}`), ...catalogue.virtual.map((v) => `virtual table ${v}`)],
+    skipped: [...catalogue.views.map((v) => `view ${v}`), ...catalogue.virtual.map((v) => `virtual table ${v}`), ...catalogue.bookkeeping.map((b) => `${b} (Prisma Migrate's history)`)],
   }
 }
 
