@@ -72,11 +72,11 @@ describe('pull on Sakila (jOOQ/sakila, SQLite port)', () => {
     const film = p.read('model/film.ts')
     expect(film).toContain("import { datetime, decimal, index, int, sql, table, text, unsupported } from 'migrate-plugin/model'")
     expect(film).toContain("import { language } from './language.ts'")
-    expect(film).toContain('  rental_duration: unsupported("smallint").notNull().default(sql`3`),')
-    expect(film).toContain('  rental_rate: decimal().notNull().default("4.99"),')
-    expect(film).toContain('  description: unsupported("blob sub_type text"),')
+    expect(film).toContain("  rental_duration: unsupported('smallint').notNull().default(sql`3`),")
+    expect(film).toContain("  rental_rate: decimal().notNull().default('4.99'),")
+    expect(film).toContain("  description: unsupported('blob sub_type text'),")
     expect(film).toContain("  language_id: int().notNull().references(() => language.language_id, { onDelete: 'no action', onUpdate: 'no action' }),")
-    expect(film).toContain('    index(t.language_id).named("idx_fk_language_id"),')
+    expect(film).toContain("    index(t.language_id).named('idx_fk_language_id'),")
     expect(film).toMatch(/2 CHECK constraint\(s\)/)
     expect(film).toMatch(/trigger\(s\) film_trigger_ai, film_trigger_au/)
     // A composite key, and a key without AUTOINCREMENT (none of Sakila's has it).
@@ -136,8 +136,8 @@ describe('pull on Northwind (jpwhite3/northwind-SQLite3)', () => {
     expect(employees).toContain("  ReportsTo: int().references(() => employees.EmployeeID, { onDelete: 'no action', onUpdate: 'no action' }),")
     expect(employees).toContain('  BirthDate: datetime(),')
     const products = p.read('model/Products.ts')
-    expect(products).toContain('  UnitPrice: decimal().default("0"),')
-    expect(products).toContain('  Discontinued: text().notNull().default("0"),')
+    expect(products).toContain("  UnitPrice: decimal().default('0'),")
+    expect(products).toContain("  Discontinued: text().notNull().default('0'),")
     expect(products).toMatch(/4 CHECK constraint\(s\)/)
     expectInSync(p)
     expect(p.hash()).toBe(hash)
@@ -177,16 +177,16 @@ describe('pull: declared types and defaults as the engine compares them', () => 
     const model = p.read('model/legacy.ts')
     for (const line of [
       '  id: int().primaryKey(),', '  a: text().notNull(),', '  b: decimal(),', '  c: datetime(),', '  d: bytes(),',
-      '  e: unsupported("money").default(sql`0`),', '  f: unsupported("smallint").notNull().default(sql`3`),', '  g: unsupported(""),',
-      '  h: text().notNull().default("Y"),', '  i: decimal().default("4.99"),', '  j: boolean().default(true),', '  k: boolean().default(false),',
-      '  l: text(),', '  m: datetime().defaultNow(),', '  n: real().default(-1.5),', '  o: int().default(7),', '  p: text().default("0"),',
-      '  q: datetime().default(sql`CURRENT_DATE`),', '  r: unsupported("double precision"),', '  s: unsupported("unsigned big int"),',
-      '  t: text().default("it\'s"),',
+      "  e: unsupported('money').default(sql`0`),", "  f: unsupported('smallint').notNull().default(sql`3`),", "  g: unsupported(''),",
+      "  h: text().notNull().default('Y'),", "  i: decimal().default('4.99'),", '  j: boolean().default(true),', '  k: boolean().default(false),',
+      '  l: text(),', '  m: datetime().defaultNow(),', '  n: real().default(-1.5),', '  o: int().default(7),', "  p: text().default('0'),",
+      '  q: datetime().default(sql`CURRENT_DATE`),', "  r: unsupported('double precision'),", "  s: unsupported('unsigned big int'),",
+      "  t: text().default('it\\'s'),",
     ]) expect(model).toContain(line)
     expectInSync(p)
     const before = contents(p)
     // A rebuild (a changed default: SQLite cannot ALTER one) must carry every value, the odd types' too.
-    p.write('model/legacy.ts', model.replace('  h: text().notNull().default("Y"),', '  h: text().notNull().default("N"),'))
+    p.write('model/legacy.ts', model.replace("  h: text().notNull().default('Y'),", "  h: text().notNull().default('N'),"))
     const applied = p.cli(['apply', '--yes'])
     expect(applied.code, applied.stdout + applied.stderr).toBe(0)
     expect(applied.stdout).toMatch(/redefine table legacy/)
@@ -213,11 +213,11 @@ describe('pull: declared types and defaults as the engine compares them', () => 
     expect(kept).toMatch(/COLLATE clause\(s\)/)
     expect(p.read('model/wr.ts')).toMatch(/WITHOUT ROWID/)
     // A table named like a DSL import gets another export name, so it does not hide table().
-    expect(p.read('model/table.ts')).toContain('export const tableTable = table("table", {')
+    expect(p.read('model/table.ts')).toContain("export const tableTable = table('table', {")
     expect(p.read('model/selfref.ts')).toContain("  sib: int().references(() => selfref.id, { onDelete: 'no action', onUpdate: 'no action' }),")
     const pairref = p.read('model/pairref.ts')
     expect(pairref).toContain("    foreignKey(t.pa, t.pb).references(() => [pair.a, pair.b], { onDelete: 'cascade', onUpdate: 'set default' }),")
-    expect(pairref).toContain('    unique(t.pa, t.pb).named("pairref_pair"),')
+    expect(pairref).toContain("    unique(t.pa, t.pb).named('pairref_pair'),")
     expectInSync(p)
   }, 120_000)
 
@@ -284,12 +284,12 @@ describe('pull --enums', () => {
       INSERT INTO tickets (state, rating) VALUES ('closed', 'PG-13');
     `)
     const plain = p.cli(['pull', '--dry-run'])
-    expect(plain.stdout).toContain('  state: text().notNull().default("open"),')
+    expect(plain.stdout).toContain("  state: text().notNull().default('open'),")
     const r = p.cli(['pull', '--enums'])
     expect(r.code, r.stderr).toBe(0)
     const model = p.read('model/tickets.ts')
-    expect(model).toContain('export const ticketsState = enumType("TicketsState", ["open", "closed"])')
-    expect(model).toContain('  state: ticketsState().notNull().default("open"),')
+    expect(model).toContain("export const ticketsState = enumType('TicketsState', ['open', 'closed'])")
+    expect(model).toContain("  state: ticketsState().notNull().default('open'),")
     // 'PG-13' cannot be an enum value: the column stays text, and the file says why.
     expect(model).toContain('  rating: text(),')
     expect(model).toMatch(/--enums: rating is checked against 'G', 'PG-13', which cannot all be enum values/)
@@ -325,8 +325,8 @@ describe('pull: what it refuses, and what it writes nowhere', () => {
     const forced = p.cli(['pull', '--force'])
     expect(forced.code, forced.stderr).toBe(0)
     expect(forced.stdout).toContain('replaced model/b.ts')
-    expect(p.read('model/b.ts')).toContain('export const b = table("b", {')
-    expect(p.read('model/a.ts')).toContain('export const a = table("a", {')
+    expect(p.read('model/b.ts')).toContain("export const b = table('b', {")
+    expect(p.read('model/a.ts')).toContain("export const a = table('a', {")
   }, 60_000)
 
   it('--dry-run prints every file and writes nothing; --json lists them', () => {

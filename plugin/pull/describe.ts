@@ -1,6 +1,7 @@
 import { IDENTIFIER, nameProblem } from '../schema/identifiers.ts'
 import { RESERVED_MODEL_NAMES, camel, modelNameFor, upperFirst } from '../schema/names.ts'
 import type { Catalogue, CatalogueColumn, CatalogueTable } from './catalogue.ts'
+import { tsString } from './render.ts'
 
 /**
  * The catalogue in the model DSL's terms: per table, the column builders, keys, indexes and
@@ -114,7 +115,7 @@ export function defaultCall(builder: Builder, raw: string | null): { call: strin
       const v = text ?? sql
       if (NUMBER.test(v)) {
         const plain = v.replace(/^\+/, '').replace(/^(-?)\./, '$10.').replace(/\.$/, '')
-        return { call: `.default(${JSON.stringify(plain)})` }
+        return { call: `.default(${tsString(plain)})` }
       }
       break
     }
@@ -125,8 +126,8 @@ export function defaultCall(builder: Builder, raw: string | null): { call: strin
       break
     }
     case 'text':
-      if (text !== undefined && !text.includes('\u0000')) return { call: `.default(${JSON.stringify(text)})` }
-      if (NUMBER.test(sql)) return { call: `.default(${JSON.stringify(sql)})` }
+      if (text !== undefined && !text.includes('\u0000')) return { call: `.default(${tsString(text)})` }
+      if (NUMBER.test(sql)) return { call: `.default(${tsString(sql)})` }
       break
     case 'datetime': {
       const word = sql.replace(/\s+/g, ' ').toUpperCase()
@@ -324,6 +325,8 @@ function notesFor(t: CatalogueTable, catalogue: Catalogue): string[] {
   const unsupported = t.columns.filter((c) => builderFor(c.type) === 'unsupported')
   if (unsupported.length > 0) {
     notes.push(`${unsupported.map((c) => `${c.name} (${c.type === '' ? 'no declared type' : c.type})`).join(', ')}: a type Prisma has no type for, kept as unsupported(); Prisma Client does not read or write ${unsupported.length === 1 ? 'it' : 'them'}. Change to int(), text(), … to have the client see it (one table rebuild; the values are kept).`)
+    const blocking = unsupported.filter((c) => c.notNull && (c.default === null || /^null$/i.test(c.default.trim())))
+    if (blocking.length > 0) notes.push(`${blocking.map((c) => c.name).join(', ')}: required with no default, so Prisma Client cannot create rows of this table until ${blocking.length === 1 ? 'it gets' : 'they get'} a type Prisma has.`)
   }
   const legacy = t.columns.filter((c) => builderFor(c.type) !== 'unsupported' && c.type !== '' && !PRISMA_DECLARED.has(c.type.toUpperCase()))
   if (legacy.length > 0) {
@@ -350,7 +353,7 @@ function inferEnums(models: TableModel[], catalogue: Catalogue, taken: Set<strin
         model.notes.push(`--enums: ${column.name} is checked against ${values.map((v) => `'${v}'`).join(', ')}, which cannot all be enum values (letters, digits and underscores, starting with a letter), so it stays text().`)
         continue
       }
-      if (column.defaultCall && !values.some((v) => column.defaultCall === `.default(${JSON.stringify(v)})`)) continue
+      if (column.defaultCall && !values.some((v) => column.defaultCall === `.default(${tsString(v)})`)) continue
       let name = `${upperFirst(camel(model.table))}${upperFirst(camel(column.name))}`
       for (let n = 2; prismaNames.has(name.toLowerCase()) || RESERVED_MODEL_NAMES.has(name); n++) name = `${upperFirst(camel(model.table))}${upperFirst(camel(column.name))}${n}`
       prismaNames.add(name.toLowerCase())

@@ -47,7 +47,7 @@ export async function pull(options: PullOptions): Promise<PullResult> {
   }
   const dbPath = config.databasePath
   if (!existsSync(dbPath)) {
-    throw new MigrateError('DATABASE', `the database ${dbPath} does not exist: there is nothing to pull models from`, {
+    throw new MigrateError('DATABASE', `the database ${shown(dbPath)} does not exist: there is nothing to pull models from`, {
       location: { file: dbPath },
       hint: 'check [database] url in migration.conf (or DATABASE_URL); pull reads an existing database and never creates one',
     })
@@ -70,13 +70,12 @@ export async function pull(options: PullOptions): Promise<PullResult> {
   if (files.length === 0) return result
   const dir = config.modelDirectory
   if (existsSync(dir) && !lstatSync(dir).isDirectory()) {
-    throw new MigrateError('OUTPUT', `the model directory ${dir} is not a folder`, { location: { file: dir }, hint: 'set [models] directory in migration.conf to a folder, or move the file away' })
+    throw new MigrateError('OUTPUT', `the model directory ${shown(dir)} is not a folder`, { location: { file: dir }, hint: 'set [models] directory in migration.conf to a folder, or move the file away' })
   }
   // Every file is checked before any is written: a refusal leaves the model folder as it was.
   const existing = files.map((f) => join(dir, f.path)).filter((path) => existsSync(path) || isLink(path))
   if (existing.length > 0 && !options.force) {
-    const shown = existing.map((p) => relative(process.cwd(), p) || p)
-    throw new MigrateError('OUTPUT', `pull would overwrite ${existing.length} existing model file(s): ${shown.join(', ')}; nothing was written`, {
+    throw new MigrateError('OUTPUT', `pull would overwrite ${existing.length} existing model file(s): ${existing.map(shown).join(', ')}; nothing was written`, {
       location: { file: existing[0]! },
       hint: 'move them away, or run npx migrate-plugin pull --force to replace them (--dry-run shows what would be written)',
     })
@@ -96,6 +95,12 @@ export async function pull(options: PullOptions): Promise<PullResult> {
     })
   }
   return result
+}
+
+/** Relative to where the command runs, as the rest of the CLI shows paths. */
+function shown(path: string): string {
+  const r = relative(process.cwd(), path)
+  return r === '' || r.startsWith('..') ? path : r
 }
 
 function isLink(path: string): boolean {

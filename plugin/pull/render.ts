@@ -2,6 +2,11 @@ import type { ColumnModel, ExtraModel, PullDescription, TableModel, Unmodelled }
 
 /** Model files as text: one per table, one column per line, imports for the tables referenced. */
 
+/** A TypeScript string literal in single quotes, as model files are written. */
+export function tsString(text: string): string {
+  return `'${JSON.stringify(text).slice(1, -1).replace(/\\"/g, '"').replace(/'/g, "\\'")}'`
+}
+
 /** What README tells users to import the DSL from. */
 export const DSL_IMPORT = 'migrate-plugin/model'
 
@@ -68,12 +73,12 @@ function renderModel(m: TableModel, byTable: Map<string, TableModel>, names: Map
   const enums = m.columns.filter((c) => c.enumType).map((c) => {
     used.add('enumType')
     const e = c.enumType!
-    return `export const ${e.exportName} = enumType(${JSON.stringify(e.name)}, [${e.values.map((v) => JSON.stringify(v)).join(', ')}])`
+    return `export const ${e.exportName} = enumType(${tsString(e.name)}, [${e.values.map(tsString).join(', ')}])`
   })
   const extras = m.extras.map((e) => extraSource(e, used, ref))
   const options: string[] = []
   if (extras.length > 0) options.push(`extras: (t) => [\n    ${extras.join(',\n    ')},\n  ]`)
-  if (m.modelName) options.push(`modelName: ${JSON.stringify(m.modelName)}`)
+  if (m.modelName) options.push(`modelName: ${tsString(m.modelName)}`)
   const header = [`// Pulled from the database table ${JSON.stringify(m.table)} by \`npx migrate-plugin pull\`.`]
   if (m.notes.length > 0) {
     header.push('// Not said by this model (the database keeps it):')
@@ -88,7 +93,7 @@ function renderModel(m: TableModel, byTable: Map<string, TableModel>, names: Map
     ...importTables,
     '',
     ...(enums.length > 0 ? [...enums, ''] : []),
-    `export const ${m.exportName} = table(${JSON.stringify(m.table)}, {`,
+    `export const ${m.exportName} = table(${tsString(m.table)}, {`,
     ...lines,
     `}${third})`,
     '',
@@ -97,7 +102,7 @@ function renderModel(m: TableModel, byTable: Map<string, TableModel>, names: Map
 
 function columnSource(c: ColumnModel, used: Set<string>, ref: (table: string) => string): string {
   if (!c.enumType) used.add(c.builder)
-  let s = c.enumType ? `${c.enumType.exportName}()` : c.builder === 'unsupported' ? `unsupported(${JSON.stringify(c.declaredType.toLowerCase())})` : `${c.builder}()`
+  let s = c.enumType ? `${c.enumType.exportName}()` : c.builder === 'unsupported' ? `unsupported(${tsString(c.declaredType.toLowerCase())})` : `${c.builder}()`
   if (c.primaryKey) s += c.autoIncrement ? '.primaryKey({ autoIncrement: true })' : '.primaryKey()'
   else if (c.notNull) s += '.notNull()'
   if (c.defaultCall) {
@@ -119,7 +124,7 @@ function extraSource(e: ExtraModel, used: Set<string>, ref: (table: string) => s
     const target = ref(r.table)
     return `foreignKey(${cols}).references(() => [${r.columns.map((c) => `${target}.${c}`).join(', ')}], { onDelete: '${r.onDelete}', onUpdate: '${r.onUpdate}' })`
   }
-  return `${e.kind}(${cols})${e.name ? `.named(${JSON.stringify(e.name)})` : ''}`
+  return `${e.kind}(${cols})${e.name ? `.named(${tsString(e.name)})` : ''}`
 }
 
 function renderUnmodelled(u: Unmodelled): string {
