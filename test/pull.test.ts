@@ -195,11 +195,12 @@ describe('pull: declared types and defaults as the engine compares them', () => 
     expectInSync(p)
   }, 120_000)
 
-  it('CHECK, COLLATE and WITHOUT ROWID tables are modelled with a comment saying what the model does not, and check has nothing to do', () => {
+  it('CHECK, COLLATE, STRICT and WITHOUT ROWID tables are modelled with a comment saying what the model does not, and check has nothing to do', () => {
     const p = new Project()
     p.sql(`
       CREATE TABLE kept (id INTEGER PRIMARY KEY AUTOINCREMENT, code TEXT NOT NULL COLLATE NOCASE, qty INTEGER CHECK (qty > 0));
       CREATE TABLE wr (k TEXT NOT NULL PRIMARY KEY, v INTEGER) WITHOUT ROWID;
+      CREATE TABLE st (id INTEGER PRIMARY KEY, a TEXT NOT NULL, b ANY) STRICT;
       CREATE TABLE "table" (id INTEGER PRIMARY KEY, "text" TEXT);
       CREATE TABLE selfref (id INTEGER PRIMARY KEY, parent INTEGER REFERENCES selfref (id) ON DELETE SET NULL, sib INTEGER REFERENCES selfref);
       CREATE TABLE pair (a INTEGER NOT NULL, b TEXT NOT NULL, PRIMARY KEY (a, b));
@@ -211,7 +212,9 @@ describe('pull: declared types and defaults as the engine compares them', () => 
     const kept = p.read('model/kept.ts')
     expect(kept).toMatch(/1 CHECK constraint\(s\)/)
     expect(kept).toMatch(/COLLATE clause\(s\)/)
-    expect(p.read('model/wr.ts')).toMatch(/WITHOUT ROWID/)
+    expect(p.read('model/wr.ts')).toMatch(/WITHOUT ROWID: kept by SQLite/)
+    expect(p.read('model/st.ts')).toMatch(/STRICT: kept by SQLite/)
+    expect(p.read('model/st.ts')).toContain("  b: unsupported('any'),")
     // A table named like a DSL import gets another export name, so it does not hide table().
     expect(p.read('model/table.ts')).toContain("export const tableTable = table('table', {")
     expect(p.read('model/selfref.ts')).toContain("  sib: int().references(() => selfref.id, { onDelete: 'no action', onUpdate: 'no action' }),")

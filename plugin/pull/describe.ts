@@ -141,10 +141,16 @@ export function defaultCall(builder: Builder, raw: string | null): { call: strin
   return { problem: `the default ${raw} of a ${builder}() column has no model form that keeps it as it is` }
 }
 
+/** The options after CREATE TABLE's closing parenthesis: `STRICT`, `WITHOUT ROWID`, or both. */
+function tableOptions(sql: string): { strict: boolean, withoutRowid: boolean } {
+  const tail = /\)\s*((?:STRICT|WITHOUT\s+ROWID)(?:\s*,\s*(?:STRICT|WITHOUT\s+ROWID))*)\s*;?\s*$/i.exec(sql)?.[1] ?? ''
+  return { strict: /STRICT/i.test(tail), withoutRowid: /WITHOUT/i.test(tail) }
+}
+
 /** A single-column INTEGER primary key is SQLite's rowid: never NULL, whatever table_info says. */
 function isRowidAlias(table: CatalogueTable): boolean {
   const pk = table.columns.filter((c) => c.pk > 0)
-  return pk.length === 1 && pk[0]!.type.toUpperCase() === 'INTEGER' && !/\)\s*WITHOUT\s+ROWID\s*;?\s*$/i.test(table.sql)
+  return pk.length === 1 && pk[0]!.type.toUpperCase() === 'INTEGER' && !tableOptions(table.sql).withoutRowid
 }
 
 function action(sqlAction: string): string {
@@ -317,9 +323,10 @@ function notesFor(t: CatalogueTable, catalogue: Catalogue): string[] {
   const notes: string[] = []
   const body = t.sql.replace(/'(?:[^']|'')*'/g, "''")
   const checks = body.match(/\bCHECK\s*\(/gi)?.length ?? 0
-  if (checks > 0) notes.push(`${checks} CHECK constraint(s): SQLite keeps enforcing them, but a model cannot say them, so a change that rebuilds this table is refused until you accept losing them (--accept-data-loss) or drop them yourself.`)
-  if (/\bCOLLATE\b/i.test(body)) notes.push('COLLATE clause(s): kept by SQLite, not said by the model; a change that rebuilds this table is refused until you accept losing them.')
-  if (/\)\s*WITHOUT\s+ROWID\s*;?\s*$/i.test(body)) notes.push('WITHOUT ROWID: kept by SQLite, not said by the model; a table rebuild would make it a rowid table.')
+  if (checks > 0) notes.push(`${checks} CHECK constraint(s): SQLite keeps enforcing them, but a model cannot say them: a change that rebuilds this table lists them as something it would lose, and applies only once you accept that.`)
+  if (/\bCOLLATE\b/i.test(body)) notes.push('COLLATE clause(s): kept by SQLite, not said by the model: a change that rebuilds this table lists them as something it would lose, and applies only once you accept that.')
+  const { strict, withoutRowid } = tableOptions(body)
+  if (withoutRowid || strict) notes.push(`${[strict ? 'STRICT' : '', withoutRowid ? 'WITHOUT ROWID' : ''].filter(Boolean).join(', ')}: kept by SQLite, not said by the model; a change that would rebuild this table is refused, since the rebuild would drop it.`)
   const triggers = catalogue.triggers.filter((x) => x.table === t.name).map((x) => x.name)
   if (triggers.length > 0) notes.push(`trigger(s) ${triggers.join(', ')}: kept in the database (a table rebuild puts them back), not part of the model.`)
   const unsupported = t.columns.filter((c) => builderFor(c.type) === 'unsupported')
