@@ -361,6 +361,25 @@ describe('pull: what it refuses, and what it writes nowhere', () => {
     expect(existsSync(join(p.root, 'model'))).toBe(false)
   }, 60_000)
 
+  it('a file that is not SQLite, or a model directory that is a file: exit 1 with what and how, nothing written, the file unchanged', () => {
+    const p = new Project()
+    p.write('dev.db', 'not a database, just text\n')
+    const hash = p.hash()
+    const r = p.cli(['pull'])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/dev\.db is corrupt: file is not a database/)
+    expect(p.hash()).toBe(hash)
+    const q = new Project()
+    q.sql('CREATE TABLE a (id INTEGER PRIMARY KEY);')
+    q.write('model', 'a file\n')
+    const hashQ = q.hash()
+    const s = q.cli(['pull'])
+    expect(s.code).toBe(1)
+    expect(s.stderr).toMatch(/the model directory model is not a folder/)
+    expect(q.read('model')).toBe('a file\n')
+    expect(q.hash()).toBe(hashQ)
+  }, 60_000)
+
   it('PostgreSQL and PGlite URLs: "pull supports SQLite for now" (exit 1), nothing written', () => {
     const p = new Project()
     for (const url of ['postgresql://user:secret@127.0.0.1:1/app', 'pglite:./data']) {
@@ -384,6 +403,18 @@ export const m = table('m', { id: int().primaryKey(), cents: unsupported('money'
     expect(r.code, r.stdout + r.stderr).toBe(0)
     expect(p.all(`SELECT type, dflt_value, "notnull" FROM pragma_table_info('m') WHERE name = 'cents'`)).toEqual([{ type: 'money', dflt_value: '0', notnull: 1 }])
     expectInSync(p)
+  }, 60_000)
+
+  it('a declared type with a quote is refused where the model is written', () => {
+    const p = new Project({
+      'model/m.ts': `import { table, int, unsupported } from 'migrate-plugin/model'
+export const m = table('m', { id: int().primaryKey(), x: unsupported('a"b') })
+`,
+    })
+    const r = p.cli(['check'])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/model\/m\.ts:2.*unsupported\(\) takes the declared type as text, without quotes or backslashes/)
+    expect(existsSync(p.dbPath)).toBe(false)
   }, 60_000)
 
   it('a value default is refused with a model error naming the column', () => {
