@@ -332,6 +332,17 @@ describe('pull: what it refuses, and what it writes nowhere', () => {
     expect(p.read('model/a.ts')).toContain("export const a = table('a', {")
   }, 60_000)
 
+  it('other model files already in the folder are named, since a table defined twice fails check', () => {
+    const p = new Project({ 'model/mine.ts': "import { table, int } from 'migrate-plugin/model'\nexport const mine = table('a', { id: int().primaryKey() })\n" })
+    p.sql('CREATE TABLE a (id INTEGER PRIMARY KEY);')
+    const r = p.cli(['pull'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain('model/ also holds model/mine.ts')
+    const check = p.cli(['check'])
+    expect(check.code).toBe(1)
+    expect(check.stderr).toMatch(/table "a" is defined twice: in model\/(mine|a)\.ts:\d+ and in model\/(mine|a)\.ts:\d+/)
+  }, 60_000)
+
   it('--dry-run prints every file and writes nothing; --json lists them', () => {
     const p = new Project()
     p.sql('CREATE TABLE a (id INTEGER PRIMARY KEY, name VARCHAR(20) NOT NULL);')

@@ -3,6 +3,7 @@ import { join, relative } from 'node:path'
 import { loadConfig, type ResolvedConfig } from '../core/config.ts'
 import { MigrateError, errorMessage } from '../core/errors.ts'
 import type { CommonOptions } from '../pipeline/inspect.ts'
+import { listModelFiles } from '../model/discover.ts'
 import { databaseError } from '../targets/sqlite/target.ts'
 import { openForReading } from '../targets/sqlite/open.ts'
 import { readCatalogue } from './catalogue.ts'
@@ -29,6 +30,8 @@ export interface PullResult {
   written: string[]
   /** Files that existed and were replaced (--force). */
   replaced: string[]
+  /** Model files already in the folder that pull does not write: they may define the same tables. */
+  others: string[]
   unmodelled: Unmodelled[]
   skipped: string[]
 }
@@ -66,11 +69,11 @@ export async function pull(options: PullOptions): Promise<PullResult> {
   }
   const description = describeCatalogue(catalogue, { enums: !!options.enums })
   const files = renderFiles(description)
-  const result: PullResult = { config, files, written: [], replaced: [], unmodelled: description.unmodelled, skipped: description.skipped }
+  const result: PullResult = { config, files, written: [], replaced: [], others: [], unmodelled: description.unmodelled, skipped: description.skipped }
   if (files.length === 0) return result
   const dir = config.modelDirectory
   if (existsSync(dir) && !lstatSync(dir).isDirectory()) {
-    throw new MigrateError('OUTPUT', `the model directory ${shown(dir)} is not a folder`, { location: { file: dir }, hint: 'set [models] directory in migration.conf to a folder, or move the file away' })
+    throw new MigrateError('OUTPUT', `the model directory ${shown(dir)} is not a folder`, { location: { file: dir }, hint: 'set [migration] model_directory in migration.conf to a folder, or move the file away' })
   }
   // Every file is checked before any is written: a refusal leaves the model folder as it was.
   const existing = files.map((f) => join(dir, f.path)).filter((path) => existsSync(path) || isLink(path))
@@ -80,6 +83,8 @@ export async function pull(options: PullOptions): Promise<PullResult> {
       hint: 'move them away, or run npx migrate-plugin pull --force to replace them (--dry-run shows what would be written)',
     })
   }
+  const ours = new Set(files.map((f) => join(dir, f.path)))
+  result.others = existsSync(dir) ? listModelFiles(dir).filter((path) => !ours.has(path)) : []
   if (options.dryRun) return result
   try {
     mkdirSync(dir, { recursive: true })

@@ -50,6 +50,9 @@ export const pull = defineCommand({
     if (result.unmodelled.length > 0 && result.config.dropUnmodelledTables) {
       out(c.red(`  [migration] drop_unmodelled_tables is on: the next apply would DROP ${result.unmodelled.map((u) => u.table).join(', ')}; turn it off before applying`))
     }
+    if (result.others.length > 0) {
+      out(c.yellow(`  ${rel(dir)}/ also holds ${result.others.map(rel).join(', ')}: a table defined there too is an error check names with both files; remove one of the two`))
+    }
     if (result.skipped.length > 0) out(c.dim(`  kept in the database, not modelled: ${result.skipped.join(', ')}`))
     if (!dryRun) out(`next: ${c.cyan('npx migrate-plugin check')} (nothing should be pending)`)
   },
