@@ -86,6 +86,17 @@ export interface JsonInit extends JsonOk<'init'> {
   databasePath: string
 }
 
+export interface JsonPull extends JsonOk<'pull'> {
+  dryRun: boolean
+  /** One per table: its model file (relative to the project), and whether it defines a model or only says why not. */
+  files: { path: string, table: string, modelled: boolean, content: string }[]
+  /** Files written (none on a dry run), relative to the project. */
+  written: string[]
+  unmodelled: { table: string, reasons: string[] }[]
+  /** Views and virtual tables: kept in the database, no model. */
+  skipped: string[]
+}
+
 export interface JsonVersion extends JsonOk<'version'> {
   toolVersion: string
 }
@@ -105,4 +116,4 @@ export interface JsonError {
   }
 }
 
-export type JsonOutput = JsonApply | JsonPreview | JsonCheck | JsonStatus | JsonHistory | JsonBackups | JsonRestore | JsonGenerate | JsonInit | JsonVersion | JsonError
+export type JsonOutput = JsonApply | JsonPreview | JsonCheck | JsonStatus | JsonHistory | JsonBackups | JsonRestore | JsonGenerate | JsonInit | JsonPull | JsonVersion | JsonError

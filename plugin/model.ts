@@ -1,6 +1,6 @@
 /** `migrate-plugin/model`: the model DSL, importable from model files. */
 export {
-  table, int, integer, bigint, text, string, varchar, real, float, decimal, boolean, datetime, json, bytes, blob,
+  table, int, integer, bigint, text, string, varchar, real, float, decimal, boolean, datetime, json, bytes, blob, unsupported,
   enumType, index, unique, primaryKey, foreignKey, isTable, sql, Column,
 } from './model/dsl.ts'
 export type {

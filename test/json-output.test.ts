@@ -96,6 +96,7 @@ function summary(doc: JsonOutput): string {
     case 'restore': return `restore ${doc.restored.name}`
     case 'generate': return `generate ${doc.tables}`
     case 'init': return `init ${doc.created.length}`
+    case 'pull': return `pull ${doc.files.length}`
     case 'version': return `version ${doc.toolVersion}`
   }
 }

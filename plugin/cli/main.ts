@@ -7,6 +7,7 @@ import { generate } from './commands/generate.ts'
 import { history } from './commands/history.ts'
 import { init } from './commands/init.ts'
 import { apply, applyByDefault, check, preview } from './commands/migrate.ts'
+import { pull } from './commands/pull.ts'
 import { restore } from './commands/restore.ts'
 import { status } from './commands/status.ts'
 import { formatInArgs, reportFailure } from './ci-report.ts'
@@ -20,7 +21,7 @@ import { checkOptions, fixHelp, optionSpellings, rawOption, unknownCommand } fro
  */
 
 /** In the order `--help` lists them; the default command (no name) last. */
-const COMMANDS: readonly CommandSpec[] = [apply, preview, check, status, history, backups, restore, generate, init, applyByDefault]
+const COMMANDS: readonly CommandSpec[] = [apply, preview, check, status, history, backups, restore, generate, init, pull, applyByDefault]
 
 /** Every word that names a command, aliases included. */
 const COMMAND_WORDS = COMMANDS.flatMap((spec) => [spec.name.split(' ')[0]!, ...(spec.alias ? [spec.alias] : [])]).filter((word) => word !== '')

@@ -21,7 +21,7 @@ export class ModelError extends Error {
   }
 }
 
-export type ColumnKind = 'int' | 'bigint' | 'text' | 'real' | 'decimal' | 'boolean' | 'datetime' | 'json' | 'bytes' | 'enum'
+export type ColumnKind = 'int' | 'bigint' | 'text' | 'real' | 'decimal' | 'boolean' | 'datetime' | 'json' | 'bytes' | 'enum' | 'unsupported'
 
 export type ReferentialAction = 'cascade' | 'restrict' | 'no action' | 'set null' | 'set default'
 
@@ -107,6 +107,8 @@ export interface ColumnState {
   default?: DefaultValue
   references?: { target: () => AnyColumn, options: ReferenceOptions }
   enumType?: EnumType
+  /** unsupported() columns: the type as the database declares it. */
+  declaredType?: string
   /** Earlier names of this column in the database, renamed in place instead of dropped and re-added. */
   renamedFrom?: string[]
   /** Set by table(): the owning table and the key the column has there. */
@@ -247,6 +249,22 @@ export const json = <T = unknown>(dbName?: string) => new Column<T>('json', dbNa
 // Annotated: left to inference, the declaration would read Uint8Array<ArrayBufferLike>, which TypeScript before 5.7 rejects.
 export const bytes = (dbName?: string): Column<Uint8Array> => new Column<Uint8Array>('bytes', dbName)
 export const blob = bytes
+
+/**
+ * A column whose declared type Prisma has no type for (`SMALLINT`, `money`, or none at all), kept
+ * as the database declares it: Prisma's `Unsupported("…")`. Prisma Client neither reads nor writes
+ * it; its default, if any, is SQL: `.default(sql\`3\`)`. `pull` writes these so that an existing
+ * table matches its model as it is; change it to int(), text(), … when the client should see it
+ * (one table rebuild, the values kept).
+ */
+export const unsupported = (declaredType: string, dbName?: string): Column<unknown> => {
+  if (typeof declaredType !== 'string' || /["\\\u0000]/.test(declaredType)) {
+    throw new ModelError(`unsupported() takes the declared type as text, without quotes or backslashes, not ${describeArgument(declaredType)}`, "write it as the database declares it, e.g. unsupported('smallint')")
+  }
+  const column = new Column<unknown>('unsupported', dbName)
+  column.state.declaredType = declaredType
+  return column
+}
 
 /** An enum type shared by columns: `const role = enumType('Role', ['admin', 'member'])`, then `role()`. */
 export function enumType<const V extends string>(name: string, values: readonly V[]): EnumType<V> {

@@ -34,6 +34,13 @@ export function defaultExpression(
     if (kind !== 'text') throw bad(`text column for default${value.kind === 'uuid' ? 'Uuid' : 'Cuid'}()`)
     return `${value.kind}()`
   }
+  if (kind === 'unsupported') {
+    // Prisma keeps an unsupported column's default only as SQL text, which SQLite reports back as written.
+    if (value.kind === 'sql' && typeof value.sql === 'string' && !/[\u0000"\\]/.test(value.sql)) return `dbgenerated(${JSON.stringify(value.sql)})`
+    throw new MigrateError('MODEL_INVALID', `${colWhere}: an unsupported() column takes its default as SQL without quotes or backslashes, e.g. .default(sql\`3\`), not ${describeDefault(value)}`, {
+      location, hint: "write the default as the database declares it: .default(sql`3`), .default(sql`'Y'`)",
+    })
+  }
   if (value.kind === 'sql') {
     const rendered = sqlDefault(value.sql, kind, provider)
     if ('attribute' in rendered) return rendered.attribute

@@ -9,7 +9,7 @@ import type { Relation } from './relations.ts'
 
 /** One table → one Prisma `model` block (fields, defaults, relations, indexes), checked on the way. */
 
-const PRISMA_TYPE: Record<Exclude<ColumnKind, 'enum'>, string> = {
+const PRISMA_TYPE: Record<Exclude<ColumnKind, 'enum' | 'unsupported'>, string> = {
   int: 'Int',
   bigint: 'BigInt',
   text: 'String',
@@ -92,6 +92,10 @@ export function modelBlock(entry: DiscoveredTable, context: RenderContext): stri
     let type: string
     if (s.kind === 'enum') {
       type = useEnum(s.enumType!, provider, enums, colWhere, entry.file, line)
+    } else if (s.kind === 'unsupported') {
+      // The engine compares an unsupported type with the database's in lower case: another case
+      // would read as a change of type on every run.
+      type = `Unsupported(${JSON.stringify(String(s.declaredType).toLowerCase())})`
     } else if (s.kind in PRISMA_TYPE) {
       type = PRISMA_TYPE[s.kind]
     } else {
