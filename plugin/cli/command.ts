@@ -11,6 +11,10 @@ export interface Flags {
   acceptDataLoss?: boolean
   limit?: number
   database?: string
+  /** apply --plan <file> */
+  plan?: string
+  /** plan --name <slug> */
+  name?: string
   '--'?: string[]
 }
 

@@ -34,14 +34,14 @@ export interface SessionRun {
 type Step = 'plan' | 'rename' | 'guard' | 'backup' | 'apply' | 'verify' | 'record'
 
 /** What a run has reached, for the failure path: the step, the backup taken, whether it ended. */
-interface RunState {
+export interface RunState {
   step: Step
   settled: boolean
   backupPath?: string
   plan?: Plan
 }
 
-type Recorder = (partial: Partial<HistoryRecord> & Pick<HistoryRecord, 'status' | 'description'>) => HistoryRecord
+export type Recorder = (partial: Partial<HistoryRecord> & Pick<HistoryRecord, 'status' | 'description'>) => HistoryRecord
 
 /** plan → (check | preview | guard → backup → apply → verify → record), inside the session's transaction. */
 export async function runInSession(run: SessionRun): Promise<MigrateResult> {
@@ -67,6 +67,8 @@ export async function runInSession(run: SessionRun): Promise<MigrateResult> {
     ...partial,
   })
   try {
+    await options.onSession?.(session)
+    if (options.planFile) return await (await import('../plans/apply-in-session.ts')).applyPlanInSession(run, options.planFile, state, record)
     const planned = await planInSession(run, state)
     if (!planned) {
       if (command === 'apply') await recordInSync(run, state, record)

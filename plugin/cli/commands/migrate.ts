@@ -28,9 +28,10 @@ export const apply = defineCommand({
     ['--force', 'Same as --no-backup (the original tool\'s flag)'],
     ['--no-verify', 'Skip the verifying diff after applying'],
     ['--accept-data-loss', 'Apply even when the engine warns that data will be lost'],
+    ['--plan <file>', 'Apply a reviewed plan file as written (see plan)'],
   ],
   examples: ['npx migrate-plugin apply', 'npx migrate-plugin apply --accept-data-loss'],
-  handler: run('apply'),
+  handler: async (_args, flags) => (flags.plan !== undefined ? (await import('./plan.ts')).applyPlanCommand(flags) : runMigrate('apply', flags)),
 })
 
 export const preview = defineCommand({
