@@ -428,3 +428,67 @@ describe('deploys: apply and builds run the pending plan files first', () => {
     expect(p.cli(['check']).code).toBe(0)
   })
 })
+
+describe('what a plan file may hold', () => {
+  it('a plan that would break a foreign key is rolled back by the foreign-key check', async () => {
+    const POSTS = `${HEAD}import { users } from './users.ts'\nexport const posts = table('posts', { id: int().primaryKey({ autoIncrement: true }), authorId: int().notNull().references(() => users.id) })\n`
+    const p = await start({ [MODEL]: USERS('text()'), 'model/posts.ts': POSTS }, "INSERT INTO users (email) VALUES ('a@x'); INSERT INTO posts (authorId) VALUES (1)")
+    p.write(MODEL, USERS('text(), nickname: text()'))
+    const file = planPath(p, p.cli(['plan']).stdout)
+    // Foreign keys are off inside the run's transaction (a rebuild needs that): the check after it must catch this.
+    insertBeforeSql(file, 'DELETE FROM "users";')
+    const r = p.cli(['apply', '--plan', file])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('break foreign keys')
+    expect(p.all('SELECT email FROM users')).toEqual([{ email: 'a@x' }])
+    expect(p.columns('users')).not.toContain('nickname')
+  })
+
+  it('a trigger with semicolons in its body, a BEGIN … COMMIT block and a byte-order mark run as written', async () => {
+    const p = await start({ [MODEL]: USERS('text()') }, "INSERT INTO users (email) VALUES ('a@x')")
+    p.write(MODEL, USERS('text(), nickname: text()'))
+    const file = planPath(p, p.cli(['plan']).stdout)
+    writeFileSync(file, `\uFEFF${readFileSync(file, 'utf8')}
+CREATE TRIGGER users_nick AFTER INSERT ON users BEGIN
+  UPDATE users SET nickname = 'new; one' WHERE id = NEW.id;
+  UPDATE users SET name = 'x' WHERE id = NEW.id AND name IS NULL;
+END;
+BEGIN;
+UPDATE "users" SET "nickname" = 'first';
+COMMIT;
+`)
+    const r = p.cli(['apply', '--plan', file])
+    expect(r.code, r.stderr).toBe(0)
+    expect(p.all('SELECT nickname FROM users')).toEqual([{ nickname: 'first' }])
+    p.sql("INSERT INTO users (email) VALUES ('b@x')")
+    expect(p.all("SELECT nickname, name FROM users WHERE email = 'b@x'")).toEqual([{ nickname: 'new; one', name: 'x' }])
+  })
+
+  it('a dev server stays declarative: it leaves pending plan files alone', async () => {
+    const p = await start({ [MODEL]: USERS('text()') })
+    p.write(MODEL, USERS('text(), nickname: text()'))
+    planPath(p, p.cli(['plan']).stdout)
+    const { Runner } = await import('../plugin/bundlers/runner.ts')
+    const report = await new Runner({ dev: 'apply', root: p.root }).run({ root: p.root, watch: true, trigger: 'vite-dev' })
+    expect(report.result?.outcome).toBe('applied')
+    expect(report.result?.plans).toBeUndefined()
+    expect(p.columns('users')).toContain('nickname')
+    expect(historyRows(p).some((r) => r.steps.includes('plan file'))).toBe(false)
+    // The plan's database moved (the dev server applied the change): run on its own, the plan is refused by name…
+    const file = join(p.root, 'migrations', readdirSync(join(p.root, 'migrations'))[0]!)
+    const before = p.hash()
+    const alone = p.cli(['apply', '--plan', file, '--json'])
+    expect(alone.code).toBe(1)
+    expect(JSON.parse(alone.stdout).error).toMatchObject({ code: 'GUARD_PLAN_MOVED' })
+    expect(JSON.parse(alone.stdout).error.message).toMatch(/table users changed \(it already has the schema the plan leads to\)/)
+    expect(p.hash()).toBe(before)
+    // …while a deploy records it as reached, says that its SQL did not run, and does not stop on it again.
+    const deploy = p.cli(['apply'])
+    expect(deploy.code, deploy.stderr).toBe(0)
+    expect(deploy.stderr).toContain('was not run: the database already had the schema it leads to')
+    expect(historyRows(p).at(-1)).toMatchObject({ status: 'success', description: expect.stringContaining('not run') })
+    const again = p.cli(['apply'])
+    expect(again.code).toBe(0)
+    expect(again.stderr).toBe('')
+  })
+})

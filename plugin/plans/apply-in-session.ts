@@ -29,7 +29,11 @@ export async function applyPlanInSession(run: SessionRun, file: PlanFile, state:
   const fingerprint = await session.fingerprint()
   if (fingerprint !== file.header.fingerprint) {
     const moves = describeMoves(file.header.objects, await session.schemaObjects())
-    throw new MigrateError('GUARD_PLAN_MOVED', `the database is no longer where the plan ${file.shown} started: ${moves.length ? moves.join('; ') : 'its schema fingerprint differs'}; nothing was changed`, {
+    const reached = (await session.diff(file.header.schema)).trim() === ''
+    // A deploy finding a database that already has the plan's schema (a dev database the dev
+    // server migrated declaratively) records the plan as reached instead of stopping on it for ever.
+    if (reached && options.skipAppliedPlan) return await recordReached(run, file, state, record)
+    throw new MigrateError('GUARD_PLAN_MOVED', `the database is no longer where the plan ${file.shown} started: ${moves.length ? moves.join('; ') : 'its schema fingerprint differs'}${reached ? ' (it already has the schema the plan leads to)' : ''}; nothing was changed`, {
       step: 'guard', location: { file: file.path },
       hint: 'write a new plan against the database as it is now (`npx migrate-plugin plan`) and carry your edits over; or, if the move was a mistake, put the database back (`npx migrate-plugin restore`)',
     })
@@ -119,4 +123,24 @@ export async function applyPlanInSession(run: SessionRun, file: PlanFile, state:
     plans: [{ file: file.path, sha256: file.sha256, migrationId: migration.migrationId, ...(state.backupPath ? { backupPath: state.backupPath } : {}) }],
     ...(postCommitWarnings.length ? { postCommitWarnings } : {}),
   })
+}
+
+/** The plan is not run (its SQL may hold data changes: said in the warning), and recorded so that it is no longer pending. */
+async function recordReached(run: SessionRun, file: PlanFile, state: RunState, record: Recorder): Promise<MigrateResult> {
+  const { session, done } = run
+  const note = `the plan ${file.shown} was not run: the database already had the schema it leads to (migrated without it); any data changes in it (UPDATEs) did not run either`
+  state.step = 'record'
+  const migration = record({
+    status: 'success',
+    description: `plan ${file.name}: not run, the database already had its schema`,
+    steps: [{ description: planStepMark(file), table: '', file: file.shown }],
+    sql: file.text,
+    warnings: [note],
+    schemaHash: file.header.schemaHash,
+    dbFingerprint: await session.fingerprint(),
+  })
+  await session.writeHistory(migration)
+  await session.commit()
+  state.settled = true
+  return done({ outcome: 'in-sync', migrationId: migration.migrationId, postCommitWarnings: [note] })
 }

@@ -57,9 +57,11 @@ export async function withPendingPlans(options: MigrateOptions, declarative: (op
   // The common case (no plans folder) costs one stat: the fast path stays fast.
   if (!config.requirePlans && planFileNames(config).length === 0) return declarative(options)
   const ran: MigrateResult[] = []
+  const notes: string[] = []
   for (const path of await pendingPlanFiles(config)) {
     const result = await declarative({ ...options, planFile: loadPlanFile(path, config), skipAppliedPlan: true })
     if (result.outcome === 'applied') ran.push(result)
+    else notes.push(...(result.postCommitWarnings ?? []))
   }
   let rest: MigrateResult
   if (config.requirePlans) {
@@ -75,7 +77,8 @@ export async function withPendingPlans(options: MigrateOptions, declarative: (op
   } else {
     rest = await declarative(options)
   }
-  return ran.length === 0 ? rest : combined(ran, rest)
+  const result = ran.length === 0 ? rest : combined(ran, rest)
+  return notes.length ? { ...result, postCommitWarnings: [...notes, ...(result.postCommitWarnings ?? [])] } : result
 }
 
 function uncovered(plan: Plan | undefined, applied: number): MigrateError {

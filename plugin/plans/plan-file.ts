@@ -38,7 +38,8 @@ export function loadPlanFile(file: string, config: ResolvedConfig, cwd = process
       hint: `the plans are in ${shownPath(config, config.plansDirectory)}/ (write one with \`npx migrate-plugin plan\`)`,
     })
   }
-  const text = bytes.toString('utf8')
+  // An editor's byte-order mark is not SQL (the hash stays that of the bytes as applied).
+  const text = bytes.toString('utf8').replace(/^\uFEFF/, '')
   const shown = shownPath(config, path)
   const header = parsePlanHeader(text, shown)
   const statements = planStatements(text, shown, config.databaseKind === 'sqlite' ? 'sqlite' : 'postgres')

@@ -46,7 +46,9 @@ export async function writePlan(options: WritePlanOptions = {}): Promise<WritePl
   for (;;) {
     const path = join(dir, `${format(stamp)}_${fileSlug}.sql`)
     const text = renderPlan({
-      plan, warnings: result.warnings, unexecutable: result.unexecutable,
+      plan, unexecutable: result.unexecutable,
+      // What the check could not find out is said too: a reviewer must not read silence as "nothing lost".
+      warnings: [...result.warnings, ...(result.previewError ? [`applying it as the models say would fail: ${result.previewError}`] : []), ...(result.lossCheckError ? [`what it would lose could not be checked: ${result.lossCheckError}`] : [])],
       header: { fingerprint: start.fingerprint, schemaHash: result.schemaHash, objects: start.objects, schema: prepared.schema.validatedText() },
       database: databaseLabel(config, (p) => shownPath(config, p)), toolVersion: TOOL_VERSION, plannedAt: now ?? new Date(),
       shownPath: shownPath(config, path),
