@@ -149,6 +149,19 @@ describe('plan', () => {
     expect(existsSync(join(p.root, 'migrations'))).toBe(false)
   })
 
+  it('a database that does not exist is not created: the plan creates the tables when applied', async () => {
+    const p = new Project({ [MODEL]: USERS('text()') })
+    projects.push(p)
+    const r = p.cli(['plan', '--name', 'init'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(existsSync(p.dbPath)).toBe(false)
+    const file = planPath(p, r.stdout)
+    expect(readFileSync(file, 'utf8')).toContain('--   (empty database)')
+    expect(p.cli(['apply', '--plan', file]).code).toBe(0)
+    expect(p.tables()).toEqual(['_migration_history', 'users'])
+    expect(p.cli(['check']).code).toBe(0)
+  })
+
   it('plans_directory is relative to the config file; the default slug comes from the steps; a name is sanitized', async () => {
     const p = await start({ [MODEL]: USERS('text()'), 'migration.conf': '[migration]\nplans_directory = db/plans\n' })
     p.write(MODEL, USERS('text(), nickname: text()'))
@@ -243,6 +256,7 @@ describe('apply --plan runs the file as written', () => {
     expect(r.code).toBe(1)
     const error = JSON.parse(r.stdout).error
     expect(error.code).toBe('APPLY')
+    expect(error.location).toEqual({ file, line })
     expect(error.message).toContain(`${file.split('/').pop()}:${line}: the statement \`UPDATE "users" SET "nme" = 1\` failed`)
     expect(error.message).toContain('no such column: nme')
     expect(error.message).toContain('rolled back')

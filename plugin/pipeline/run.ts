@@ -296,6 +296,8 @@ async function failed(
   throw new MigrateError(error instanceof MigrateError && error.code === 'VERIFY' ? 'VERIFY' : 'APPLY',
     `${step} failed: ${message}. ${rolledBack ? 'The change was rolled back; the database is as it was.' : backupPath ? 'The change could not be rolled back; the database was restored from the backup and checked.' : 'The change could not be rolled back, and there is no backup (--no-backup): check the database.'}${where}`, {
       step, ...(backupPath ? { backupPath } : {}), cause: error,
+      // A plan file's statement: the file and line travel with the error (--json, CI annotations).
+      ...(error instanceof MigrateError && error.location ? { location: error.location } : {}),
       // A check's own hint (which values to convert, which rows break a foreign key) says more than ours.
       hint: `${error instanceof MigrateError && error.hint ? error.hint : 'fix the model (or the data) and run again'}; \`npx migrate-plugin history\` shows this attempt`,
     })
