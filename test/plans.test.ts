@@ -187,6 +187,8 @@ describe('plan', () => {
     expect(first.path).toMatch(/20300102030405_zeta\.sql$/)
     expect(second.path).toMatch(/20300102030406_alpha\.sql$/)
     expect(third.path).toMatch(/20300102030407_alpha\.sql$/)
+    // None of them applied: each later plan says which are still pending (it starts from the database without them).
+    expect(third.pendingPlans).toEqual([first.path, second.path])
     expect(readdirSync(join(p.root, 'migrations')).sort()).toEqual(['20300102030405_zeta.sql', '20300102030406_alpha.sql', '20300102030407_alpha.sql'])
   })
 })
@@ -380,8 +382,12 @@ describe('deploys: apply and builds run the pending plan files first', () => {
     expect(JSON.parse(again.stdout).plans).toBeUndefined()
   })
 
-  it('a plan file changed after it was applied is refused by name', async () => {
+  it('a plan file changed after it was applied is refused by name; a checkout with \\r\\n line endings is not a change', async () => {
     const { p, first } = await twoPlans()
+    writeFileSync(first, readFileSync(first, 'utf8').replace(/\n/g, '\r\n'))
+    const crlf = p.cli(['apply', '--json'])
+    expect(crlf.code, crlf.stdout).toBe(0)
+    expect(JSON.parse(crlf.stdout).outcome).toBe('in-sync')
     writeFileSync(first, `${readFileSync(first, 'utf8')}\n-- an afterthought\n`)
     const r = p.cli(['apply', '--json'])
     expect(r.code).toBe(1)
@@ -478,7 +484,7 @@ COMMIT;
     expect(p.all("SELECT nickname, name FROM users WHERE email = 'b@x'")).toEqual([{ nickname: 'new; one', name: 'x' }])
   })
 
-  it('a dev server stays declarative: it leaves pending plan files alone', async () => {
+  it('a dev server stays declarative and leaves plan files alone; a deploy then records the plan as reached, saying its SQL did not run', async () => {
     const p = await start({ [MODEL]: USERS('text()') })
     p.write(MODEL, USERS('text(), nickname: text()'))
     planPath(p, p.cli(['plan']).stdout)

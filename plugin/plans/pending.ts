@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ResolvedConfig } from '../core/config.ts'
@@ -7,7 +6,7 @@ import type { MigrateOptions } from '../pipeline/options.ts'
 import { configFor } from '../pipeline/prepare.ts'
 import { targetFor } from '../targets/index.ts'
 import type { MigrateResult, Plan } from '../types.ts'
-import { loadPlanFile, planOfRecord, shownPath } from './plan-file.ts'
+import { loadPlanFile, planHash, planOfRecord, planText, shownPath } from './plan-file.ts'
 
 /**
  * Deploying is `apply`: the plan files not yet applied run first, in file-name order (their names
@@ -41,7 +40,7 @@ export async function pendingPlanFiles(config: ResolvedConfig): Promise<string[]
       pending.push(path)
       continue
     }
-    const now = createHash('sha256').update(readFileSync(path)).digest('hex')
+    const now = planHash(planText(readFileSync(path)))
     if (now !== recorded) {
       throw new MigrateError('PLAN', `${shownPath(config, path)} was changed after it was applied (applied with sha256 ${recorded.slice(0, 12)}…, the file is now ${now.slice(0, 12)}…); nothing was changed`, {
         location: { file: path },
@@ -93,7 +92,8 @@ function uncovered(plan: Plan | undefined, applied: number): MigrateError {
 function combined(ran: MigrateResult[], rest: MigrateResult): MigrateResult {
   const all = rest.outcome === 'applied' ? [...ran, rest] : ran
   const plans = ran.flatMap((r) => r.plans ?? [])
-  const steps = all.flatMap((r) => r.plan?.steps ?? [])
+  // The history keeps each plan's full mark (name and hash); a one-line summary needs only the name.
+  const steps = all.flatMap((r) => r.plan?.steps ?? []).map((s) => (s.kind === 'plan file' ? { ...s, description: s.description.replace(/^plan file (.+) \(sha256 [0-9a-f]{64}\)$/, 'ran the plan $1') } : s))
   const backupPath = ran.find((r) => r.backupPath)?.backupPath
   const postCommitWarnings = all.flatMap((r) => r.postCommitWarnings ?? [])
   return {

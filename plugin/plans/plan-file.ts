@@ -15,10 +15,22 @@ export interface PlanFile {
   /** As messages show it: relative to the config's folder when inside it. */
   shown: string
   text: string
-  /** SHA-256 of the file's bytes as applied: an edit after review is the point, and it is what gets recorded. */
+  /** SHA-256 of the file as applied (line endings as \n): an edit after review is the point, and it is what gets recorded. */
   sha256: string
   header: PlanHeader
   statements: PlanStatement[]
+}
+
+/**
+ * The file's text: an editor's byte-order mark is not SQL, and a checkout that turns \n into \r\n
+ * (git's autocrlf on Windows) must not make an applied plan look edited.
+ */
+export function planText(bytes: Buffer): string {
+  return bytes.toString('utf8').replace(/^\uFEFF/, '').replace(/\r\n/g, '\n')
+}
+
+export function planHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex')
 }
 
 export function shownPath(config: ResolvedConfig, path: string): string {
@@ -38,12 +50,11 @@ export function loadPlanFile(file: string, config: ResolvedConfig, cwd = process
       hint: `the plans are in ${shownPath(config, config.plansDirectory)}/ (write one with \`npx migrate-plugin plan\`)`,
     })
   }
-  // An editor's byte-order mark is not SQL (the hash stays that of the bytes as applied).
-  const text = bytes.toString('utf8').replace(/^\uFEFF/, '')
+  const text = planText(bytes)
   const shown = shownPath(config, path)
   const header = parsePlanHeader(text, shown)
   const statements = planStatements(text, shown, config.databaseKind === 'sqlite' ? 'sqlite' : 'postgres')
-  return { path, name: basename(path), shown, text, sha256: createHash('sha256').update(bytes).digest('hex'), header, statements }
+  return { path, name: basename(path), shown, text, sha256: planHash(text), header, statements }
 }
 
 /**
