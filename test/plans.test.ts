@@ -170,7 +170,7 @@ describe('plan', () => {
     expect(readdirSync(join(p.root, 'db/plans'))).toEqual([expect.stringMatching(/^\d{14}_add_column_users_nickname\.sql$/)])
     const named = p.cli(['plan', '--name', '../../etc/Pässwd; DROP TABLE x'])
     expect(named.code, named.stderr).toBe(0)
-    expect(readdirSync(join(p.root, 'db/plans'))).toContainEqual(expect.stringMatching(/^\d{14}_etc_pa_sswd_drop_table_x\.sql$|^\d{14}_etc_passwd_drop_table_x\.sql$/))
+    expect(readdirSync(join(p.root, 'db/plans'))).toContainEqual(expect.stringMatching(/^\d{14}_etc_passwd_drop_table_x\.sql$/))
     const empty = p.cli(['plan', '--name', '!!!'])
     expect(empty.code).toBe(1)
     expect(empty.stderr).toContain('--name')

@@ -175,7 +175,7 @@ export function describeMoves(then: SchemaObject[], now: SchemaObject[]): string
 
 /** A slug for the file name: letters, digits and underscores, at most 60 characters. */
 export function slugOf(words: string): string {
-  return words.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 60).replace(/_+$/, '')
+  return words.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 60).replace(/_+$/, '')
 }
 
 /** The default slug: the first step in words, and how many more. */
