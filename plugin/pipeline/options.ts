@@ -23,7 +23,10 @@ export interface MigrateOptions extends Omit<PublicMigrateOptions, 'env'> {
   prepared?: Prepared
   /** `apply --plan`: run this reviewed plan file instead of the engine's change. */
   planFile?: PlanFile
-  /** A plan already recorded as applied is nothing to do (a deploy racing another), not a refusal. */
+  /**
+   * A deploy's run of a pending plan: one already recorded as applied (a deploy racing another), or
+   * whose schema the database already has, is nothing to run rather than a refusal.
+   */
   skipAppliedPlan?: boolean
   /** false: a declarative apply that leaves pending plan files alone (a dev server). */
   pendingPlans?: boolean
