@@ -47,6 +47,8 @@ export interface JsonStatus extends JsonOk<'status'> {
   tables: { name: string, rows: number, file?: string }[]
   unmodelledTables: string[]
   pending: JsonRunResult
+  /** Plan files not yet applied to this database. */
+  pendingPlans: string[]
   lastMigration?: HistoryRecord
 }
 

@@ -267,6 +267,8 @@ export interface StatusReport {
   tables: { name: string, rows: number, file?: string }[]
   unmodelledTables: string[]
   pending: MigrateResult
+  /** Plan files (`plan`) in plans_directory that this database has not run yet: `apply` runs them first. */
+  pendingPlans: string[]
   lastMigration?: HistoryRecord
 }
 

@@ -62,7 +62,7 @@ const SHAPES: Record<string, Record<string, Kind>> = {
   preview: RUN,
   check: RUN,
   plan: { ...RUN, pendingPlans: 'array' },
-  status: { config: 'object', databaseExists: 'boolean', models: 'array', tables: 'array', unmodelledTables: 'array', pending: 'object' },
+  status: { config: 'object', databaseExists: 'boolean', models: 'array', tables: 'array', unmodelledTables: 'array', pending: 'object', pendingPlans: 'array' },
   history: { entries: 'array' },
   backups: { backups: 'array' },
   restore: { config: 'object', restored: 'object', warnings: 'array' },

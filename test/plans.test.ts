@@ -365,6 +365,9 @@ describe('deploys: apply and builds run the pending plan files first', () => {
 
   it('`apply` runs the pending plans in file-name order, each with its own history row, then is in sync; a second apply does nothing', async () => {
     const { p, first, second } = await twoPlans()
+    const status = p.cli(['status'], prod)
+    expect(status.code, status.stderr).toBe(0)
+    expect(status.stdout).toContain(`2 not yet applied: migrations/${first.split('/').pop()}, migrations/${second.split('/').pop()}`)
     const r = p.cli(['apply', '--json'], prod)
     expect(r.code, r.stderr).toBe(0)
     const doc = JSON.parse(r.stdout)
@@ -376,6 +379,7 @@ describe('deploys: apply and builds run the pending plan files first', () => {
     expect(after.history.map((h) => [h.status, JSON.parse(h.steps)[0].description.split(' (sha256')[0]])).toEqual([
       ['success', `plan file ${first.split('/').pop()}`], ['success', `plan file ${second.split('/').pop()}`],
     ])
+    expect(JSON.parse(p.cli(['status', '--json'], prod).stdout).pendingPlans).toEqual([])
     const again = p.cli(['apply', '--json'], prod)
     expect(again.code, again.stderr).toBe(0)
     expect(JSON.parse(again.stdout)).toMatchObject({ outcome: 'in-sync' })

@@ -22,16 +22,29 @@ export function planFileNames(config: ResolvedConfig): string[] {
   return readdirSync(dir).filter((name) => name.endsWith('.sql') && statSync(join(dir, name)).isFile()).sort()
 }
 
+/** The plans this database ran, by file name (the newest run of a name wins), and their hashes. */
+async function plansRun(config: ResolvedConfig): Promise<Map<string, string>> {
+  const ran = new Map<string, string>()
+  for (const record of await (await targetFor(config)).readHistory(config.historyTable, Number.MAX_SAFE_INTEGER)) {
+    const plan = record.status === 'success' ? planOfRecord(record) : undefined
+    if (plan && !ran.has(plan.name)) ran.set(plan.name, plan.sha256)
+  }
+  return ran
+}
+
+/** For `status`: the paths of plan files whose name this database has not run (never an error). */
+export async function pendingPlanNames(config: ResolvedConfig): Promise<string[]> {
+  const names = planFileNames(config)
+  if (names.length === 0) return []
+  const ran = await plansRun(config)
+  return names.filter((name) => !ran.has(name)).map((name) => join(config.plansDirectory, name))
+}
+
 /** Plan files the database has not run yet; a file changed after it ran is an error (its history no longer says what ran). */
 export async function pendingPlanFiles(config: ResolvedConfig): Promise<string[]> {
   const names = planFileNames(config)
   if (names.length === 0) return []
-  const target = await targetFor(config)
-  const ran = new Map<string, string>()
-  for (const record of await target.readHistory(config.historyTable, Number.MAX_SAFE_INTEGER)) {
-    const plan = record.status === 'success' ? planOfRecord(record) : undefined
-    if (plan && !ran.has(plan.name)) ran.set(plan.name, plan.sha256)
-  }
+  const ran = await plansRun(config)
   const pending: string[] = []
   for (const name of names) {
     const path = join(config.plansDirectory, name)
