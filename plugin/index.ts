@@ -8,9 +8,11 @@
 import * as config from './core/config.ts'
 import * as inspect from './pipeline/inspect.ts'
 import * as pipeline from './pipeline/migrate.ts'
+import * as planApi from './plans/api.ts'
+import * as plans from './plans/write.ts'
 import type {
   BackupFile, CommonOptions, ConfigKey, ConfigOverrides, GenerateResult, HistoryRecord, LoadConfigOptions, MigrateOptions,
-  MigrateResult, Mode, ResolvedConfig, RestoreOptions, RestoreResult, StatusReport,
+  MigrateResult, Mode, ResolvedConfig, RestoreOptions, RestoreResult, StatusReport, WritePlanOptions, WritePlanResult,
 } from './types.ts'
 
 export * from './model.ts'
@@ -29,6 +31,10 @@ export const migrate: (options?: MigrateOptions) => Promise<MigrateResult> = pip
 export const plan: (options?: Omit<MigrateOptions, 'command'>) => Promise<MigrateResult> = pipeline.plan
 /** Phase two: apply exactly the plan `plan()` returned; refuses, changing nothing, when the database or the models moved since. */
 export const apply: (planned: MigrateResult, options?: Omit<MigrateOptions, 'command'>) => Promise<MigrateResult> = pipeline.apply
+/** `npx migrate-plugin plan`: write the pending change as a SQL file to review and edit; changes nothing in the database. */
+export const writePlan: (options?: WritePlanOptions) => Promise<WritePlanResult> = plans.writePlan
+/** `npx migrate-plugin apply --plan <file>`: run a reviewed plan file as written, in one transaction, after a backup; refuses when the database moved since it was planned. */
+export const applyPlanFile: (file: string, options?: Omit<MigrateOptions, 'command'>) => Promise<MigrateResult> = (file, options) => planApi.applyPlanFile(file, options)
 /** What `migrate-plugin status` prints: the models, the tables and their rows, what is pending. */
 export const status: (options: CommonOptions) => Promise<StatusReport> = inspect.status
 /** The history table, newest first. */

@@ -33,6 +33,13 @@ export interface JsonPreview extends JsonOk<'preview'>, JsonRunResult {}
 /** `check` exits 2 when `outcome` is "pending", 0 when "in-sync". */
 export interface JsonCheck extends JsonOk<'check'>, JsonRunResult {}
 
+/** `plan`: outcome "pending" and `path` when a plan file was written; "in-sync" (no path) when there was nothing to plan. */
+export interface JsonPlan extends JsonOk<'plan'>, JsonRunResult {
+  path?: string
+  /** Plan files in the plans folder not yet applied to this database. */
+  pendingPlans: string[]
+}
+
 export interface JsonStatus extends JsonOk<'status'> {
   config: ResolvedConfig
   databaseExists: boolean
@@ -40,6 +47,8 @@ export interface JsonStatus extends JsonOk<'status'> {
   tables: { name: string, rows: number, file?: string }[]
   unmodelledTables: string[]
   pending: JsonRunResult
+  /** Plan files not yet applied to this database. */
+  pendingPlans: string[]
   lastMigration?: HistoryRecord
 }
 
@@ -116,4 +125,4 @@ export interface JsonError {
   }
 }
 
-export type JsonOutput = JsonApply | JsonPreview | JsonCheck | JsonStatus | JsonHistory | JsonBackups | JsonRestore | JsonGenerate | JsonInit | JsonPull | JsonVersion | JsonError
+export type JsonOutput = JsonApply | JsonPreview | JsonCheck | JsonPlan | JsonStatus | JsonHistory | JsonBackups | JsonRestore | JsonGenerate | JsonInit | JsonPull | JsonVersion | JsonError

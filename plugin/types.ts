@@ -55,6 +55,10 @@ export interface ResolvedConfig {
   lockTimeout: number
   /** Seconds a model load may take before the run fails (a top-level await that never settles, an endless loop). */
   loadTimeout: number
+  /** Where reviewed plans (`plan`) are written and read. */
+  plansDirectory: string
+  /** Refuse a change no reviewed plan covers (apply and builds run plan files only). */
+  requirePlans: boolean
 }
 
 /** Settings a caller (plugin options, CLI flags) may set; they win over migration.conf. */
@@ -96,7 +100,7 @@ export interface PluginOptions extends ConfigOverrides {
 
 /** One readable step of a plan ("add column users.phone"), with the model file that owns its table. */
 export interface PlanStep {
-  kind: 'create table' | 'drop table' | 'add column' | 'alter table' | 'redefine table' | 'create index' | 'drop index' | 'rename table' | 'rename column' | 'enum values' | 'create enum' | 'alter enum' | 'drop enum'
+  kind: 'create table' | 'drop table' | 'add column' | 'alter table' | 'redefine table' | 'create index' | 'drop index' | 'rename table' | 'rename column' | 'enum values' | 'create enum' | 'alter enum' | 'drop enum' | 'plan file'
   table: string
   description: string
   /** The model file that owns the table, when a model does. */
@@ -210,8 +214,43 @@ export interface MigrateResult {
   /** Problems after COMMIT (retention, client generation): the apply stands, these are warnings. */
   postCommitWarnings?: string[]
   migrationId?: string
+  /** `apply --plan`, and an apply that ran pending plan files first: each plan run, in order. */
+  plans?: AppliedPlan[]
   unmodelledTables: string[]
   durationMs: number
+}
+
+/** A reviewed plan file that an apply ran (see `npx migrate-plugin plan`). */
+export interface AppliedPlan {
+  /** The file's path. */
+  file: string
+  /** SHA-256 of the file as it was applied (hex). */
+  sha256: string
+  /** Its history row. */
+  migrationId: string
+  backupPath?: string
+}
+
+/** What `plan` (writePlan) takes. */
+export interface WritePlanOptions extends CommonOptions {
+  /** Words for the file name (sanitized to letters, digits and underscores); default: the first step. */
+  name?: string
+  /** The time the file name starts with (default: now, UTC). */
+  now?: Date
+  trigger?: string
+}
+
+/** What `plan` (writePlan) did. */
+export interface WritePlanResult {
+  /** 'written': `path` holds the plan; 'in-sync': nothing to plan, no file. */
+  outcome: 'written' | 'in-sync'
+  path?: string
+  /** What the plan does, and what the engine said about it (a check: nothing was changed). */
+  result: MigrateResult
+  /** The database's schema fingerprint the plan starts from (written into the file). */
+  fingerprint?: string
+  /** Plan files not yet applied to this database (the new plan starts from the database without them). */
+  pendingPlans: string[]
 }
 
 /** What status, history, backups and generate take. */
@@ -230,6 +269,8 @@ export interface StatusReport {
   tables: { name: string, rows: number, file?: string }[]
   unmodelledTables: string[]
   pending: MigrateResult
+  /** Plan files (`plan`) in plans_directory that this database has not run yet: `apply` runs them first. */
+  pendingPlans: string[]
   lastMigration?: HistoryRecord
 }
 

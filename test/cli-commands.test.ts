@@ -4,6 +4,7 @@ import { backups } from '../plugin/cli/commands/backups.ts'
 import { generate } from '../plugin/cli/commands/generate.ts'
 import { history } from '../plugin/cli/commands/history.ts'
 import { init } from '../plugin/cli/commands/init.ts'
+import { plan } from '../plugin/cli/commands/plan.ts'
 import { apply, applyByDefault, check, preview } from '../plugin/cli/commands/migrate.ts'
 import { pull } from '../plugin/cli/commands/pull.ts'
 import { restore } from '../plugin/cli/commands/restore.ts'
@@ -18,7 +19,7 @@ import { Project, removeProjects } from './helpers.ts'
 
 afterAll(removeProjects)
 
-const DECLARED: CommandSpec[] = [apply, preview, check, status, history, backups, restore, generate, init, pull, applyByDefault]
+const DECLARED: CommandSpec[] = [apply, preview, check, plan, status, history, backups, restore, generate, init, pull, applyByDefault]
 const COMMON = ['--config <path>', '--json', '--yes']
 
 /** The lines of one section of cac's help ("Options:", "Examples:", …), up to the blank line after it. */

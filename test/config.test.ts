@@ -25,7 +25,8 @@ describe('migration.conf', () => {
     expect(c).toMatchObject({ backupDirectory: join(p.root, 'backups'), legacyBackupDirectory: p.root, backupKeepDev: 10 })
     expect(c.modelDirectory).toBe(join(p.root, 'model'))
     expect(c.schemaOutput).toBe(join(p.root, 'prisma', 'schema.prisma'))
-    expect(c).toMatchObject({ backupEnabled: true, backupRetentionDays: 30, autoVerify: true, requireConfirmation: false, maxTablesPerRun: 50, allowDataLoss: false, dev: 'apply', build: 'check', historyTable: '_migration_history', dropUnmodelledTables: false, lockTimeout: 30 })
+    expect(c).toMatchObject({ backupEnabled: true, backupRetentionDays: 30, autoVerify: true, requireConfirmation: false, maxTablesPerRun: 50, allowDataLoss: false, dev: 'apply', build: 'check', historyTable: '_migration_history', dropUnmodelledTables: false, lockTimeout: 30, requirePlans: false })
+    expect(c.plansDirectory).toBe(join(p.root, 'migrations'))
   })
 
   it('reads every key, relative to the config file', () => {
@@ -48,6 +49,8 @@ build = apply
 drop_unmodelled_tables = yes
 generate_client = false
 load_timeout = 7
+plans_directory = db/plans
+require_plans = yes
 
 [safety]
 require_confirmation = true
@@ -64,6 +67,7 @@ lock_timeout = 5
       modelDirectory: join(p.root, 'models'), autoVerify: false, schemaOutput: join(conf, 'out', 'schema.prisma'),
       clientOutput: join(conf, 'out', 'client'), historyTable: 'migrations_log', dev: 'warn', build: 'apply', dropUnmodelledTables: true, generateClient: false,
       requireConfirmation: true, maxTablesPerRun: 3, allowDataLoss: true, lockTimeout: 5, loadTimeout: 7,
+      plansDirectory: join(conf, 'db', 'plans'), requirePlans: true,
     })
     // A configured backup folder is the only place: nothing is looked for next to the database.
     expect(c.legacyBackupDirectory).toBeUndefined()

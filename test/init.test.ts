@@ -61,11 +61,12 @@ describe('init', () => {
     expect(config.databasePath).toBe(join(p.root, 'dev.db'))
     expect(config.databaseUrlSource).toBe('config')
     for (const [key, value] of Object.entries(DEFAULTS)) {
-      if (['databaseUrl', 'backupDirectory', 'modelDirectory', 'schemaOutput', 'clientOutput'].includes(key)) continue
+      if (['databaseUrl', 'backupDirectory', 'modelDirectory', 'schemaOutput', 'clientOutput', 'plansDirectory'].includes(key)) continue
       expect(config[key as keyof typeof config], key).toEqual(value)
     }
     expect(config.modelDirectory).toBe(join(p.root, 'model'))
     expect(config.backupDirectory).toBe(join(p.root, 'backups'))
+    expect(config.plansDirectory).toBe(join(p.root, 'migrations'))
   })
 
   it('never overwrites: an existing migration.conf (or a link where it would go) is named, exit 1, and nothing at all is written', () => {

@@ -61,7 +61,8 @@ const SHAPES: Record<string, Record<string, Kind>> = {
   apply: RUN,
   preview: RUN,
   check: RUN,
-  status: { config: 'object', databaseExists: 'boolean', models: 'array', tables: 'array', unmodelledTables: 'array', pending: 'object' },
+  plan: { ...RUN, pendingPlans: 'array' },
+  status: { config: 'object', databaseExists: 'boolean', models: 'array', tables: 'array', unmodelledTables: 'array', pending: 'object', pendingPlans: 'array' },
   history: { entries: 'array' },
   backups: { backups: 'array' },
   restore: { config: 'object', restored: 'object', warnings: 'array' },
@@ -90,6 +91,7 @@ function summary(doc: JsonOutput): string {
     case 'apply': return `apply ${doc.outcome}${doc.client ? ` client ${doc.client}` : ''}`
     case 'preview': return `preview ${doc.outcome} ${doc.plan?.steps.length ?? 0}`
     case 'check': return `check ${doc.outcome}`
+    case 'plan': return `plan ${doc.outcome}${doc.path ? ` ${doc.path}` : ''}`
     case 'status': return `status ${doc.pending.outcome} ${doc.tables.length}`
     case 'history': return `history ${doc.entries.length}`
     case 'backups': return `backups ${doc.backups.length}`
@@ -154,6 +156,13 @@ describe('--json output', () => {
     run(['backups'], { code: 0, command: 'backups' })
     run(['restore', '--yes'], { code: 0, command: 'restore' })
     run(['generate'], { code: 0, command: 'generate' })
+    // The restore took nickname away again: plan writes it as a file, apply --plan runs the file.
+    const planned = run(['plan', '--name', 'nickname'], { code: 0, command: 'plan' })
+    expect(planned.ok && planned.command === 'plan' && planned.outcome === 'pending' && planned.path).toMatch(/_nickname\.sql$/)
+    const viaPlan = run(['apply', '--plan', (planned as { path: string }).path], { code: 0, command: 'apply' })
+    expect(viaPlan.ok && viaPlan.command === 'apply' && viaPlan.plans?.[0]?.file).toBe((planned as { path: string }).path)
+    expect(viaPlan.ok && viaPlan.command === 'apply' && viaPlan.plans?.[0]?.sha256).toMatch(/^[0-9a-f]{64}$/)
+    run(['plan'], { code: 0, command: 'plan' })
     run(['--version'], { code: 0, command: 'version' })
     // Errors: a bad config, an unknown command, a bad option value, a model that does not load, init over a config.
     run(['check', '--config', 'missing.conf'], { code: 1, ok: false, command: 'check', error: 'CONFIG' })
@@ -162,7 +171,7 @@ describe('--json output', () => {
     run(['init'], { code: 1, ok: false, command: 'init', error: 'OUTPUT' })
     p.write('model/broken.ts', 'export const x = (\n')
     run(['apply'], { code: 1, ok: false, command: 'apply', error: 'MODEL_LOAD' })
-    expect(seen).toHaveLength(22)
-    expect(seen).toEqual(expect.arrayContaining(['init 3', 'check pending', 'apply applied client not-installed', 'check in-sync', 'backups 1', 'error MODEL_LOAD']))
+    expect(seen).toHaveLength(25)
+    expect(seen).toEqual(expect.arrayContaining(['init 3', 'check pending', 'apply applied client not-installed', 'check in-sync', 'backups 1', 'plan in-sync', 'error MODEL_LOAD']))
   })
 })

@@ -189,7 +189,7 @@ export const watching = context({ plugins: [esbuild(), { name: 'own', setup(buil
  * plugin/types.ts spells the public types out again (see there); index.ts checks that the functions
  * fit them, and this checks, when `tsc --noEmit` runs over the tests, that no field was added to
  * or dropped from one side only. The differences are deliberate: `env` is a plain record (not
- * NodeJS.ProcessEnv), and migrate()'s internal options (confirmedSql, prepared) are not public.
+ * NodeJS.ProcessEnv), and migrate()'s internal options (confirmedSql, prepared, planFile, …) are not public.
  */
 describe('the public types match the ones the code uses', () => {
   it('field for field', () => {
@@ -198,7 +198,7 @@ describe('the public types match the ones the code uses', () => {
     expectTypeOf<shipped.ConfigKey>().toEqualTypeOf<(typeof config.CONFIG_KEYS)[number]>()
     expectTypeOf<Omit<shipped.LoadConfigOptions, 'env'>>().toEqualTypeOf<Omit<config.LoadConfigOptions, 'env'>>()
     expectTypeOf<shipped.PluginOptions>().toEqualTypeOf<runner.PluginOptions>()
-    expectTypeOf<Omit<shipped.MigrateOptions, 'env'>>().toEqualTypeOf<Omit<pipeline.MigrateOptions, 'env' | 'confirmedSql' | 'prepared' | 'acceptedLoss' | 'confirmingDataLoss' | 'confirmedSteps'>>()
+    expectTypeOf<Omit<shipped.MigrateOptions, 'env'>>().toEqualTypeOf<Omit<pipeline.MigrateOptions, 'env' | 'confirmedSql' | 'prepared' | 'acceptedLoss' | 'confirmingDataLoss' | 'confirmedSteps' | 'planFile' | 'skipAppliedPlan' | 'pendingPlans' | 'onSession'>>()
     expectTypeOf<shipped.MigrateResult>().toEqualTypeOf<pipeline.MigrateResult>()
     expectTypeOf<Omit<shipped.CommonOptions, 'env'>>().toEqualTypeOf<Omit<inspect.CommonOptions, 'env'>>()
     expectTypeOf<shipped.StatusReport>().toEqualTypeOf<inspect.StatusReport>()

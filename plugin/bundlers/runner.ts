@@ -159,7 +159,8 @@ export class Runner {
     const command = mode === 'apply' ? 'apply' : 'check'
     let result: MigrateResult
     try {
-      result = await migrate({ prepared, command, trigger: context.trigger })
+      // A dev server stays declarative: plan files are for deploys (`apply`, production builds).
+      result = await migrate({ prepared, command, trigger: context.trigger, ...(context.watch ? { pendingPlans: false } : {}) })
     } catch (error) {
       throw inBundlerWords(error, context.watch ? 'dev' : 'build')
     }

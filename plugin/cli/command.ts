@@ -13,6 +13,10 @@ export interface Flags {
   database?: string
   /** check: text, json or markdown. */
   format?: string
+  /** apply --plan <file> */
+  plan?: string
+  /** plan --name <slug> */
+  name?: string
   '--'?: string[]
 }
 

@@ -6,6 +6,7 @@ import { backups } from './commands/backups.ts'
 import { generate } from './commands/generate.ts'
 import { history } from './commands/history.ts'
 import { init } from './commands/init.ts'
+import { plan } from './commands/plan.ts'
 import { apply, applyByDefault, check, preview } from './commands/migrate.ts'
 import { pull } from './commands/pull.ts'
 import { restore } from './commands/restore.ts'
@@ -21,7 +22,7 @@ import { checkOptions, fixHelp, optionSpellings, rawOption, unknownCommand } fro
  */
 
 /** In the order `--help` lists them; the default command (no name) last. */
-const COMMANDS: readonly CommandSpec[] = [apply, preview, check, status, history, backups, restore, generate, init, pull, applyByDefault]
+const COMMANDS: readonly CommandSpec[] = [apply, preview, check, plan, status, history, backups, restore, generate, init, pull, applyByDefault]
 
 /** Every word that names a command, aliases included. */
 const COMMAND_WORDS = COMMANDS.flatMap((spec) => [spec.name.split(' ')[0]!, ...(spec.alias ? [spec.alias] : [])]).filter((word) => word !== '')

@@ -41,6 +41,8 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { section: 'migration', key: 'build', option: 'build', kind: 'mode', doc: 'Pending changes during production builds: apply, check (fail), warn or off. With CI set, apply becomes check unless given as an option.' },
   { section: 'migration', key: 'drop_unmodelled_tables', option: 'dropUnmodelledTables', kind: 'boolean', doc: 'Drop tables that no model defines. Off: they are left alone and listed by `status`.' },
   { section: 'migration', key: 'generate_client', option: 'generateClient', kind: 'boolean', doc: 'After an apply, regenerate the Prisma Client (offline) when the project has `prisma` and `@prisma/client` installed.' },
+  { section: 'migration', key: 'plans_directory', option: 'plansDirectory', kind: 'path', doc: 'Where `npx migrate-plugin plan` writes reviewed plans (<UTC time>_<name>.sql), and where `apply` and builds look for plans not yet applied.' },
+  { section: 'migration', key: 'require_plans', option: 'requirePlans', kind: 'boolean', doc: 'Refuse, in `apply` and production builds, a change that no reviewed plan covers (write one with `npx migrate-plugin plan`); a dev server stays declarative.' },
   { section: 'safety', key: 'require_confirmation', option: 'requireConfirmation', kind: 'boolean', doc: 'Ask before applying (on a terminal); without one, refuse unless --yes.' },
   { section: 'safety', key: 'max_tables_per_run', option: 'maxTablesPerRun', kind: 'integer', min: 1, doc: 'Refuse a run that would change more tables than this.' },
   { section: 'safety', key: 'allow_data_loss', option: 'allowDataLoss', kind: 'boolean', doc: 'Apply changes the engine warns will lose data (dropped columns/tables with rows, lossy casts).' },
@@ -67,6 +69,8 @@ export const DEFAULTS: Required<ConfigOverrides> = {
   allowDataLoss: false,
   lockTimeout: 30,
   loadTimeout: 30,
+  plansDirectory: 'migrations',
+  requirePlans: false,
 }
 
 const SECTIONS = ['database', 'migration', 'safety'] as const
@@ -132,6 +136,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
     ...(merged.backupDirectory || location.kind !== 'sqlite' ? {} : { legacyBackupDirectory: dirname(databasePath) }),
     modelDirectory: resolve(root, merged.modelDirectory),
     schemaOutput: resolve(root, merged.schemaOutput),
+    plansDirectory: resolve(root, merged.plansDirectory),
     clientOutput: resolve(root, merged.clientOutput),
   }
 }

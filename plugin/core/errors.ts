@@ -31,6 +31,14 @@ export const ERROR_CODES = [
   'GUARD_NOT_CONFIRMED',
   /** The change would break views or triggers the models do not describe; nothing was changed. */
   'GUARD_DEPENDENT_OBJECTS',
+  /** A reviewed plan's database has moved since the plan was written (a table added, removed or changed); nothing was changed. */
+  'GUARD_PLAN_MOVED',
+  /** This plan file (same name and content) was already applied; nothing was changed. */
+  'GUARD_PLAN_APPLIED',
+  /** require_plans is on and a change is pending that no plan file covers; nothing was changed. */
+  'GUARD_PLAN_REQUIRED',
+  /** A plan file cannot be used: unreadable, not written by `plan`, or it would end the run's transaction. */
+  'PLAN',
   /** A rename the models declare cannot be done (both names exist, …). */
   'RENAME',
   /** The backup could not be made; nothing was changed. */

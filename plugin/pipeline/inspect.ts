@@ -38,6 +38,7 @@ export async function status(options: CommonOptions): Promise<StatusReport> {
     return file ? { name, rows, file } : { name, rows }
   })
   const lastMigration = (await target.readHistory(config.historyTable, 1))[0]
+  const { pendingPlanNames } = await import('../plans/pending.ts')
   return {
     config,
     databaseExists: !databaseMissing(config),
@@ -45,6 +46,7 @@ export async function status(options: CommonOptions): Promise<StatusReport> {
     tables,
     unmodelledTables: pending.unmodelledTables,
     pending,
+    pendingPlans: await pendingPlanNames(config),
     ...(lastMigration ? { lastMigration } : {}),
   }
 }

@@ -25,13 +25,22 @@ export { prepare, writeSchema, type Prepared } from './prepare.ts'
  * its own plan is still exactly the one confirmed.
  */
 export async function migrate(options: MigrateOptions = {}): Promise<MigrateResult> {
+  // Plan files not yet applied go first, each its own run (see plans/pending.ts).
+  if ((options.command ?? 'apply') === 'apply' && !options.planFile && options.pendingPlans !== false) {
+    return (await import('../plans/pending.ts')).withPendingPlans(options, (declarative) => migrateModels(declarative))
+  }
+  return migrateModels(options)
+}
+
+async function migrateModels(options: MigrateOptions): Promise<MigrateResult> {
   const t0 = performance.now()
   const started = new Date()
   const command = options.command ?? 'apply'
   const begun = await begin(options, t0)
   if ('outcome' in begun) return begun
   const prepared = begun
-  if (command === 'apply' && prepared.config.requireConfirmation && !options.yes && options.confirmedSql === undefined) {
+  // A reviewed plan's review is its consent.
+  if (command === 'apply' && prepared.config.requireConfirmation && !options.yes && options.confirmedSql === undefined && !options.planFile) {
     const pending = await runPipeline({ ...options, command: 'check' }, prepared, t0, started)
     if (pending.outcome === 'pending' && pending.plan) {
       if (!(options.confirm ? await options.confirm(pending.plan) : false)) {
@@ -69,7 +78,8 @@ async function begin(options: MigrateOptions, t0: number): Promise<Prepared | Mi
   const record = readInputsRecord(config)
   const covered = record?.dependencies ?? []
   const keyBefore = inputsKey(config, covered)
-  if (record?.key && record.key === keyBefore && (command !== 'apply' || existsSync(config.schemaOutput))) {
+  // A plan file is run, never answered with "in sync" from a summary.
+  if (record?.key && record.key === keyBefore && (command !== 'apply' || existsSync(config.schemaOutput)) && !options.planFile) {
     const fast = await (await targetFor(config)).fastPath({ hash: record.schemaHash, tables: record.tables }, config.historyTable).catch(() => undefined)
     if (fast) {
       return {
@@ -99,7 +109,7 @@ async function runPipeline(options: MigrateOptions, prepared: Prepared, t0: numb
   const done = (result: Partial<MigrateResult>): MigrateResult => ({ ...base, ...result, durationMs: performance.now() - t0 })
 
   let state = await target.probe()
-  const fast = state === 'ok' ? await target.fastPath(summaryOf(schema), config.historyTable) : undefined
+  const fast = state === 'ok' && !options.planFile ? await target.fastPath(summaryOf(schema), config.historyTable) : undefined
   if (fast) {
     if (command === 'apply' && !existsSync(config.schemaOutput)) writeSchema(config, schema)
     return done({ outcome: 'in-sync', fastPath: true, unmodelledTables: fast.unmodelled })
@@ -132,7 +142,7 @@ async function runPipeline(options: MigrateOptions, prepared: Prepared, t0: numb
       }
       // Another migrator may have finished while we waited: look again.
       state = await target.probe()
-      const after = state === 'ok' ? await target.fastPath(summaryOf(schema), config.historyTable) : undefined
+      const after = state === 'ok' && !options.planFile ? await target.fastPath(summaryOf(schema), config.historyTable) : undefined
       if (after) return done({ outcome: 'in-sync', fastPath: true, unmodelledTables: after.unmodelled })
     }
     // A writer holding the database longer than lock_timeout is an error, not an endless wait.

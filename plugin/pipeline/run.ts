@@ -34,14 +34,14 @@ export interface SessionRun {
 type Step = 'plan' | 'rename' | 'guard' | 'backup' | 'apply' | 'verify' | 'record'
 
 /** What a run has reached, for the failure path: the step, the backup taken, whether it ended. */
-interface RunState {
+export interface RunState {
   step: Step
   settled: boolean
   backupPath?: string
   plan?: Plan
 }
 
-type Recorder = (partial: Partial<HistoryRecord> & Pick<HistoryRecord, 'status' | 'description'>) => HistoryRecord
+export type Recorder = (partial: Partial<HistoryRecord> & Pick<HistoryRecord, 'status' | 'description'>) => HistoryRecord
 
 /** plan → (check | preview | guard → backup → apply → verify → record), inside the session's transaction. */
 export async function runInSession(run: SessionRun): Promise<MigrateResult> {
@@ -67,6 +67,8 @@ export async function runInSession(run: SessionRun): Promise<MigrateResult> {
     ...partial,
   })
   try {
+    await options.onSession?.(session)
+    if (options.planFile) return await (await import('../plans/apply-in-session.ts')).applyPlanInSession(run, options.planFile, state, record)
     const planned = await planInSession(run, state)
     if (!planned) {
       if (command === 'apply') await recordInSync(run, state, record)
@@ -294,6 +296,8 @@ async function failed(
   throw new MigrateError(error instanceof MigrateError && error.code === 'VERIFY' ? 'VERIFY' : 'APPLY',
     `${step} failed: ${message}. ${rolledBack ? 'The change was rolled back; the database is as it was.' : backupPath ? 'The change could not be rolled back; the database was restored from the backup and checked.' : 'The change could not be rolled back, and there is no backup (--no-backup): check the database.'}${where}`, {
       step, ...(backupPath ? { backupPath } : {}), cause: error,
+      // A plan file's statement: the file and line travel with the error (--json, CI annotations).
+      ...(error instanceof MigrateError && error.location ? { location: error.location } : {}),
       // A check's own hint (which values to convert, which rows break a foreign key) says more than ours.
       hint: `${error instanceof MigrateError && error.hint ? error.hint : 'fix the model (or the data) and run again'}; \`npx migrate-plugin history\` shows this attempt`,
     })

@@ -102,11 +102,23 @@ export interface TargetSession {
   /** The newest run after which the database matched the models. */
   lastInSync(): Promise<Pick<HistoryRecord, 'schemaHash' | 'dbFingerprint'> | undefined>
   fingerprint(): Promise<string>
+  /**
+   * The live schema one object at a time (a table with its indexes and triggers, a view, an enum),
+   * each with a hash of its definition, read from what fingerprint() reads: a plan file keeps them,
+   * so that `apply --plan` can name what moved since it was written.
+   */
+  schemaObjects(): Promise<SchemaObject[]>
   writeHistory(record: HistoryRecord): Promise<void>
   commit(): Promise<void>
   rollback(): Promise<void>
   /** Ends the session; anything not committed is rolled back. */
   close(): Promise<void>
+}
+
+/** One object of the live schema: `table users`, `view active_users`, `enum Role`; and a hash of its definition. */
+export interface SchemaObject {
+  name: string
+  hash: string
 }
 
 /** The engine's verdict on a pending plan, for `check` (see each target's verdict()). */

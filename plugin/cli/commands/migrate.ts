@@ -29,9 +29,10 @@ export const apply = defineCommand({
     ['--force', 'Same as --no-backup (the original tool\'s flag)'],
     ['--no-verify', 'Skip the verifying diff after applying'],
     ['--accept-data-loss', 'Apply even when the engine warns that data will be lost'],
+    ['--plan <file>', 'Apply a reviewed plan file as written (see plan)'],
   ],
   examples: ['npx migrate-plugin apply', 'npx migrate-plugin apply --accept-data-loss'],
-  handler: run('apply'),
+  handler: async (_args, flags) => (flags.plan !== undefined ? (await import('./plan.ts')).applyPlanCommand(flags) : runMigrate('apply', flags)),
 })
 
 export const preview = defineCommand({
@@ -63,8 +64,9 @@ export const applyByDefault = defineCommand({
     ['--force', 'Same as --no-backup'],
     ['--no-verify', 'Skip the verifying diff after applying'],
     ['--accept-data-loss', 'Apply even when the engine warns that data will be lost'],
+    ['--plan <file>', 'Apply a reviewed plan file as written (see plan)'],
   ],
-  handler: run('apply'),
+  handler: async (_args, flags) => (flags.plan !== undefined ? (await import('./plan.ts')).applyPlanCommand(flags) : runMigrate('apply', flags)),
 })
 
 async function runMigrate(command: Command, flags: Flags): Promise<number> {

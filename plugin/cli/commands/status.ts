@@ -27,6 +27,7 @@ export const status = defineCommand({
     } else {
       out(`${c.bold('pending')}   ${c.green('none: the database matches the models')}`)
     }
+    if (report.pendingPlans.length) out(`${c.bold('plans')}     ${c.yellow(`${report.pendingPlans.length} not yet applied`)}: ${report.pendingPlans.map(rel).join(', ')} (${c.cyan('npx migrate-plugin apply')} runs them first)`)
     const last = report.lastMigration
     out(`${c.bold('last run')}  ${last ? `${statusIcon(last.status)} ${last.finishedAt} ${last.description}` : '(none)'}`)
   },

@@ -79,6 +79,26 @@ export async function databaseExists(location: PostgresLocation, timeoutMs = 10_
  * Row data and sequence positions are not schema and are left out too.
  */
 export async function schemaFingerprint(c: PgConnection, historyTable: string): Promise<string> {
+  return createHash('sha256').update((await schemaLines(c, historyTable)).join('\n')).digest('hex')
+}
+
+/**
+ * The lines the fingerprint hashes, grouped by the object they describe: a table with its columns,
+ * constraints and indexes, a view, an enum, a sequence.
+ */
+export async function schemaObjects(c: PgConnection, historyTable: string): Promise<{ name: string, hash: string }[]> {
+  const groups = new Map<string, string[]>()
+  const kinds = new Map<string, string>()
+  for (const line of await schemaLines(c, historyTable)) {
+    const [section, name] = line.split('\t')
+    if (section === 'table' || section === 'view' || section === 'enum' || section === 'sequence') kinds.set(name!, section)
+    groups.set(name!, [...(groups.get(name!) ?? []), line])
+  }
+  return [...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, lines]) => ({ name: `${kinds.get(name) ?? 'table'} ${name}`, hash: createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 12) }))
+}
+
+async function schemaLines(c: PgConnection, historyTable: string): Promise<string[]> {
   const lines: string[] = []
   const add = (section: string, rows: Record<string, unknown>[]) => {
     for (const row of rows) lines.push(`${section}\t${Object.values(row).map((v) => v === null ? '∅' : String(v)).join('\t')}`)
@@ -116,5 +136,5 @@ export async function schemaFingerprint(c: PgConnection, historyTable: string): 
     ORDER BY s.relname COLLATE "C"`, [historyTable]))
   add('view', await c.query(`SELECT r.relname, cl.relkind, pg_get_viewdef(r.oid, true)
     FROM (${own}) r JOIN pg_class cl ON cl.oid = r.oid WHERE cl.relkind IN ('v', 'm') ORDER BY r.relname COLLATE "C"`, [historyTable]))
-  return createHash('sha256').update(lines.join('\n')).digest('hex')
+  return lines
 }

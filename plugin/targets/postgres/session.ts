@@ -3,7 +3,7 @@ import { startEngine, type EngineSession } from '../../engine/schema-engine.ts'
 import type { LiveColumn, LiveSchema, Plan } from '../../pipeline/plan.ts'
 import { applicableRenames, type Rename } from '../../pipeline/renames.ts'
 import type { Findings, PushGuard, SessionOptions, TargetSession } from '../target.ts'
-import { listTables, rowCount, schemaFingerprint } from './catalogue.ts'
+import { listTables, rowCount, schemaFingerprint, schemaObjects } from './catalogue.ts'
 import type { PgConnection } from './connection.ts'
 import { engineConnection } from './engine-adapter.ts'
 import { checkHistoryTable, lastInSync, writeHistory } from './history.ts'
@@ -106,6 +106,7 @@ function session(
     },
     lastInSync: () => lastInSync(c, options.historyTable),
     fingerprint: () => schemaFingerprint(c, options.historyTable),
+    schemaObjects: () => schemaObjects(c, options.historyTable),
     writeHistory: (record) => writeHistory(c, options.historyTable, record),
     commit: () => end('COMMIT'),
     rollback: () => end('ROLLBACK'),

@@ -4,7 +4,16 @@
  * or comments. Splitting at every ";" (as Prisma's pg adapter does) breaks a default of 'a;b'.
  */
 export function splitStatements(script: string): string[] {
-  const statements: string[] = []
+  return splitStatementsAt(script).map((s) => s.sql)
+}
+
+/** The same, with where each statement starts in the script (for naming its line). */
+export function splitStatementsAt(script: string): { sql: string, offset: number }[] {
+  const statements: { sql: string, offset: number }[] = []
+  const push = (end: number) => {
+    const raw = script.slice(start, end)
+    statements.push({ sql: raw.trim(), offset: start + (raw.length - raw.trimStart().length) })
+  }
   let start = 0
   let i = 0
   const n = script.length
@@ -40,13 +49,13 @@ export function splitStatements(script: string): string[] {
         i = end < 0 ? n : end + tag[0].length
       } else i++
     } else if (ch === ';') {
-      statements.push(script.slice(start, i))
+      push(i)
       i++
       start = i
     } else i++
   }
-  statements.push(script.slice(start))
-  return statements.map((s) => s.trim()).filter((s) => s !== '' && !isOnlyComments(s))
+  push(n)
+  return statements.filter((s) => s.sql !== '' && !isOnlyComments(s.sql))
 }
 
 function isOnlyComments(statement: string): boolean {

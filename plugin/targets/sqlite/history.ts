@@ -82,7 +82,23 @@ export function lastInSync(db: Database.Database, table: string): Pick<HistoryRe
 
 /** A hash of the live schema (everything in sqlite_master but SQLite's own objects and our history table). */
 export function schemaFingerprint(db: Database.Database, historyTable: string): string {
-  const rows = db.prepare(`SELECT type, name, tbl_name, sql FROM sqlite_master
-    WHERE name NOT LIKE 'sqlite_%' AND tbl_name <> ? ORDER BY type, name`).all(historyTable) as Record<string, unknown>[]
-  return createHash('sha256').update(JSON.stringify(rows)).digest('hex')
+  return createHash('sha256').update(JSON.stringify(schemaRows(db, historyTable))).digest('hex')
+}
+
+function schemaRows(db: Database.Database, historyTable: string): { type: string, name: string, tbl_name: string, sql: string | null }[] {
+  return db.prepare(`SELECT type, name, tbl_name, sql FROM sqlite_master
+    WHERE name NOT LIKE 'sqlite_%' AND tbl_name <> ? ORDER BY type, name`).all(historyTable) as { type: string, name: string, tbl_name: string, sql: string | null }[]
+}
+
+/** The rows the fingerprint hashes, grouped by the table (or view) they belong to: its indexes and triggers go with it. */
+export function schemaObjects(db: Database.Database, historyTable: string): { name: string, hash: string }[] {
+  const groups = new Map<string, { kind: string, rows: unknown[] }>()
+  for (const row of schemaRows(db, historyTable)) {
+    const group = groups.get(row.tbl_name) ?? { kind: 'table', rows: [] }
+    if (row.name === row.tbl_name) group.kind = row.type
+    group.rows.push(row)
+    groups.set(row.tbl_name, group)
+  }
+  return [...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, g]) => ({ name: `${g.kind} ${name}`, hash: createHash('sha256').update(JSON.stringify(g.rows)).digest('hex').slice(0, 12) }))
 }

@@ -12,7 +12,7 @@ import { applyAutoIncrementChange, autoIncrementChanges, autoIncrementStep } fro
 import { constraintsDroppedByRebuild, detachDependents, indexesDroppedByRebuild, reattachDependents } from './dependents.ts'
 import { openSqliteEngine } from './engine-connection.ts'
 import { describeEnumProblem, enumFixHint, enumProblems, enumStep, type EnumProblem } from './enums.ts'
-import { checkHistoryTable, lastInSync, schemaFingerprint, writeHistory } from './history.ts'
+import { checkHistoryTable, lastInSync, schemaFingerprint, schemaObjects, writeHistory } from './history.ts'
 import { describeViolations, foreignKeyViolations, lostRows, newViolations, rowCounts } from './integrity.ts'
 import { openForReading } from './open.ts'
 import { renameCatalogue } from './rename-catalogue.ts'
@@ -130,6 +130,7 @@ export async function openSqliteSession(dbPath: string, options: SessionOptions,
     verdict: async (plan, _schema, config, preview) => (needsVerdict(plan, dbPath) ? verdictOnCopy(config, preview) : undefined),
     lastInSync: async () => lastInSync(db(), options.historyTable),
     fingerprint: async () => schemaFingerprint(db(), options.historyTable),
+    schemaObjects: async () => schemaObjects(db(), options.historyTable),
     writeHistory: async (record) => writeHistory(db(), options.historyTable, record),
     commit: () => end(() => engine.commit()),
     rollback: () => end(() => engine.rollback()),
