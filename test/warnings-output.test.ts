@@ -89,7 +89,7 @@ describe('a change apply would refuse', () => {
     const check = p.cli(['check'])
     expect(check.code).toBe(2)
     expect(check.stdout).toMatch(/✖ cannot run: Added the required column `code` to the `people` table without a default value\. There are 1 rows in this table/)
-    expect(check.stdout).toContain('apply would refuse this (the ✖ lines above): for a new required column, give it a .default(…) or make it nullable; for a column made required over NULLs, fill them first (UPDATE … SET column = … WHERE column IS NULL); nothing was changed')
+    expect(check.stdout).toContain('apply would refuse this (the ✖ lines above): for a new required column, give it a .default(…) or make it nullable; for a column made required over NULLs, fill them first (UPDATE … SET column = … WHERE column IS NULL), or write the backfill into a reviewed plan (npx migrate-plugin plan); nothing was changed')
     expect(check.stdout).not.toContain('apply them with')
     const checkJson = JSON.parse(p.cli(['check', '--json']).stdout)
     expect(checkJson.unexecutable).toHaveLength(1)

@@ -9,7 +9,7 @@ import type { MigrateResult } from './migrate.ts'
  * refused was started by the server, not by a command the user can add a flag to.
  */
 /** How to get past a step the engine cannot run: one wording for apply's refusal, check and preview. */
-export const UNEXECUTABLE_FIX = 'for a new required column, give it a .default(…) or make it nullable; for a column made required over NULLs, fill them first (UPDATE … SET column = … WHERE column IS NULL)'
+export const UNEXECUTABLE_FIX = 'for a new required column, give it a .default(…) or make it nullable; for a column made required over NULLs, fill them first (UPDATE … SET column = … WHERE column IS NULL), or write the backfill into a reviewed plan (npx migrate-plugin plan)'
 
 export interface ApplyVerdict {
   /** apply refuses even with --accept-data-loss: unexecutable steps, or the push failed in preview. */
