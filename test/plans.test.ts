@@ -100,6 +100,8 @@ describe('the motivating case: a column made required over NULLs', () => {
     expect(row.sql).toBe(readFileSync(file, 'utf8'))
     expect(row.sql).toContain(BACKFILL)
     expect(row.description).toContain(file.split('/').pop()!)
+    // The step in words is read through the file's `-- !!` mark above its statement.
+    expect(row.description).toContain('redefine table users: name becomes required')
     expect(JSON.parse(row.steps)[0].description).toMatch(new RegExp(`^plan file ${file.split('/').pop()!.replace('.', '\\.')} \\(sha256 [0-9a-f]{64}\\)$`))
     expect(backups(p).length).toBeGreaterThan(0)
   })

@@ -25,6 +25,9 @@ function sections(script: string): Section[] {
       continue
     }
     if (!current) continue
+    // A comment line (a reviewed plan's `-- !!` marks, a reviewer's note) is no part of a statement:
+    // kept, it would hide the statement's kind from the matching below.
+    if (/^\s*--/.test(line)) continue
     buffer += `${line}\n`
     if (/;\s*$/.test(line)) {
       current.statements.push(buffer.trim())
