@@ -297,6 +297,31 @@ export const members = table('members', {
     })
   })
 
+  it('comment lines above the import (as in the files pull writes) do not move the annotated lines', async () => {
+    const header = `// Pulled from the database table "books" by \`npx migrate-plugin pull\`.
+// Not said by this model (the database keeps it):
+// - declared title NVARCHAR(120): the model's types match them as they are; a change that rebuilds
+//   this table declares them as Prisma does (INTEGER, TEXT, DECIMAL, DATETIME, …), the values kept.
+import { int, table, text } from 'migrate-plugin/model'
+
+`
+    const books = (extra: string) => `${header}export const books = table('books', {\n  id: int().primaryKey(),\n  title: text(),\n${extra}})\n`
+    const p = new Project({ 'model/books.ts': books('') })
+    await p.migrate()
+    p.write('model/books.ts', books('  isbn: text(),\n'))
+    p.write('model/shelves.ts', `${header.replace(/books/g, 'shelves')}// and one more line\nexport const shelves = table('shelves', {\n  id: int().primaryKey(),\n})\n`)
+    const r = p.cli(['check', '--json'], githubEnv(p))
+    expect(r.code, r.stderr).toBe(2)
+    const lines = Object.fromEntries(workflowCommands(r.stderr).map((e) => [e.message.split(':')[0], annotatedLine(p.root, e).trim()]))
+    expect(lines).toEqual({
+      'add column books.isbn': 'isbn: text(),',
+      'create table shelves': "export const shelves = table('shelves', {",
+    })
+    // The plan's own line (--json) is the table's line in the source too.
+    const steps = JSON.parse(r.stdout).plan.steps as { table: string, file: string, line: number }[]
+    for (const step of steps) expect(readFileSync(join(p.root, step.file), 'utf8').split('\n')[step.line - 1], step.table).toContain(`table('${step.table}'`)
+  })
+
   it('a new index, and a new foreign key, land on the line of their first column', async () => {
     const p = new Project({
       'model/users.ts': USERS_V1,

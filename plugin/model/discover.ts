@@ -8,6 +8,7 @@ import { MigrateError, formatLocation } from '../core/errors.ts'
 import { TABLE, isTable, type AnyTable } from './dsl.ts'
 import type { LoadReads } from './reads.ts'
 import { locateLoadFault, read, userFileTest, type Retransform } from './load-location.ts'
+import { tableSourceLine } from './table-line.ts'
 import type { SchemaProvider } from '../schema/provider.ts'
 
 export interface DiscoveredTable {
@@ -149,6 +150,7 @@ export async function discoverModelsHere(modelDir: string, projectRoot: string, 
   return { tables, fragments, files, dependencies, reads }
 
   async function loadAll(): Promise<void> {
+    const sources = new Map<string, string | undefined>()
     for (const path of paths) {
       const file = displayPath(path, projectRoot)
       const content = readFileSync(path)
@@ -168,6 +170,7 @@ export async function discoverModelsHere(modelDir: string, projectRoot: string, 
         if (!isTable(value)) continue
         // A table re-exported by another file (an index.ts) is the same definition loaded twice.
         const definedAt = value[TABLE].definedAt
+        if (definedAt) definedAt.line = tableSourceLine(definedAt.file, value[TABLE].name, definedAt.line, sources)
         const identity = definedAt ? `${value[TABLE].name}@${definedAt.file}:${definedAt.line}` : undefined
         if (identity && seen.has(identity)) continue
         if (identity) seen.add(identity)
