@@ -4,6 +4,7 @@ import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { MigrateError } from '../plugin/core/errors.ts'
 import { applyPlanFile, writePlan } from '../plugin/index.ts'
+import { planStatements } from '../plugin/plans/statements.ts'
 import { Project } from './helpers.ts'
 
 /**
@@ -246,6 +247,41 @@ describe('apply --plan refuses, changing nothing and leaving no backup', () => {
     expect(refuses(p, ['apply', '--plan', file], 'PLAN').message).toMatch(new RegExp(`${file.split('/').pop()!.replace('.', '\\.')}:${line}: COMMIT without a BEGIN`))
     writeFileSync(file, text.replace(/^-- from database fingerprint: .*$/m, '-- from database fingerprint: nope'))
     expect(refuses(p, ['apply', '--plan', file], 'PLAN').message).toContain('is not a SHA-256')
+  })
+
+  it('a statement that would end the transaction is refused whatever surrounds it: comments, AND CHAIN, PREPARED, ROLLBACK in any form', async () => {
+    const { p, file } = await planned()
+    const text = readFileSync(file, 'utf8')
+    const at = text.search(/^-- (AlterTable|RedefineTables|CreateTable)$/m)
+    expect(at).toBeGreaterThan(0)
+    // The DELETE goes on this line, the statement after it.
+    const line = text.slice(0, at).split('\n').length
+    const cases: [string, RegExp][] = [
+      ['COMMIT /* done with the backfill */;', /COMMIT without a BEGIN would commit the plan half-way/],
+      ['/* first */ commit -- then the rest\n;', /COMMIT without a BEGIN/],
+      ['COMMIT AND CHAIN;', /COMMIT AND CHAIN without a BEGIN/],
+      ['BEGIN;\nUPDATE users SET name = name;\nCOMMIT AND CHAIN;', /COMMIT AND CHAIN would commit the plan half-way/],
+      ['END TRANSACTION -- done\n;', /END TRANSACTION without a BEGIN/],
+      ['ROLLBACK AND CHAIN;', /ROLLBACK AND CHAIN would undo/],
+      ['ROLLBACK /* all */;', /ROLLBACK would undo/],
+      ['COMMIT PREPARED \'x\';', /COMMIT PREPARED 'X'/],
+      ['PREPARE TRANSACTION \'x\';', /PREPARE TRANSACTION would hand/],
+    ]
+    for (const [statement, message] of cases) {
+      // A data change before it: were the statement run, that change would be committed for good.
+      writeFileSync(file, `${text.slice(0, at)}DELETE FROM users;\n${statement}\n${text.slice(at)}`)
+      const error = refuses(p, ['apply', '--plan', file], 'PLAN')
+      expect(error.message, statement).toMatch(message)
+      const offset = statement.startsWith('BEGIN') ? 2 : 0
+      expect(error.message, statement).toContain(`:${line + 1 + offset}:`)
+    }
+    expect(p.all('SELECT count(*) AS n FROM users')[0]).not.toEqual({ n: 0 })
+    // A savepoint of the plan's own, and a rollback to it, keep the run's transaction open: allowed.
+    writeFileSync(file, `${text.slice(0, at)}SAVEPOINT mine;\nDELETE FROM users;\nROLLBACK TO SAVEPOINT mine;\nRELEASE mine;\nUPDATE "users" SET "name" = 'anon' WHERE "name" IS NULL;\n${text.slice(at)}`)
+    const r = p.cli(['apply', '--plan', file])
+    expect(r.code, r.stderr).toBe(0)
+    expect(p.all<{ n: number }>('SELECT count(*) AS n FROM users WHERE name IS NULL')[0]!.n).toBe(0)
+    expect(p.all<{ n: number }>('SELECT count(*) AS n FROM users')[0]!.n).toBeGreaterThan(0)
   })
 })
 
@@ -516,5 +552,21 @@ COMMIT;
     const again = p.cli(['apply'])
     expect(again.code).toBe(0)
     expect(again.stderr).toBe('')
+  })
+})
+
+describe('a plan file split into statements', () => {
+  it('a SQLite trigger whose body holds CASE … END expressions is one statement, up to its own END', () => {
+    const text = `CREATE TRIGGER t AFTER INSERT ON posts BEGIN
+  UPDATE posts SET title = CASE WHEN new.title IS NULL THEN 'x' ELSE new.title END WHERE id = new.id;
+  SELECT CASE 1 WHEN 1 THEN 2 END;
+END -- the trigger's own
+;
+UPDATE posts SET title = 'y';
+`
+    const statements = planStatements(text, 'p.sql', 'sqlite')
+    expect(statements.map((s) => s.line)).toEqual([1, 6])
+    expect(statements[0]!.sql).toContain('SELECT CASE 1 WHEN 1 THEN 2 END')
+    expect(statements[1]!.sql.trim()).toBe("UPDATE posts SET title = 'y'")
   })
 })

@@ -23,21 +23,29 @@ export function planStatements(text: string, file: string, dialect: 'sqlite' | '
   const result: PlanStatement[] = []
   let depth = 0
   for (const statement of statements) {
-    const sql = withoutLeadingComments(statement.sql)
+    // Classified on its words alone: a comment anywhere (`COMMIT /* done */;`) must not hide what it is.
+    const sql = wordsOf(statement.sql)
     const refuse = (what: string) => new MigrateError('PLAN', `${file}:${statement.line}: ${what}`, {
       location: { file, line: statement.line },
       hint: 'a plan runs in one transaction that migrate-plugin commits or rolls back after checking the result: remove that statement (BEGIN … COMMIT pairs are fine)',
     })
-    if (/^(BEGIN|START\s+TRANSACTION)(\s+(WORK|TRANSACTION|DEFERRED|IMMEDIATE|EXCLUSIVE|ISOLATION\s+LEVEL\s+[\w\s]+|READ\s+(WRITE|ONLY)))*\s*$/i.test(sql)) {
+    if (/^(BEGIN|START TRANSACTION)( (WORK|TRANSACTION|DEFERRED|IMMEDIATE|EXCLUSIVE|ISOLATION LEVEL [\w ]+|READ (WRITE|ONLY)|(NOT )?DEFERRABLE),?)*$/i.test(sql)) {
       depth++
       result.push({ sql: `SAVEPOINT migrate_plugin_plan_${depth}`, line: statement.line })
-    } else if (/^(COMMIT|END)(\s+(WORK|TRANSACTION))?\s*$/i.test(sql)) {
-      if (depth === 0) throw refuse(`${sql.toUpperCase()} without a BEGIN would commit the plan half-way`)
+    } else if (/^(COMMIT|END)( (WORK|TRANSACTION))?$/i.test(sql) && depth > 0) {
       result.push({ sql: `RELEASE SAVEPOINT migrate_plugin_plan_${depth}`, line: statement.line })
       depth--
-    } else if (/^(ROLLBACK|ABORT)(\s+(WORK|TRANSACTION))?\s*$/i.test(sql)) {
+    } else if (/^(COMMIT|END)\b/i.test(sql)) {
+      // Any other COMMIT (without a BEGIN, AND CHAIN, PREPARED) ends the run's transaction.
+      throw refuse(`${sql.toUpperCase()}${depth === 0 ? ' without a BEGIN' : ''} would commit the plan half-way`)
+    } else if (/^ROLLBACK( (WORK|TRANSACTION))? TO\b/i.test(sql)) {
+      // Back to a savepoint of the plan's own: the run's transaction stays open.
+      result.push({ sql: statement.sql, line: statement.line })
+    } else if (/^(ROLLBACK|ABORT)\b/i.test(sql)) {
       throw refuse(`${sql.toUpperCase()} would undo the run's transaction half-way`)
-    } else if (/^(VACUUM|ATTACH|DETACH)\b/i.test(sql) || /^PRAGMA\s+(\w+\.)?(journal_mode|locking_mode|wal_checkpoint)\b/i.test(sql)) {
+    } else if (/^PREPARE TRANSACTION\b/i.test(sql)) {
+      throw refuse('PREPARE TRANSACTION would hand the run\'s transaction to another session')
+    } else if (/^(VACUUM|ATTACH|DETACH)\b/i.test(sql) || /^PRAGMA (\w+\.)?(journal_mode|locking_mode|wal_checkpoint)\b/i.test(sql)) {
       throw refuse(`${sql.split(/\s/)[0]!.toUpperCase()} cannot run inside a transaction`)
     } else {
       result.push({ sql: statement.sql, line: statement.line })
@@ -67,6 +75,15 @@ function lineCounter(text: string): (offset: number) => number {
   }
 }
 
+/**
+ * A statement's words for telling what kind it is: comments removed wherever they are, white space
+ * as one space. Not string-aware (a `--` inside a quoted value goes too), which is harmless here:
+ * only the first words decide, and the statement runs as written.
+ */
+function wordsOf(sql: string): string {
+  return sql.replace(/\/\*[\s\S]*?(\*\/|$)/g, ' ').replace(/--[^\n]*/g, ' ').replace(/\s+/g, ' ').replace(/\s*;\s*$/, '').trim()
+}
+
 /** A statement's text after the comment lines that precede it (the marks `plan` writes). */
 function withoutLeadingComments(sql: string): string {
   return sql.replace(/^(\s*(--[^\n]*(\n|$)|\/\*[\s\S]*?\*\/))*\s*/, '')
@@ -79,12 +96,19 @@ function joinTriggerBodies(statements: PlanStatement[]): PlanStatement[] {
   for (const s of statements) {
     if (open) {
       open.sql = `${open.sql};\n${s.sql}`
-      if (/\bEND$/i.test(s.sql)) { result.push(open); open = undefined }
+      if (triggerEnds(open.sql)) { result.push(open); open = undefined }
       continue
     }
-    if (/^CREATE\s+(TEMP\s+|TEMPORARY\s+)?TRIGGER\b/i.test(withoutLeadingComments(s.sql)) && !/\bEND$/i.test(s.sql)) open = { ...s }
+    if (/^CREATE\s+(TEMP\s+|TEMPORARY\s+)?TRIGGER\b/i.test(withoutLeadingComments(s.sql)) && !triggerEnds(s.sql)) open = { ...s }
     else result.push(s)
   }
   if (open) result.push(open)
   return result
+}
+
+/** A trigger's text so far ends its body: it ends in END, and has one END more than its CASE … END expressions. */
+function triggerEnds(sql: string): boolean {
+  const words = wordsOf(sql)
+  const count = (word: RegExp) => words.match(word)?.length ?? 0
+  return /\bEND$/i.test(words) && count(/\bEND\b/gi) > count(/\bCASE\b/gi)
 }
