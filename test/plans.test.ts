@@ -276,6 +276,9 @@ describe('apply --plan refuses, changing nothing and leaving no backup', () => {
       expect(error.message, statement).toContain(`:${line + 1 + offset}:`)
     }
     expect(p.all('SELECT count(*) AS n FROM users')[0]).not.toEqual({ n: 0 })
+    // A file an editor saved in Latin-1: its values would reach the rows as U+FFFD.
+    writeFileSync(file, Buffer.concat([Buffer.from(`${text.slice(0, at)}UPDATE users SET name = 'caf`), Buffer.from([0xe9]), Buffer.from(`';\n${text.slice(at)}`)]))
+    expect(refuses(p, ['apply', '--plan', file], 'PLAN').message).toMatch(new RegExp(`:${line}: the plan file is not UTF-8 \\(byte 0xE9\\)`))
     // A savepoint of the plan's own, and a rollback to it, keep the run's transaction open: allowed.
     writeFileSync(file, `${text.slice(0, at)}SAVEPOINT mine;\nDELETE FROM users;\nROLLBACK TO SAVEPOINT mine;\nRELEASE mine;\nUPDATE "users" SET "name" = 'anon' WHERE "name" IS NULL;\n${text.slice(at)}`)
     const r = p.cli(['apply', '--plan', file])

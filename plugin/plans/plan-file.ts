@@ -29,6 +29,25 @@ export function planText(bytes: Buffer): string {
   return bytes.toString('utf8').replace(/^\uFEFF/, '').replace(/\r\n/g, '\n')
 }
 
+/**
+ * A plan is UTF-8, as `plan` writes it. Decoded leniently, a file an editor saved in Latin-1 would
+ * turn its accented values into U+FFFD, and the plan would write those into the rows, with success.
+ */
+function refuseNonUtf8(bytes: Buffer, shown: string, path: string): void {
+  const lenient = bytes.toString('utf8')
+  if (!lenient.includes('\uFFFD')) return
+  // Valid UTF-8 encodes back to the same bytes; the first byte that differs is the first bad one.
+  const again = Buffer.from(lenient, 'utf8')
+  let bad = 0
+  while (bad < bytes.length && bytes[bad] === again[bad]) bad++
+  if (bad === bytes.length && again.length === bytes.length) return
+  const line = bytes.subarray(0, bad).toString('utf8').split('\n').length
+  throw new MigrateError('PLAN', `${shown}:${line}: the plan file is not UTF-8 (byte 0x${(bytes[bad] ?? 0).toString(16).toUpperCase().padStart(2, '0')}); nothing was run`, {
+    location: { file: path, line },
+    hint: 'save it as UTF-8 (plan writes it so); an editor may have saved it in Latin-1 or UTF-16',
+  })
+}
+
 export function planHash(text: string): string {
   return createHash('sha256').update(text).digest('hex')
 }
@@ -50,8 +69,9 @@ export function loadPlanFile(file: string, config: ResolvedConfig, cwd = process
       hint: `the plans are in ${shownPath(config, config.plansDirectory)}/ (write one with \`npx migrate-plugin plan\`)`,
     })
   }
-  const text = planText(bytes)
   const shown = shownPath(config, path)
+  refuseNonUtf8(bytes, shown, path)
+  const text = planText(bytes)
   const header = parsePlanHeader(text, shown)
   const statements = planStatements(text, shown, config.databaseKind === 'sqlite' ? 'sqlite' : 'postgres')
   return { path, name: basename(path), shown, text, sha256: planHash(text), header, statements }
