@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, lstatSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { POSTS_MODEL, Project, REPO, USERS_MODEL, removeProjects } from './helpers.ts'
@@ -330,6 +330,26 @@ describe('pull: what it refuses, and what it writes nowhere', () => {
     expect(forced.stdout).toContain('replaced model/b.ts')
     expect(p.read('model/b.ts')).toContain("export const b = table('b', {")
     expect(p.read('model/a.ts')).toContain("export const a = table('a', {")
+  }, 60_000)
+
+  it('--force replaces a link in the model folder with a file, never writing where it points; a table name with a JavaScript line break stays inside its comment', () => {
+    const p = new Project()
+    // U+2028 ends a // comment in JavaScript: the rest of such a name must not become code.
+    const evil = `t\u2028process['exit'](7)\u2028//`
+    p.sql(`CREATE TABLE a (id INTEGER PRIMARY KEY); CREATE TABLE "${evil}" (x TEXT);`)
+    const outside = join(p.root, 'outside.txt')
+    p.write('outside.txt', 'precious\n')
+    p.write('model/.keep', '')
+    symlinkSync(outside, join(p.root, 'model', 'a.ts'))
+    expect(p.cli(['pull']).code).toBe(1)
+    const forced = p.cli(['pull', '--force'])
+    expect(forced.code, forced.stderr).toBe(0)
+    expect(readFileSync(outside, 'utf8')).toBe('precious\n')
+    expect(lstatSync(join(p.root, 'model', 'a.ts')).isSymbolicLink()).toBe(false)
+    expect(p.read('model/a.ts')).toContain("export const a = table('a', {")
+    const check = p.cli(['check'])
+    // Had the name's code run, loading the models would have ended the check (process.exit is refused).
+    expect(check.code, check.stderr).toBe(0)
   }, 60_000)
 
   it('other model files already in the folder are named, since a table defined twice fails check', () => {

@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, lstatSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { loadConfig, type ResolvedConfig } from '../core/config.ts'
 import { MigrateError, errorMessage } from '../core/errors.ts'
@@ -90,8 +90,12 @@ export async function pull(options: PullOptions): Promise<PullResult> {
     mkdirSync(dir, { recursive: true })
     for (const f of files) {
       const path = join(dir, f.path)
-      if (existing.includes(path)) result.replaced.push(path)
-      writeFileSync(path, f.content)
+      if (existing.includes(path)) {
+        result.replaced.push(path)
+        // --force replaces the model file, never what a link there points at (a file outside the project).
+        if (lstatSync(path).isSymbolicLink()) unlinkSync(path)
+      }
+      writeFileSync(path, f.content, { flag: existing.includes(path) ? 'w' : 'wx' })
       result.written.push(path)
     }
   } catch (error) {

@@ -7,6 +7,15 @@ export function tsString(text: string): string {
   return `'${JSON.stringify(text).slice(1, -1).replace(/\\"/g, '"').replace(/'/g, "\\'")}'`
 }
 
+/**
+ * A database name inside a `//` comment of a generated file. JSON escapes \n and \r but not U+2028
+ * and U+2029, which JavaScript also reads as line breaks: a table named with one would end the
+ * comment and turn the rest of its name into code that every run loading the models executes.
+ */
+export function nameInComment(name: string): string {
+  return JSON.stringify(name).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`)
+}
+
 /** What README tells users to import the DSL from. */
 export const DSL_IMPORT = 'migrate-plugin/model'
 
@@ -79,7 +88,7 @@ function renderModel(m: TableModel, byTable: Map<string, TableModel>, names: Map
   const options: string[] = []
   if (extras.length > 0) options.push(`extras: (t) => [\n    ${extras.join(',\n    ')},\n  ]`)
   if (m.modelName) options.push(`modelName: ${tsString(m.modelName)}`)
-  const header = [`// Pulled from the database table ${JSON.stringify(m.table)} by \`npx migrate-plugin pull\`.`]
+  const header = [`// Pulled from the database table ${nameInComment(m.table)} by \`npx migrate-plugin pull\`.`]
   if (m.notes.length > 0) {
     header.push('// Not said by this model (the database keeps it):')
     for (const note of m.notes) header.push(...comment(`- ${note}`))
@@ -129,7 +138,7 @@ function extraSource(e: ExtraModel, used: Set<string>, ref: (table: string) => s
 
 function renderUnmodelled(u: Unmodelled): string {
   return [
-    `// The database table ${JSON.stringify(u.table)} has no model: \`npx migrate-plugin pull\` cannot describe it faithfully.`,
+    `// The database table ${nameInComment(u.table)} has no model: \`npx migrate-plugin pull\` cannot describe it faithfully.`,
     '// migrate-plugin leaves a table no model defines as it is (its rows, its schema), so it stays in the',
     '// database untouched. Why it has no model:',
     ...u.reasons.flatMap((r) => comment(`- ${r}`)),
