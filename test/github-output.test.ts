@@ -322,6 +322,16 @@ import { int, table, text } from 'migrate-plugin/model'
     for (const step of steps) expect(readFileSync(join(p.root, step.file), 'utf8').split('\n')[step.line - 1], step.table).toContain(`table('${step.table}'`)
   })
 
+  it('a model file whose path holds parentheses and colons is named as it is', async () => {
+    const p = new Project({ 'model/a.ts': `import { table, int } from 'migrate-plugin/model'\nexport const a = table('a', { id: int().primaryKey() })\n` })
+    await p.migrate()
+    p.write('model/c::d (copy).ts', `import { table, int } from 'migrate-plugin/model'\n\nexport const b = table('b', { id: int().primaryKey() })\n`)
+    const r = p.cli(['check', '--json'], githubEnv(p))
+    expect(r.code, r.stderr).toBe(2)
+    expect(JSON.parse(r.stdout).plan.steps.map((s: { file: string, line: number }) => [s.file, s.line])).toEqual([['model/c::d (copy).ts', 3]])
+    expect(workflowCommands(r.stderr).map((c) => [c.props.file, c.props.line])).toEqual([['model/c::d (copy).ts', '3']])
+  })
+
   it('a new index, and a new foreign key, land on the line of their first column', async () => {
     const p = new Project({
       'model/users.ts': USERS_V1,

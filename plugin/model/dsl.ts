@@ -497,11 +497,19 @@ const thisFile = decodeURIComponent(new URL(import.meta.url).pathname)
 function callSite(): { file: string, line: number } | undefined {
   const stack = new Error().stack?.split('\n').slice(1) ?? []
   for (const frame of stack) {
-    const match = /\(?((?:file:\/\/)?\/[^():]+|[A-Za-z]:\\[^():]+):(\d+):\d+\)?$/.exec(frame.trim())
-    if (!match) continue
-    const file = match[1]!.replace(/^file:\/\//, '')
+    // `at fn (/path:line:col)` or `at /path:line:col`; a path may itself hold "(", ")" and ":"
+    // (`users (copy).ts`, a folder `co:lon`): the path is what follows "at " or one of the "(",
+    // whichever starts an absolute path, up to the final `:line:col`.
+    const text = frame.trim().replace(/^at /, '')
+    const end = /:(\d+):\d+\)?$/.exec(text)
+    if (!end) continue
+    const body = text.slice(0, end.index)
+    const starts = [0, ...[...body.matchAll(/\(/g)].map((m) => m.index + 1)]
+    const path = starts.map((i) => body.slice(i)).find((candidate) => /^(file:\/\/)?\//.test(candidate) || /^[A-Za-z]:\\/.test(candidate))
+    if (!path) continue
+    const file = path.startsWith('file://') ? decodeURIComponent(new URL(path).pathname) : path
     if (file === thisFile) continue
-    return { file, line: Number(match[2]) }
+    return { file, line: Number(end[1]) }
   }
   return undefined
 }
