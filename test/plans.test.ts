@@ -334,6 +334,24 @@ describe('apply --plan runs the file as written', () => {
     expect(p.all('SELECT email FROM users')).toEqual([{ email: 'a@x' }])
   })
 
+  it('what a plan does beyond the models is said: a table no model owns dropped, rows deleted (output and history)', async () => {
+    const p = await start({ [MODEL]: USERS('text()') }, "INSERT INTO users (email, name) VALUES ('a@x', 'A'), ('b@x', 'B')")
+    p.sql("CREATE TABLE audit (id INTEGER PRIMARY KEY, what TEXT); INSERT INTO audit (what) VALUES ('x'), ('y')")
+    p.write(MODEL, USERS('text(), nickname: text()'))
+    const file = planPath(p, p.cli(['plan']).stdout)
+    const text = readFileSync(file, 'utf8')
+    writeFileSync(file, `${text}DROP TABLE audit;\n/* tidy */ DELETE FROM users WHERE email = 'b@x';\n`)
+    const line = text.split('\n').length + 1
+    const r = p.cli(['apply', '--plan', file])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain("! the plan's SQL: table audit was removed (no model says so)")
+    expect(r.stdout).toContain(`! the plan's SQL deletes rows: ${file.slice(p.root.length + 1)}:${line}: DELETE FROM users WHERE email = 'b@x'`)
+    const warnings = JSON.parse(p.cli(['history', '--json']).stdout).entries[0].warnings as string[]
+    expect(warnings).toHaveLength(2)
+    // The model's own change (the new column) is verified, not reported as beyond the models.
+    expect(warnings.join('\n')).not.toContain('table users')
+  })
+
   it('a history table made by an earlier version keeps its columns and takes the plan row', async () => {
     const p = new Project({ [MODEL]: USERS('text()') })
     projects.push(p)

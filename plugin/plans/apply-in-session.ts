@@ -2,6 +2,7 @@ import { crashPoint } from '../core/crash.ts'
 import { MigrateError, errorMessage } from '../core/errors.ts'
 import { buildPlan } from '../pipeline/plan.ts'
 import type { Recorder, RunState, SessionRun } from '../pipeline/run.ts'
+import type { SchemaObject } from '../targets/target.ts'
 import type { MigrateResult, Plan } from '../types.ts'
 import { describeMoves } from './format.ts'
 import { planOfRecord, planStepMark, type PlanFile } from './plan-file.ts'
@@ -57,6 +58,7 @@ export async function applyPlanInSession(run: SessionRun, file: PlanFile, state:
   state.step = 'apply'
   run.progress(state.step, state.backupPath)
   const guard = await session.guardPush(plan)
+  const objectsBefore = await session.schemaObjects()
   for (const statement of file.statements) {
     try {
       await session.exec(statement.sql)
@@ -70,6 +72,9 @@ export async function applyPlanInSession(run: SessionRun, file: PlanFile, state:
     }
   }
   await guard.finish()
+  // The review is the consent, but what the plan does beyond the models must still be said: the
+  // verification below sees only what the models own.
+  const beyond = await beyondTheModels(run, file, objectsBefore)
 
   // --- verify: always, whatever auto_verify says: "leads to the models" is what the plan claims ---
   crashPoint('after-push')
@@ -101,7 +106,7 @@ export async function applyPlanInSession(run: SessionRun, file: PlanFile, state:
     description: `plan ${file.name}${words.length ? `: ${words.join('; ')}` : ''}`,
     steps: plan.steps.map((s) => ({ description: s.description, table: s.table, ...(s.file ? { file: s.file } : {}) })),
     sql: file.text,
-    warnings: [],
+    warnings: beyond,
     // What the database now matches: the plan's schema, which is the models' unless they moved on.
     schemaHash: file.header.schemaHash,
     dbFingerprint: await session.fingerprint(),
@@ -119,7 +124,7 @@ export async function applyPlanInSession(run: SessionRun, file: PlanFile, state:
     postCommitWarnings.push(`backup retention failed: ${errorMessage(error)}`)
   }
   return done({
-    outcome: 'applied', plan, ...(state.backupPath ? { backupPath: state.backupPath } : {}), deletedBackups, migrationId: migration.migrationId,
+    outcome: 'applied', plan, warnings: beyond, ...(state.backupPath ? { backupPath: state.backupPath } : {}), deletedBackups, migrationId: migration.migrationId,
     plans: [{ file: file.path, sha256: file.sha256, migrationId: migration.migrationId, ...(state.backupPath ? { backupPath: state.backupPath } : {}) }],
     ...(postCommitWarnings.length ? { postCommitWarnings } : {}),
   })
@@ -143,4 +148,23 @@ async function recordReached(run: SessionRun, file: PlanFile, state: RunState, r
   await session.commit()
   state.settled = true
   return done({ outcome: 'in-sync', migrationId: migration.migrationId, postCommitWarnings: [note] })
+}
+
+/**
+ * What the plan did that no model step says: tables (or views) it dropped, added or changed that
+ * the models do not own — a hand-written `DROP TABLE audit` passes the verification, which compares
+ * the database with the models only — and the statements that delete rows.
+ */
+async function beyondTheModels(run: SessionRun, file: PlanFile, objectsBefore: SchemaObject[]): Promise<string[]> {
+  const owned = new Set(run.prepared.schema.owners.map((o) => `table ${o.table}`.toLowerCase()))
+  const moved = describeMoves(objectsBefore, await run.session.schemaObjects())
+    .filter((move) => {
+      const object = move.replace(/ (was added|changed|was removed)$/, '').toLowerCase()
+      return !owned.has(object) && !object.startsWith('enum ')
+    })
+    .map((move) => `the plan's SQL: ${move} (no model says so)`)
+  const deletes = file.statements
+    .filter((s) => /^\s*(DELETE\b|TRUNCATE\b)/i.test(s.sql.replace(/^(\s*(--[^\n]*(\n|$)|\/\*[\s\S]*?\*\/))*/, '')))
+    .map((s) => `the plan's SQL deletes rows: ${file.shown}:${s.line}: ${s.sql.replace(/^(\s*(--[^\n]*(\n|$)|\/\*[\s\S]*?\*\/))*/, '').split('\n')[0]!.trim().slice(0, 100)}`)
+  return [...moved, ...deletes]
 }

@@ -73,6 +73,7 @@ export async function applyPlanCommand(flags: Flags): Promise<number> {
   } else {
     out(`${c.green('✔')} applied the plan ${rel(ran.file)} to ${databaseLabel(result.config, rel)} ${c.dim(`· sha256 ${ran.sha256.slice(0, 12)}… · ${Math.round(result.durationMs)} ms`)}`)
     printSteps({ ...result.plan!, steps: result.plan!.steps.filter((s) => s.kind !== 'plan file') })
+    for (const w of result.warnings) out(c.yellow(`  ! ${w}`))
     if (result.backupPath) out(c.dim(`  backup: ${rel(result.backupPath)}`))
     if (client?.state === 'generated') out(c.dim(`  Prisma Client regenerated in ${rel(client.output!)}`))
     out(c.dim('  see it in: npx migrate-plugin history'))
