@@ -332,6 +332,28 @@ import { int, table, text } from 'migrate-plugin/model'
     expect(workflowCommands(r.stderr).map((c) => [c.props.file, c.props.line])).toEqual([['model/c::d (copy).ts', '3']])
   })
 
+  it('a refusal is told on the steps it is about; the others point at the summary; with require_plans the advice is to write a plan', async () => {
+    const p = new Project({ 'model/users.ts': USERS_V1 })
+    await p.migrate()
+    p.sql("INSERT INTO users (email, name) VALUES ('a@x', NULL)")
+    p.write('model/users.ts', USERS_V1.replace('  name: text(),', '  name: text().notNull(),'))
+    p.write('model/tags.ts', TAGS_V1)
+    const r = p.cli(['check'], githubEnv(p))
+    expect(r.code, r.stderr).toBe(2)
+    const messages = Object.fromEntries(workflowCommands(r.stderr).map((c) => [c.message.split(':')[0], c.message]))
+    expect(messages['redefine table users']).toContain('An apply would refuse this')
+    expect(messages['create table tags']).not.toContain('refuse')
+    expect(messages['create table tags']).toContain('Another pending step holds up the apply: see the job summary.')
+
+    p.sql("UPDATE users SET name = 'A'")
+    p.write('migration.conf', '[migration]\nrequire_plans = true\n')
+    const planned = p.cli(['check'], githubEnv(p))
+    expect(planned.code, planned.stderr).toBe(2)
+    for (const c of workflowCommands(planned.stderr)) expect(c.message).toContain('require_plans is on: write the change as a reviewed plan (npx migrate-plugin plan)')
+    expect(planned.stdout).toContain('require_plans is on: write the change as a reviewed plan (npx migrate-plugin plan)')
+    expect(planned.stdout).not.toContain('apply them with')
+  })
+
   it('a new index, and a new foreign key, land on the line of their first column', async () => {
     const p = new Project({
       'model/users.ts': USERS_V1,

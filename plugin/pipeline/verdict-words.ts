@@ -11,6 +11,14 @@ import type { MigrateResult } from './migrate.ts'
 /** How to get past a step the engine cannot run: one wording for apply's refusal, check and preview. */
 export const UNEXECUTABLE_FIX = 'for a new required column, give it a .default(…) or make it nullable; for a column made required over NULLs, fill them first (UPDATE … SET column = … WHERE column IS NULL), or write the backfill into a reviewed plan (npx migrate-plugin plan)'
 
+/**
+ * With require_plans on, `apply` refuses a change no plan file covers: advice that names `apply`
+ * would send the user to a refusal. Undefined when plans are not required.
+ */
+export function planRequiredAdvice(result: MigrateResult): string | undefined {
+  return result.config.requirePlans ? 'require_plans is on: write the change as a reviewed plan (npx migrate-plugin plan), commit it, and apply it (npx migrate-plugin apply runs pending plans)' : undefined
+}
+
 export interface ApplyVerdict {
   /** apply refuses even with --accept-data-loss: unexecutable steps, or the push failed in preview. */
   refuses: boolean
@@ -75,6 +83,8 @@ export function pendingMessage(result: MigrateResult, where: Where): string {
     : `migrate-plugin: ${path} does not exist; ${created} table(s) would be created:`
   const advice = verdict.refuses
     ? `An apply would refuse this (the ✖ lines above): ${verdict.fix}.`
+    : planRequiredAdvice(result) !== undefined
+      ? `${planRequiredAdvice(result)}.`
     : result.warnings.some(isDataLossWarning)
       ? `Applying them loses data, so an apply refuses without consent: ${acceptDataLossHint(where)}.`
       : where === 'dev'

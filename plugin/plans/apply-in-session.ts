@@ -36,7 +36,7 @@ export async function applyPlanInSession(run: SessionRun, file: PlanFile, state:
     if (reached && options.skipAppliedPlan) return await recordReached(run, file, state, record)
     throw new MigrateError('GUARD_PLAN_MOVED', `the database is no longer where the plan ${file.shown} started: ${moves.length ? moves.join('; ') : 'its schema fingerprint differs'}${reached ? ' (it already has the schema the plan leads to)' : ''}; nothing was changed`, {
       step: 'guard', location: { file: file.path },
-      hint: 'write a new plan against the database as it is now (`npx migrate-plugin plan`) and carry your edits over; or, if the move was a mistake, put the database back (`npx migrate-plugin restore`)',
+      hint: `write a new plan against the database as it is now (\`npx migrate-plugin plan\`), carry your edits over, and delete ${file.shown} (every \`apply\` runs the plan files left in the plans folder); or, if the move was a mistake, put the database back (\`npx migrate-plugin restore\`)`,
     })
   }
 

@@ -2,7 +2,7 @@ import { appendFileSync, closeSync, openSync, readSync } from 'node:fs'
 import { isAbsolute, relative, resolve, sep } from 'node:path'
 import { MigrateError, errorMessage } from '../core/errors.ts'
 import { redactSecrets } from '../core/redact.ts'
-import { shownPath } from '../pipeline/verdict-words.ts'
+import { applyVerdict, isDataLossWarning, shownPath } from '../pipeline/verdict-words.ts'
 import type { Environment, MigrateResult } from '../types.ts'
 import { applyAdviceText, errorMarkdown, resultMarkdown } from './markdown.ts'
 import { modelPlaces } from './model-lines.ts'
@@ -78,13 +78,19 @@ export function pendingReport(result: MigrateResult, level: Level, env: Environm
   const shown = places.map((p) => (p ? `${repoPath(p.path, env)}:${p.line}` : undefined))
   const db = shownPath(result)
   const advice = applyAdviceText(result)
+  // A refusal or a data-loss warning is about some steps, not all: the others say where to read it,
+  // or a `create table` annotation would say "applying it loses data".
+  const concerns = [...result.unexecutable, ...result.warnings, ...(result.previewError ? [result.previewError] : [])]
+  const plain = !applyVerdict(result).refuses && !result.warnings.some(isDataLossWarning)
+  const concerned = (table: string) => table !== '' && concerns.some((c) => new RegExp(`[\\s\`"'(.]${table.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\s\`"'.),:]`).test(` ${c} `))
   const annotations: Annotation[] = steps.slice(0, MAX_ANNOTATIONS).map((step, i) => {
     const place = places[i]
+    const said = plain || concerned(step.table) ? advice : 'Another pending step holds up the apply: see the job summary.'
     return {
       level,
       ...(place ? { file: repoPath(place.path, env), line: place.line } : {}),
       title: 'migrate-plugin: pending change',
-      message: `${step.description}: not yet in ${db}. ${advice}`,
+      message: `${step.description}: not yet in ${db}. ${said}`,
     }
   })
   if (steps.length > MAX_ANNOTATIONS) {

@@ -1,7 +1,7 @@
 import { databaseMissing } from '../core/config.ts'
 import { MigrateError, errorMessage, formatLocation } from '../core/errors.ts'
 import { redactSecrets } from '../core/redact.ts'
-import { applyVerdict, isDataLossWarning, lossCheckLine, shownPath, warningLine } from '../pipeline/verdict-words.ts'
+import { applyVerdict, isDataLossWarning, lossCheckLine, planRequiredAdvice, shownPath, warningLine } from '../pipeline/verdict-words.ts'
 import type { MigrateResult } from '../types.ts'
 
 /**
@@ -66,6 +66,8 @@ export function applyAdvice(result: MigrateResult): string {
 export function applyAdviceText(result: MigrateResult): string {
   const verdict = applyVerdict(result)
   if (verdict.refuses) return `An apply would refuse this: ${verdict.fix}.`
+  const planRequired = planRequiredAdvice(result)
+  if (planRequired) return `${planRequired}.`
   if (result.warnings.some(isDataLossWarning)) return 'Applying it loses data; if that is intended: npx migrate-plugin apply --accept-data-loss'
   return 'Apply with: npx migrate-plugin apply'
 }

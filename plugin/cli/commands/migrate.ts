@@ -4,7 +4,7 @@ import { MigrateError, errorMessage } from '../../core/errors.ts'
 import { regenerateClientAfterApply } from '../../pipeline/client.ts'
 import { migrate, type Command, type MigrateResult, type RunStep } from '../../pipeline/migrate.ts'
 import type { Plan } from '../../pipeline/plan.ts'
-import { applyVerdict, isDataLossWarning, lossCheckLine, warningLine } from '../../pipeline/verdict-words.ts'
+import { applyVerdict, isDataLossWarning, lossCheckLine, planRequiredAdvice, warningLine } from '../../pipeline/verdict-words.ts'
 import { ask, canAsk } from '../ask.ts'
 import { formatOf, reportCheck, type Format } from '../ci-report.ts'
 import { defineCommand, type Flags } from '../command.ts'
@@ -195,6 +195,8 @@ function printResult(command: Command, r: MigrateResult): void {
 function applyAdvice(r: MigrateResult, missing: boolean): string {
   const verdict = applyVerdict(r)
   if (verdict.refuses) return c.red(`apply would refuse this (the ✖ lines above): ${verdict.fix}; nothing was changed`)
+  const planRequired = planRequiredAdvice(r)
+  if (planRequired) return planRequired
   const losesData = r.warnings.some(isDataLossWarning)
   const command = c.cyan(`npx migrate-plugin apply${losesData ? ' --accept-data-loss' : ''}`)
   if (losesData) return `apply refuses this without consent (data loss). If the data-loss lines above are what you want: ${command}`
