@@ -334,6 +334,21 @@ describe('apply --plan runs the file as written', () => {
     expect(p.all('SELECT email FROM users')).toEqual([{ email: 'a@x' }])
   })
 
+  it('the SQL shown and planned says AUTOINCREMENT only where the model asks for it, as the run leaves the tables', async () => {
+    const p = await start({ [MODEL]: USERS('text()') }, "INSERT INTO users (email, name) VALUES ('a@x', 'A')")
+    p.write('model/tags.ts', "import { table, int, text } from 'migrate-plugin/model'\nexport const tags = table('tags', { id: int().primaryKey(), label: text() })\nexport const notes = table('notes', { id: int().primaryKey({ autoIncrement: true }), body: text() })\n")
+    const preview = p.cli(['preview'])
+    expect(preview.stdout).toMatch(/CREATE TABLE "tags" \(\n\s+"id" INTEGER NOT NULL PRIMARY KEY,/)
+    expect(preview.stdout).toMatch(/CREATE TABLE "notes" \(\n\s+"id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,/)
+    const file = planPath(p, p.cli(['plan']).stdout)
+    expect(readFileSync(file, 'utf8')).toMatch(/CREATE TABLE "tags" \(\n\s+"id" INTEGER NOT NULL PRIMARY KEY,/)
+    const r = p.cli(['apply', '--plan', file])
+    expect(r.code, r.stderr).toBe(0)
+    const created = p.all<{ name: string, sql: string }>("SELECT name, sql FROM sqlite_master WHERE name IN ('tags', 'notes') ORDER BY name")
+    expect(created.map((t) => [t.name, /AUTOINCREMENT/.test(t.sql)])).toEqual([['notes', true], ['tags', false]])
+    expect(p.cli(['check']).code).toBe(0)
+  })
+
   it('what a plan does beyond the models is said: a table no model owns dropped, rows deleted (output and history)', async () => {
     const p = await start({ [MODEL]: USERS('text()') }, "INSERT INTO users (email, name) VALUES ('a@x', 'A'), ('b@x', 'B')")
     p.sql("CREATE TABLE audit (id INTEGER PRIMARY KEY, what TEXT); INSERT INTO audit (what) VALUES ('x'), ('y')")

@@ -38,6 +38,28 @@ export function autoIncrementChanges(db: Database.Database, models: DiscoveredMo
   return changes
 }
 
+/**
+ * The engine's script as the run leaves the database: its CREATE TABLE statements say AUTOINCREMENT
+ * for every Int key, and the run takes it out again where the model says `autoIncrement: false`
+ * (the default). Shown, and written into a reviewed plan, as the engine wrote it, the SQL would
+ * tell a reviewer something the run does not do — and a plan run as written would not need that.
+ */
+export function scriptAsApplied(script: string, models: DiscoveredModels): string {
+  const plain = new Set<string>()
+  for (const entry of models.tables) {
+    const m = meta(entry.table)
+    if (m.extras.some((e) => e.kind === 'primaryKey')) continue
+    const keys = Object.values(m.columns).filter((c) => c.state.primaryKey)
+    if (keys.length === 1 && keys[0]!.state.kind === 'int' && !keys[0]!.state.autoIncrement) plain.add(m.name)
+  }
+  if (plain.size === 0) return script
+  return script.replace(/^CREATE TABLE "((?:[^"]|"")+)" \([\s\S]*?\n\);$/gm, (statement, quoted: string) => {
+    const name = quoted.replace(/""/g, '"')
+    const table = plain.has(name) ? name : name.startsWith('new_') && plain.has(name.slice(4)) ? name.slice(4) : undefined
+    return table === undefined ? statement : statement.replace(/ PRIMARY KEY AUTOINCREMENT\b/, ' PRIMARY KEY')
+  })
+}
+
 export function autoIncrementStep(c: AutoIncrementChange): PlanStep {
   return {
     kind: 'redefine table', table: c.table, file: c.file, sql: [],

@@ -8,7 +8,7 @@ import { lossReport } from './loss-report.ts'
 import type { LiveSchema, Plan, PlanStep } from '../../pipeline/plan.ts'
 import { applicableRenames, type Rename } from '../../pipeline/renames.ts'
 import type { Findings, PushGuard, SessionOptions, TargetSession } from '../target.ts'
-import { applyAutoIncrementChange, autoIncrementChanges, autoIncrementStep } from './autoincrement.ts'
+import { applyAutoIncrementChange, autoIncrementChanges, autoIncrementStep, scriptAsApplied } from './autoincrement.ts'
 import { constraintsDroppedByRebuild, detachDependents, indexesDroppedByRebuild, reattachDependents } from './dependents.ts'
 import { openSqliteEngine } from './engine-connection.ts'
 import { describeEnumProblem, enumFixHint, enumProblems, enumStep, type EnumProblem } from './enums.ts'
@@ -85,7 +85,7 @@ export async function openSqliteSession(dbPath: string, options: SessionOptions,
     unmodelled,
     renames,
     exec: async (sql) => { db().exec(sql) },
-    diff: (schema) => engine.diff(schema),
+    diff: async (schema) => scriptAsApplied(await engine.diff(schema), options.models),
     push: (schema, force) => engine.push(schema, force),
     liveSchema: async () => liveSchemaOf(db()),
     async findings(script, plan) {
