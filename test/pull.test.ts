@@ -352,6 +352,22 @@ describe('pull: what it refuses, and what it writes nowhere', () => {
     expect(check.code, check.stderr).toBe(0)
   }, 60_000)
 
+  it('a table no model can name because it holds "." is refused by every run with what to do, the database unchanged', () => {
+    const p = new Project()
+    p.sql('CREATE TABLE a (id INTEGER PRIMARY KEY); CREATE TABLE "a.b" (x TEXT);')
+    expect(p.cli(['pull']).code).toBe(0)
+    const before = p.hash()
+    for (const command of ['check', 'apply']) {
+      const r = p.cli([command])
+      expect(r.code, command).toBe(1)
+      expect(r.stderr).toContain('the table "a.b" has no model, and a name holding "." cannot be passed to the schema engine')
+      expect(r.stderr).toContain('ALTER TABLE "a.b" RENAME TO "a_b"')
+    }
+    expect(p.hash()).toBe(before)
+    p.sql('ALTER TABLE "a.b" RENAME TO "a_b"')
+    expect(p.cli(['check']).code).toBe(0)
+  }, 60_000)
+
   it('other model files already in the folder are named, since a table defined twice fails check', () => {
     const p = new Project({ 'model/mine.ts': "import { table, int } from 'migrate-plugin/model'\nexport const mine = table('a', { id: int().primaryKey() })\n" })
     p.sql('CREATE TABLE a (id INTEGER PRIMARY KEY);')

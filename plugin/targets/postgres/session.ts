@@ -1,3 +1,4 @@
+import { refuseUnnameableExternalTables } from '../external-tables.ts'
 import { MigrateError, errorMessage } from '../../core/errors.ts'
 import { startEngine, type EngineSession } from '../../engine/schema-engine.ts'
 import type { LiveColumn, LiveSchema, Plan } from '../../pipeline/plan.ts'
@@ -35,6 +36,7 @@ export async function openPostgresSession(location: PostgresLocation, options: S
     const renames: Rename[] = applicableRenames({ tables, columns: (table) => live.columns(table).map((col) => col.name) }, options.renameHints, options.historyTable)
     // On PostgreSQL the engine wants tables it must leave alone named with their schema.
     const [where] = await c.query<{ schema: string }>('SELECT current_schema() AS schema')
+    if (!options.dropUnmodelledTables) refuseUnnameableExternalTables(unmodelled)
     const qualified = (table: string) => `${where?.schema ?? 'public'}.${table}`
     engine = await startEngine(ec.factory, 'postgresql', {
       externalTables: [options.historyTable, ...(options.dropUnmodelledTables ? [] : unmodelled)].map(qualified),

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type Database from 'better-sqlite3'
+import { refuseUnnameableExternalTables } from '../external-tables.ts'
 import { MigrateError } from '../../core/errors.ts'
 import type { LossReport } from '../../pipeline/loss-report.ts'
 import { lossReport } from './loss-report.ts'
@@ -53,6 +54,7 @@ export async function openSqliteSession(dbPath: string, options: SessionOptions,
       live.close()
     }
   }
+  if (!options.dropUnmodelledTables) refuseUnnameableExternalTables(unmodelled)
   const filters = {
     externalTables: [options.historyTable, ...(options.dropUnmodelledTables ? [] : unmodelled)],
     externalEnums: [],
