@@ -229,24 +229,31 @@ async function applyInSession(run: SessionRun, plan: Plan, findings: Findings, s
     warnings: [...pushed.warnings, ...dataLoss],
     dbFingerprint: await session.fingerprint(),
   })
-  await session.writeHistory(migration)
+  const committed = await recordAndCommit(run, state, migration)
+  return done({ outcome: 'applied', plan, warnings: [...pushed.warnings, ...dataLoss], ...committed })
+}
+
+/**
+ * The history row and COMMIT, in the run's transaction, then retention: after COMMIT nothing may
+ * turn the apply into a failure, so what goes wrong there is a warning next to the success.
+ */
+export async function recordAndCommit(run: SessionRun, state: RunState, migration: HistoryRecord): Promise<Pick<MigrateResult, 'backupPath' | 'deletedBackups' | 'migrationId' | 'postCommitWarnings'>> {
+  await run.session.writeHistory(migration)
   crashPoint('after-record')
-  await session.commit()
+  await run.session.commit()
   state.settled = true
   crashPoint('after-commit')
-  // Committed: from here on nothing may turn the apply into a failure.
   const postCommitWarnings: string[] = []
   let deletedBackups: string[] = []
   try {
-    if (state.backupPath) deletedBackups = target.retention(config, postCommitWarnings)
+    if (state.backupPath) deletedBackups = run.target.retention(run.prepared.config, postCommitWarnings)
   } catch (error) {
     postCommitWarnings.push(`backup retention failed: ${errorMessage(error)}`)
   }
-  return done({
-    outcome: 'applied', plan, warnings: [...pushed.warnings, ...dataLoss],
+  return {
     ...(state.backupPath ? { backupPath: state.backupPath } : {}), deletedBackups, migrationId: migration.migrationId,
     ...(postCommitWarnings.length ? { postCommitWarnings } : {}),
-  })
+  }
 }
 
 /** Roll back, restore if even that failed, record the failure, and say which step failed and why. */

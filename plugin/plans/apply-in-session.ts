@@ -1,7 +1,7 @@
 import { crashPoint } from '../core/crash.ts'
 import { MigrateError, errorMessage } from '../core/errors.ts'
 import { buildPlan } from '../pipeline/plan.ts'
-import type { Recorder, RunState, SessionRun } from '../pipeline/run.ts'
+import { recordAndCommit, type Recorder, type RunState, type SessionRun } from '../pipeline/run.ts'
 import type { SchemaObject } from '../targets/target.ts'
 import type { MigrateResult, Plan } from '../types.ts'
 import { describeMoves } from './format.ts'
@@ -111,22 +111,10 @@ export async function applyPlanInSession(run: SessionRun, file: PlanFile, state:
     schemaHash: file.header.schemaHash,
     dbFingerprint: await session.fingerprint(),
   })
-  await session.writeHistory(migration)
-  crashPoint('after-record')
-  await session.commit()
-  state.settled = true
-  crashPoint('after-commit')
-  const postCommitWarnings: string[] = []
-  let deletedBackups: string[] = []
-  try {
-    if (state.backupPath) deletedBackups = target.retention(config, postCommitWarnings)
-  } catch (error) {
-    postCommitWarnings.push(`backup retention failed: ${errorMessage(error)}`)
-  }
+  const committed = await recordAndCommit(run, state, migration)
   return done({
-    outcome: 'applied', plan, warnings: beyond, ...(state.backupPath ? { backupPath: state.backupPath } : {}), deletedBackups, migrationId: migration.migrationId,
+    outcome: 'applied', plan, warnings: beyond, ...committed,
     plans: [{ file: file.path, sha256: file.sha256, migrationId: migration.migrationId, ...(state.backupPath ? { backupPath: state.backupPath } : {}) }],
-    ...(postCommitWarnings.length ? { postCommitWarnings } : {}),
   })
 }
 
