@@ -234,6 +234,12 @@ describe('apply --plan refuses, changing nothing and leaving no backup', () => {
     expect(p.cli(['apply', '--plan', file]).code).toBe(0)
     const error = refuses(p, ['apply', '--plan', file], 'GUARD_PLAN_APPLIED')
     expect(error.message).toContain(file.split('/').pop()!)
+    // A restore that undid it puts the database back where the plan started: it may run again.
+    expect(p.cli(['restore', '--yes']).code).toBe(0)
+    expect(p.columns('users')).not.toContain('nickname')
+    const again = p.cli(['apply', '--plan', file])
+    expect(again.code, again.stderr).toBe(0)
+    expect(p.columns('users')).toContain('nickname')
   })
 
   it('a file that is not a plan, or that would end the transaction, names the file and line', async () => {
