@@ -207,6 +207,12 @@ export function summary(plan: Plan): string {
   const first = plan.steps[0]
   if (!first) return 'no changes'
   const words = (s: Plan['steps'][number]) => `${s.description.replace(/^add /, 'added ').replace(/^rename /, 'renamed ').replace(/^create /, 'created ').replace(/^drop /, 'dropped ').replace(/^redefine /, 'redefined ')}${s.file ? ` (${s.file})` : ''}`
+  // A reviewed plan's step names its file; the changes it made are the steps after it.
+  const plans = plan.steps.filter((s) => s.kind === 'plan file')
+  if (plans.length > 0) {
+    const changes = plan.steps.length - plans.length
+    return `${plans.map(words).join(', ')}: ${changes} change(s)`
+  }
   return plan.steps.length === 1 ? words(first) : `${words(first)} and ${plan.steps.length - 1} more change(s)`
 }
 

@@ -161,7 +161,7 @@ function printResult(command: Command, r: MigrateResult): void {
   }
   const plan = r.plan!
   if (r.outcome === 'applied') {
-    out(`${c.green('✔')} applied ${plan.steps.length} change(s) to ${databaseLabel(r.config, rel)} ${ms}`)
+    out(`${c.green('✔')} applied ${plan.steps.filter((s) => s.kind !== 'plan file').length} change(s) to ${databaseLabel(r.config, rel)} ${ms}`)
     printSteps(plan)
     if (r.warnings.length) for (const w of r.warnings) out(c.yellow(`  ! ${w}`))
     if (r.backupPath) out(c.dim(`  backup: ${rel(r.backupPath)}`))
