@@ -147,7 +147,7 @@ async function previewInSession(run: SessionRun, plan: Plan, findings: Findings)
 
 /** guard (consent) → backup → push → verify → record → COMMIT; a failure is the caller's to roll back. */
 async function applyInSession(run: SessionRun, plan: Plan, findings: Findings, state: RunState, record: Recorder): Promise<MigrateResult> {
-  const { session, target, options, done } = run
+  const { session, options, done } = run
   const { config, schema } = run.prepared
   const { dataLoss } = findings
   checkConfirmed(plan, config, options)
@@ -161,17 +161,7 @@ async function applyInSession(run: SessionRun, plan: Plan, findings: Findings, s
     acceptLossOrRefuse(await session.lossReport(plan, findings, [], digest), options, refuseFindings(dataLoss, [], findings, options))
   }
 
-  // --- backup ---
-  state.step = 'backup'
-  run.progress(state.step)
-  if (config.backupEnabled && options.backup !== false && !run.createdDb) {
-    state.backupPath = session.aroundBackup ? await session.aroundBackup(() => target.backup(config)) : await target.backup(config)
-    crashPoint('after-backup')
-  }
-
-  // --- apply ---
-  state.step = 'apply'
-  run.progress(state.step, state.backupPath)
+  await backupThenApplyStep(run, state)
   const guard = await session.guardPush(plan)
   // Read before a push that may run: it describes the data as it is now.
   const oursOnly = decideAfterPush ? await session.lossReport(plan, findings, [], true) : undefined
@@ -231,6 +221,20 @@ async function applyInSession(run: SessionRun, plan: Plan, findings: Findings, s
   })
   const committed = await recordAndCommit(run, state, migration)
   return done({ outcome: 'applied', plan, warnings: [...pushed.warnings, ...dataLoss], ...committed })
+}
+
+/** The backup (unless switched off, or the run created the database), then the apply step begins. */
+export async function backupThenApplyStep(run: SessionRun, state: RunState): Promise<void> {
+  const { session, target, options } = run
+  const { config } = run.prepared
+  state.step = 'backup'
+  run.progress(state.step)
+  if (config.backupEnabled && options.backup !== false && !run.createdDb) {
+    state.backupPath = session.aroundBackup ? await session.aroundBackup(() => target.backup(config)) : await target.backup(config)
+    crashPoint('after-backup')
+  }
+  state.step = 'apply'
+  run.progress(state.step, state.backupPath)
 }
 
 /**

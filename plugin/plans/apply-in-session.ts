@@ -1,7 +1,7 @@
 import { crashPoint } from '../core/crash.ts'
 import { MigrateError, errorMessage } from '../core/errors.ts'
 import { buildPlan } from '../pipeline/plan.ts'
-import { recordAndCommit, type Recorder, type RunState, type SessionRun } from '../pipeline/run.ts'
+import { backupThenApplyStep, recordAndCommit, type Recorder, type RunState, type SessionRun } from '../pipeline/run.ts'
 import type { SchemaObject } from '../targets/target.ts'
 import type { MigrateResult, Plan } from '../types.ts'
 import { describeMoves } from './format.ts'
@@ -46,17 +46,7 @@ export async function applyPlanInSession(run: SessionRun, file: PlanFile, state:
   const plan: Plan = { steps: [{ kind: 'plan file', table: '', description: planStepMark(file), sql: [], file: file.shown }, ...described.steps], sql: file.text, tables: described.tables }
   state.plan = plan
 
-  // --- backup ---
-  state.step = 'backup'
-  run.progress(state.step)
-  if (config.backupEnabled && options.backup !== false && !run.createdDb) {
-    state.backupPath = session.aroundBackup ? await session.aroundBackup(() => target.backup(config)) : await target.backup(config)
-    crashPoint('after-backup')
-  }
-
-  // --- apply ---
-  state.step = 'apply'
-  run.progress(state.step, state.backupPath)
+  await backupThenApplyStep(run, state)
   const guard = await session.guardPush(plan)
   const objectsBefore = await session.schemaObjects()
   for (const statement of file.statements) {
