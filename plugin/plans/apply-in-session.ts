@@ -6,6 +6,7 @@ import type { SchemaObject } from '../targets/target.ts'
 import type { MigrateResult, Plan } from '../types.ts'
 import { describeMoves } from './format.ts'
 import { planOfRecord, planStepMark, type PlanFile } from './plan-file.ts'
+import { withoutLeadingComments } from './statements.ts'
 
 /**
  * `apply --plan`: the reviewed file, run as written — the review is the consent, so no data-loss
@@ -142,7 +143,8 @@ async function beyondTheModels(run: SessionRun, file: PlanFile, objectsBefore: S
     })
     .map((move) => `the plan's SQL: ${move} (no model says so)`)
   const deletes = file.statements
-    .filter((s) => /^\s*(DELETE\b|TRUNCATE\b)/i.test(s.sql.replace(/^(\s*(--[^\n]*(\n|$)|\/\*[\s\S]*?\*\/))*/, '')))
-    .map((s) => `the plan's SQL deletes rows: ${file.shown}:${s.line}: ${s.sql.replace(/^(\s*(--[^\n]*(\n|$)|\/\*[\s\S]*?\*\/))*/, '').split('\n')[0]!.trim().slice(0, 100)}`)
+    .map((s) => ({ line: s.line, sql: withoutLeadingComments(s.sql) }))
+    .filter((s) => /^(DELETE|TRUNCATE)\b/i.test(s.sql))
+    .map((s) => `the plan's SQL deletes rows: ${file.shown}:${s.line}: ${s.sql.split('\n')[0]!.trim().slice(0, 100)}`)
   return [...moved, ...deletes]
 }

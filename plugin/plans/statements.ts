@@ -85,7 +85,7 @@ function wordsOf(sql: string): string {
 }
 
 /** A statement's text after the comment lines that precede it (the marks `plan` writes). */
-function withoutLeadingComments(sql: string): string {
+export function withoutLeadingComments(sql: string): string {
   return sql.replace(/^(\s*(--[^\n]*(\n|$)|\/\*[\s\S]*?\*\/))*\s*/, '')
 }
 
