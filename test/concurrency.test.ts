@@ -66,7 +66,9 @@ tick()
     await new Promise((r) => setTimeout(r, 300))
     p.write('model/users.ts', USERS_MODEL.replace('name: text(),', 'name: text(),\n  phone: text(),'))
     // The migration's own account of its window: when it took the lock, began its write transaction, and committed.
-    const migrated = await runProcess(p.root, [join(REPO, 'bin/migrate-plugin.mjs'), 'apply'], { MIGRATE_PLUGIN_TRACE: '1' })
+    // It holds for a second just after taking the lock and just after BEGIN, so that the app's writes land in
+    // both windows however loaded the machine is (a 3 ms writer can otherwise be starved of the CPU for both).
+    const migrated = await runProcess(p.root, [join(REPO, 'bin/migrate-plugin.mjs'), 'apply'], { MIGRATE_PLUGIN_TRACE: '1', MIGRATE_PLUGIN_PAUSE_AT: 'locked,begin' })
     await new Promise((r) => setTimeout(r, 100))
     app.stdin.end()
     expect(await appExit, appErr).toBe(0)

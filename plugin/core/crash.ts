@@ -8,8 +8,9 @@ import { writeSync } from 'node:fs'
  * start-up. MIGRATE_PLUGIN_TRACE=1 writes one stderr line per point reached, for the tests to
  * see where a kill landed: `migrate-plugin:trace <epoch ms> <point>`.
  *
- * MIGRATE_PLUGIN_PAUSE_AT=<point> holds the process there for a second (synchronously), so that a
- * test's signal is certain to arrive while the run is at that point, however loaded the machine.
+ * MIGRATE_PLUGIN_PAUSE_AT=<point>[,<point>…] holds the process at each of those points for a second
+ * (synchronously), so that a test's signal, or another process's work, is certain to land while the
+ * run is there, however loaded the machine.
  *
  * Without these variables this is a no-op: no statement is wrapped, nothing is written.
  */
@@ -28,7 +29,7 @@ function reached(point: string): void {
     writeSync(2, `${TRACE_PREFIX} ${(performance.timeOrigin + performance.now()).toFixed(3)} ${point}\n`)
   }
   if (process.env.MIGRATE_PLUGIN_CRASH_AT === point) process.kill(process.pid, 'SIGKILL')
-  if (process.env.MIGRATE_PLUGIN_PAUSE_AT === point) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000)
+  if (process.env.MIGRATE_PLUGIN_PAUSE_AT?.split(',').includes(point)) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000)
 }
 
 interface StatementRunner {
