@@ -1,3 +1,4 @@
+import { transformModelCode } from './transform.ts'
 import { createHash } from 'node:crypto'
 import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { extname, join, relative, resolve, sep } from 'node:path'
@@ -115,6 +116,7 @@ export async function discoverModelsHere(modelDir: string, projectRoot: string, 
     fsCache: true,
     interopDefault: false,
     alias: selfAliases(),
+    transform: transformModelCode,
   })
   const tables: DiscoveredTable[] = []
   const fragments: PrismaFragment[] = []
@@ -243,7 +245,7 @@ function retransformer(createJiti: typeof import('jiti').createJiti): Retransfor
   return (path, source) => {
     const ts = /\.[cm]?tsx?$/.test(path)
     if (!ts && !/^\s*(import|export)\b/m.test(source)) return undefined
-    jiti ??= createJiti(import.meta.url, { fsCache: false, moduleCache: false, sourceMaps: true, interopDefault: false })
+    jiti ??= createJiti(import.meta.url, { fsCache: false, moduleCache: false, sourceMaps: true, interopDefault: false, transform: transformModelCode })
     return jiti.transform({ source, filename: path, ts })
   }
 }
