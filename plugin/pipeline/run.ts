@@ -74,7 +74,7 @@ export async function runInSession(run: SessionRun): Promise<MigrateResult> {
       if (command === 'apply') await recordInSync(run, state, record)
       return done({ outcome: 'in-sync' })
     }
-    const { plan, findings } = planned
+    const { plan, findings, script } = planned
     if (command === 'check') {
       // The engine's own verdict (its warnings, unexecutable steps, broken views), from a push the target says is harmless.
       const verdict = await session.verdict(plan, schema.validatedText(), config, run.preview)
@@ -83,7 +83,7 @@ export async function runInSession(run: SessionRun): Promise<MigrateResult> {
     state.step = 'guard'
     checkTableCount(plan, config)
     if (command === 'preview') return await previewInSession(run, plan, findings)
-    return await applyInSession(run, plan, findings, state, record)
+    return await applyInSession(run, plan, findings, script, state, record)
   } catch (error) {
     if (state.settled) throw error
     state.settled = true
@@ -92,7 +92,7 @@ export async function runInSession(run: SessionRun): Promise<MigrateResult> {
 }
 
 /** The renames the models declare, then the engine's diff in words, with what the target sees that the engine does not. Undefined: in sync. */
-async function planInSession(run: SessionRun, state: RunState): Promise<{ plan: Plan, findings: Findings } | undefined> {
+async function planInSession(run: SessionRun, state: RunState): Promise<{ plan: Plan, findings: Findings, script: string } | undefined> {
   const { session } = run
   const { schema } = run.prepared
   if (session.renames.length > 0) {
@@ -105,7 +105,7 @@ async function planInSession(run: SessionRun, state: RunState): Promise<{ plan: 
   const findings = await session.findings(script, engineSteps)
   if (script.trim() === '' && session.renames.length === 0 && findings.extraSteps.length === 0) return undefined
   state.plan = withExtraSteps(withRenames(session.renames, engineSteps), findings.extraSteps)
-  return { plan: state.plan, findings }
+  return { plan: state.plan, findings, script }
 }
 
 /**
@@ -146,7 +146,7 @@ async function previewInSession(run: SessionRun, plan: Plan, findings: Findings)
 }
 
 /** guard (consent) → backup → push → verify → record → COMMIT; a failure is the caller's to roll back. */
-async function applyInSession(run: SessionRun, plan: Plan, findings: Findings, state: RunState, record: Recorder): Promise<MigrateResult> {
+async function applyInSession(run: SessionRun, plan: Plan, findings: Findings, script: string, state: RunState, record: Recorder): Promise<MigrateResult> {
   const { session, options, done } = run
   const { config, schema } = run.prepared
   const { dataLoss } = findings
@@ -165,7 +165,8 @@ async function applyInSession(run: SessionRun, plan: Plan, findings: Findings, s
   const guard = await session.guardPush(plan)
   // Read before a push that may run: it describes the data as it is now.
   const oursOnly = decideAfterPush ? await session.lossReport(plan, findings, [], true) : undefined
-  let pushed = await session.push(schema.validatedText(), false)
+  // A script that only adds runs as planned; the rest goes through the engine's push and its warnings.
+  let pushed = (decideAfterPush ? undefined : await session.pushAdditive?.(script)) ?? await session.push(schema.validatedText(), false)
   if (pushed.unexecutable.length > 0) {
     throw new MigrateError('GUARD_UNEXECUTABLE', `cannot apply: ${pushed.unexecutable.join('; ')}`, {
       step: 'guard', hint: `${UNEXECUTABLE_FIX}; nothing was changed`,

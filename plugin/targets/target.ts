@@ -85,6 +85,12 @@ export interface TargetSession {
   diff(schema: string): Promise<string>
   /** Engine push, inside the session's transaction. */
   push(schema: string, force: boolean): Promise<SchemaPushOutput>
+  /**
+   * The planned script (what diff() returned) run as it is, when the target can tell from the script
+   * alone that the engine's push would neither warn nor refuse (it only adds); undefined otherwise,
+   * and nothing was run. Saves the push's own diff of the whole database.
+   */
+  pushAdditive?(script: string): Promise<SchemaPushOutput | undefined>
   /** The live tables and columns, for describing the plan's steps. */
   liveSchema(): Promise<LiveSchema>
   findings(script: string, plan: Plan): Promise<Findings>

@@ -9,6 +9,8 @@ import { engineStats, startEngine } from '../../engine/schema-engine.ts'
 export interface SqliteEngineSession {
   diff(schema: string): Promise<string>
   push(schema: string, force: boolean): Promise<SchemaPushOutput>
+  /** One statement of a script, run on the engine's connection inside the transaction. */
+  execute(statement: string): Promise<void>
   /** The connection the engine uses, inside the open transaction. */
   connection(): Database.Database
   commit(): Promise<void>
@@ -71,6 +73,12 @@ export async function openSqliteEngine(dbPath: string, filters: SchemaFilter, bu
   return {
     diff: (schema) => engine.diff(schema),
     push: (schema, force) => engine.push(schema, force),
+    // Through the engine's own connection, as its push would run it (and counted for the crash tests).
+    async execute(statement) {
+      const adapter = adapters[0]
+      if (!adapter) throw new MigrateError('ENGINE', 'the schema engine has not opened the database')
+      await adapter.executeScript(statement)
+    },
     connection() {
       const client = adapters[0]?.client
       if (!client) throw new MigrateError('ENGINE', 'the schema engine has not opened the database')

@@ -9,6 +9,7 @@ import { lossReport } from './loss-report.ts'
 import type { LiveSchema, Plan, PlanStep } from '../../pipeline/plan.ts'
 import { applicableRenames, type Rename } from '../../pipeline/renames.ts'
 import type { Findings, PushGuard, SessionOptions, TargetSession } from '../target.ts'
+import { additiveStatements } from './additive.ts'
 import { applyAutoIncrementChange, autoIncrementChanges, autoIncrementStep, scriptAsApplied } from './autoincrement.ts'
 import { constraintsDroppedByRebuild, detachDependents, indexesDroppedByRebuild, reattachDependents } from './dependents.ts'
 import { openSqliteEngine } from './engine-connection.ts'
@@ -89,6 +90,12 @@ export async function openSqliteSession(dbPath: string, options: SessionOptions,
     exec: async (sql) => { db().exec(sql) },
     diff: async (schema) => scriptAsApplied(await engine.diff(schema), options.models),
     push: (schema, force) => engine.push(schema, force),
+    async pushAdditive(script) {
+      const statements = additiveStatements(script)
+      if (!statements) return undefined
+      for (const statement of statements) await engine.execute(statement)
+      return { executedSteps: statements.length, warnings: [], unexecutable: [] }
+    },
     liveSchema: async () => liveSchemaOf(db()),
     async findings(script, plan) {
       const conn = db()
