@@ -1,5 +1,5 @@
 /** A dependency-free SVG bar chart of the medians (log scale), grouped by scenario and model count. */
-interface Figure { scenario: string, size: number, tool: string, medianMs: number }
+interface Figure { scenario: string, size: number, tool: string, medianMs: number, kind?: 'ours' | 'peer' | 'floor' }
 
 const COLORS: Record<string, string> = { ours: '#2563eb', peer: '#9ca3af', floor: '#16a34a' }
 
@@ -25,7 +25,8 @@ export function renderChart(figures: Figure[]): string {
       parts.push(`<text x="8" y="${y + 10}" font-weight="600">${escape(key)}</text>`)
       y += barH + gap
     }
-    const kind = f.tool.startsWith('migrate-plugin') ? 'ours' : f.tool.startsWith('raw') ? 'floor' : 'peer'
+    // Figures written before floors had a kind are told apart by their tool's name.
+    const kind = f.kind ?? (f.tool.startsWith('migrate-plugin') ? 'ours' : f.tool.startsWith('raw') ? 'floor' : 'peer')
     const label = f.medianMs < 10 ? `${f.medianMs.toFixed(2)} ms` : `${Math.round(f.medianMs)} ms`
     parts.push(`<text x="${left - 8}" y="${y + 11}" text-anchor="end">${escape(f.tool)}</text>`)
     parts.push(`<rect x="${left}" y="${y}" width="${Math.max(1, x(f.medianMs)).toFixed(1)}" height="${barH}" fill="${COLORS[kind]}"/>`)
@@ -35,7 +36,7 @@ export function renderChart(figures: Figure[]): string {
   const height = y + 20
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="system-ui, sans-serif" font-size="12">
 <rect width="100%" height="100%" fill="white"/>
-<text x="8" y="22" font-size="15" font-weight="700">migrate-plugin vs drizzle-kit vs the same DDL alone — median wall time (log scale, shorter is better)</text>
+<text x="8" y="22" font-size="15" font-weight="700">migrate-plugin vs drizzle-kit vs the floors (Node's own start, the same DDL alone) — median wall time (log scale, shorter is better)</text>
 ${parts.join('\n')}
 </svg>
 `

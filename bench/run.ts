@@ -1,14 +1,17 @@
 /**
  * `npm run bench`: migrate-plugin against drizzle-kit and raw better-sqlite3 at 10, 100 and 1000
- * models, then against drizzle-kit and raw `pg` at 100 models on a PostgreSQL server of its own.
- * Every figure is the median of several runs, and the tools are run alternately so that noise on a
- * shared machine hits both sides of a ratio alike. Writes bench/results.json and bench/chart.svg;
- * prints a table. BENCH_SIZES=10,100 picks the SQLite sizes (empty: none); BENCH_POSTGRES=0 leaves
- * PostgreSQL out.
+ * models, then against drizzle-kit and raw `pg` at 100 models on a PostgreSQL server of its own,
+ * then a Vite dev server soaked with 300 saves. Every figure is the median of several runs, and the
+ * tools are run alternately so that noise on a shared machine hits both sides of a ratio alike.
+ * Next to the tools stand the physical floors: `node -e ''` for a whole process, the same DDL run
+ * directly with better-sqlite3 for the database's own work. Writes bench/results.json and
+ * bench/chart.svg; prints a table of figures and one of the goals of issue #12.
+ * BENCH_SIZES=10,100 picks the SQLite sizes (empty: none); BENCH_POSTGRES=0 leaves PostgreSQL out;
+ * BENCH_SOAK_SAVES=40 shortens the soak (default 300), BENCH_SOAK=0 leaves it out.
  */
 import { spawnSync } from 'node:child_process'
 import { cpus, totalmem } from 'node:os'
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -17,15 +20,37 @@ import pg from 'pg'
 import { writeFixture } from './fixture.ts'
 import { renderChart } from './chart.ts'
 import { findPostgres, startPostgres, type BenchServer } from './postgres.ts'
+import { goalsFor, goalsTable, type Goal } from './goals.ts'
+import { soakNote, soakSummary, type SoakRaw, type SoakResult } from './soak-summary.ts'
 import { backupDatabase } from '../plugin/targets/sqlite/backup.ts'
 
 const REPO = fileURLToPath(new URL('..', import.meta.url))
 const SIZES = (process.env.BENCH_SIZES ?? '10,100,1000').split(',').filter((s) => s.trim() !== '').map(Number)
 const reps = (n: number) => (n >= 1000 ? 3 : 5)
+const SOAK_MODELS = 100
+const SOAK_SAVES = Number(process.env.BENCH_SOAK_SAVES ?? 300)
+const SOAK = process.env.BENCH_SOAK !== '0'
+if (SOAK && !(Number.isInteger(SOAK_SAVES) && SOAK_SAVES >= 2)) throw new Error(`BENCH_SOAK_SAVES=${process.env.BENCH_SOAK_SAVES} is not a whole number of saves ≥ 2 (one column added and removed)`)
+
+/** The node -e '' floor's name in every no-op scenario: a whole Node process that does nothing. */
+const NODE_FLOOR = "node -e '' (Node's own start)"
+const RAW_SQLITE = 'raw better-sqlite3 (same DDL)'
 
 interface Sample { ms: number, rssMB: number, stdout?: string }
-interface Figure { scenario: string, size: number, tool: string, medianMs: number, rssMB: number, runs: number }
+/** ours: migrate-plugin; peer: drizzle-kit; floor: what no tool can beat (Node's start, the DDL alone). */
+export type Kind = 'ours' | 'peer' | 'floor'
+export interface Figure {
+  scenario: string, size: number, tool: string, kind: Kind, medianMs: number, rssMB: number, runs: number
+  /** Said next to the figure in the table (the backup's share, the soak's RSS curve). */
+  note?: string
+  soak?: SoakResult
+}
 const figures: Figure[] = []
+
+function kindOf(tool: string): Kind {
+  if (tool.startsWith('migrate-plugin')) return 'ours'
+  return tool.startsWith('raw ') || tool === NODE_FLOOR ? 'floor' : 'peer'
+}
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b)
@@ -43,8 +68,44 @@ function run(cwd: string, args: string[], expectCode = 0): Sample {
   return { ms, rssMB: rss, stdout: r.stdout }
 }
 
-function record(scenario: string, size: number, tool: string, samples: Sample[]): void {
-  figures.push({ scenario, size, tool, medianMs: median(samples.map((s) => s.ms)), rssMB: Math.max(...samples.map((s) => s.rssMB)), runs: samples.length })
+function record(scenario: string, size: number, tool: string, samples: Sample[]): Figure {
+  const figure: Figure = { scenario, size, tool, kind: kindOf(tool), medianMs: median(samples.map((s) => s.ms)), rssMB: Math.max(...samples.map((s) => s.rssMB)), runs: samples.length }
+  figures.push(figure)
+  return figure
+}
+
+const nodeFloor = () => ['node', '-e', '']
+
+/**
+ * The database's own share of a run: `ddl` executed directly on `path` (open, one transaction,
+ * close), as the tool executes it but without the tool. SQLite refuses PRAGMA foreign_keys inside a
+ * transaction, and it changes nothing about the work, so those lines are left out.
+ */
+function rawDdl(path: string, ddl: string): Sample {
+  const t = performance.now()
+  const db = new Database(path)
+  db.exec('BEGIN')
+  db.exec(ddl.split('\n').filter((l) => !/^PRAGMA/i.test(l)).join('\n'))
+  db.exec('COMMIT')
+  db.close()
+  return { ms: performance.now() - t, rssMB: 0 }
+}
+
+/** The SQL of the newest history row: what the last apply executed. */
+function lastAppliedSql(path: string): string {
+  const db = new Database(path, { readonly: true, fileMustExist: true })
+  try {
+    return (db.prepare('SELECT sql FROM _migration_history ORDER BY id DESC LIMIT 1').get() as { sql: string }).sql
+  } finally {
+    db.close()
+  }
+}
+
+/** A byte copy of a closed SQLite database, its WAL included when one was left (else the copy would be stale). */
+function copyDatabase(from: string, to: string): void {
+  for (const s of ['-journal', '-wal', '-shm']) rmSync(`${to}${s}`, { force: true })
+  copyFileSync(from, to)
+  if (existsSync(`${from}-wal`)) copyFileSync(`${from}-wal`, `${to}-wal`)
 }
 
 const ours = (...args: string[]) => ['node', join(REPO, 'bench/cli-dist.mjs'), ...args]
@@ -99,38 +160,30 @@ function benchSize(n: number): void {
   process.stdout.write(`\n${n} models: `)
 
   // 2. create from empty: ours vs drizzle-kit push --force vs the same DDL in one transaction.
-  const create: Record<string, Sample[]> = { 'migrate-plugin apply': [], 'drizzle-kit push --force': [], 'raw better-sqlite3 (same DDL)': [] }
+  const create: Record<string, Sample[]> = { 'migrate-plugin apply': [], 'drizzle-kit push --force': [], [RAW_SQLITE]: [] }
   let ddl = ''
+  const raw = join(root, 'raw.db')
   for (let i = 0; i < k; i++) {
     resetDbs(root)
     create['migrate-plugin apply']!.push(run(root, ours('apply', '--no-backup')))
     expectSqlite(join(root, 'app.db'), 'migrate-plugin apply', n)
     create['drizzle-kit push --force']!.push(run(root, drizzle('push', '--force', '--config', 'drizzle.config.ts')))
     expectSqlite(join(root, 'drizzle.db'), 'drizzle-kit push --force', n)
-    if (!ddl) {
-      const db = new Database(join(root, 'app.db'), { readonly: true })
-      ddl = (db.prepare('SELECT sql FROM _migration_history ORDER BY id LIMIT 1').get() as { sql: string }).sql
-      db.close()
-    }
-    const raw = join(root, 'raw.db')
-    rmSync(raw, { force: true })
-    const t = performance.now()
-    const db = new Database(raw)
-    db.exec('BEGIN')
-    db.exec(ddl.split('\n').filter((l) => !/^PRAGMA/i.test(l)).join('\n'))
-    db.exec('COMMIT')
-    db.close()
-    create['raw better-sqlite3 (same DDL)']!.push({ ms: performance.now() - t, rssMB: 0 })
+    ddl ||= lastAppliedSql(join(root, 'app.db'))
+    for (const s of ['', '-journal', '-wal', '-shm']) rmSync(`${raw}${s}`, { force: true })
+    create[RAW_SQLITE]!.push(rawDdl(raw, ddl))
+    expectSqlite(raw, 'the same DDL', n)
     process.stdout.write('.')
   }
   for (const [tool, samples] of Object.entries(create)) record('create from empty', n, tool, samples)
 
   // 1. no-op: both databases are in sync now.
-  const noop: Record<string, Sample[]> = { 'migrate-plugin check': [], 'migrate-plugin check, no record (fresh clone)': [], 'drizzle-kit push (no changes)': [], 'drizzle-kit check': [] }
+  const noop: Record<string, Sample[]> = { 'migrate-plugin check': [], 'migrate-plugin check, no record (fresh clone)': [], 'drizzle-kit push (no changes)': [], 'drizzle-kit check': [], [NODE_FLOOR]: [] }
   for (let i = 0; i < k; i++) {
     // Without the record of the last load (a fresh clone, a CI job): every model file is loaded.
     rmSync(join(root, 'node_modules', '.cache'), { recursive: true, force: true })
     noop['migrate-plugin check, no record (fresh clone)']!.push(run(root, ours('check')))
+    noop[NODE_FLOOR]!.push(run(root, nodeFloor()))
     noop['migrate-plugin check']!.push(run(root, ours('check')))
     noop['drizzle-kit push (no changes)']!.push(expectNoChanges(run(root, drizzle('push', '--config', 'drizzle.config.ts'))))
     noop['drizzle-kit check']!.push(run(root, drizzle('check', '--config', 'drizzle.config.ts')))
@@ -139,34 +192,77 @@ function benchSize(n: number): void {
   for (const [tool, samples] of Object.entries(noop)) record('no-op, whole process', n, tool, samples)
   const hook = run(REPO, ['node', join(REPO, 'bench/inprocess.mjs'), 'hook', root, '20'])
   const hookResult = JSON.parse(hook.stdout!.trim().split("\n").pop()!) as { times: number[], coldMs: number }
-  figures.push({ scenario: 'no-op, build-start hook (in process)', size: n, tool: 'migrate-plugin', medianMs: median(hookResult.times), rssMB: hook.rssMB, runs: hookResult.times.length })
-  figures.push({ scenario: 'no-op, build-start hook (in process)', size: n, tool: 'migrate-plugin, first build in a process', medianMs: hookResult.coldMs, rssMB: hook.rssMB, runs: 1 })
+  figures.push({ scenario: 'no-op, build-start hook (in process)', size: n, tool: 'migrate-plugin', kind: 'ours', medianMs: median(hookResult.times), rssMB: hook.rssMB, runs: hookResult.times.length })
+  figures.push({ scenario: 'no-op, build-start hook (in process)', size: n, tool: 'migrate-plugin, first build in a process', kind: 'ours', medianMs: hookResult.coldMs, rssMB: hook.rssMB, runs: 1 })
   process.stdout.write('.')
 
-  // 3. one column added to one table.
-  const add: Record<string, Sample[]> = { 'migrate-plugin apply': [], 'drizzle-kit push': [] }
+  // 3. one column added to one table: ours with the backup it promises and without it (so the
+  // backup's share is known; drizzle-kit takes none), drizzle-kit, and the same DDL alone. Each of
+  // ours starts from a byte copy of the database as it was before, and so does the DDL alone: the
+  // same work each time. Which of ours goes first alternates, so drift favours neither.
+  const WITH_BACKUP = 'migrate-plugin apply'
+  const NO_BACKUP = 'migrate-plugin apply --no-backup'
+  const add: Record<string, Sample[]> = { [WITH_BACKUP]: [], [NO_BACKUP]: [], 'drizzle-kit push': [], [RAW_SQLITE]: [] }
+  const table = `t${Math.floor(n / 2)}`
+  const app = join(root, 'app.db')
+  const before = join(root, 'before.db')
+  let addDdl = ''
   for (let i = 0; i < k; i++) {
+    copyDatabase(app, before)
     writeFixture(root, n, Math.floor(n / 2))
-    const table = `t${Math.floor(n / 2)}`
-    add['migrate-plugin apply']!.push(run(root, ours('apply')))
-    expectSqlite(join(root, 'app.db'), 'migrate-plugin apply', n, table, 'extra')
+    for (const tool of i % 2 ? [NO_BACKUP, WITH_BACKUP] : [WITH_BACKUP, NO_BACKUP]) {
+      copyDatabase(before, app)
+      add[tool]!.push(run(root, tool === NO_BACKUP ? ours('apply', '--no-backup') : ours('apply')))
+      expectSqlite(app, tool, n, table, 'extra')
+    }
     add['drizzle-kit push']!.push(run(root, drizzle('push', '--force', '--config', 'drizzle.config.ts')))
     expectSqlite(join(root, 'drizzle.db'), 'drizzle-kit push', n, table, 'extra')
+    if (!addDdl) {
+      addDdl = lastAppliedSql(app)
+      if (!addDdl.includes('"extra"')) throw new Error(`the last history row of ${app} is not the added column:\n${addDdl}`)
+    }
+    copyDatabase(before, raw)
+    add[RAW_SQLITE]!.push(rawDdl(raw, addDdl))
+    expectSqlite(raw, 'the same DDL', n, table, 'extra')
+    // Back to the base schema without measuring: ours from the copy, drizzle-kit by dropping the column.
+    copyDatabase(before, app)
     writeFixture(root, n)
-    // Back to the base schema without measuring (drop the column again).
-    run(root, ours('apply', '--accept-data-loss', '--no-backup'))
     run(root, drizzle('push', '--force', '--config', 'drizzle.config.ts'))
     process.stdout.write('.')
   }
-  for (const [tool, samples] of Object.entries(add)) record('add one column', n, tool, samples)
+  const added = Object.entries(add).map(([tool, samples]) => record('add one column', n, tool, samples))
+  const [withBackup, noBackup] = [added.find((f) => f.tool === WITH_BACKUP)!, added.find((f) => f.tool === NO_BACKUP)!]
+  const share = withBackup.medianMs - noBackup.medianMs
+  withBackup.note = `the backup's share: ${Math.round(share)} ms (${Math.round(share / withBackup.medianMs * 100)} % of the apply)`
+  for (const path of [before, raw]) for (const s of ['', '-journal', '-wal', '-shm']) rmSync(`${path}${s}`, { force: true })
   rmSync(join(root, 'backups'), { recursive: true, force: true })
 
   // 4. dev loop: Vite dev server, save → column in the DB.
   const dev = run(REPO, ['node', join(REPO, 'bench/inprocess.mjs'), 'devloop', root, String(k)])
   const devResult = JSON.parse(dev.stdout!.trim().split("\n").pop()!) as { times: number[] }
-  figures.push({ scenario: 'dev loop: save → column in DB', size: n, tool: 'migrate-plugin + vite dev', medianMs: median(devResult.times), rssMB: dev.rssMB, runs: devResult.times.length })
+  figures.push({ scenario: 'dev loop: save → column in DB', size: n, tool: 'migrate-plugin + vite dev', kind: 'ours', medianMs: median(devResult.times), rssMB: dev.rssMB, runs: devResult.times.length })
   process.stdout.write('.')
   rmSync(root, { recursive: true, force: true })
+}
+
+/**
+ * A Vite dev server in a child process of its own, saved SOAK_SAVES times (bench/soak.mjs): its RSS
+ * over the session, and its save → column time. The project starts in sync, as a developer's does.
+ */
+function benchSoak(saves: number): void {
+  const n = SOAK_MODELS
+  const root = freshProject(n)
+  try {
+    process.stdout.write(`\ndev server soak, ${n} models, ${saves} saves: `)
+    run(root, ours('apply', '--no-backup'))
+    expectSqlite(join(root, 'app.db'), 'migrate-plugin apply', n)
+    const child = run(REPO, ['node', join(REPO, 'bench/soak.mjs'), root, String(saves)])
+    const soak = soakSummary(JSON.parse(child.stdout!.trim().split('\n').pop()!) as SoakRaw, saves)
+    figures.push({ scenario: `dev server soak: save → column, ${saves} saves`, size: n, tool: 'migrate-plugin + vite dev', kind: 'ours', medianMs: soak.medianAddMs, rssMB: child.rssMB, runs: saves, note: soakNote(soak), soak })
+    process.stdout.write('.')
+  } finally {
+    rmSync(root, { recursive: true, force: true })
+  }
 }
 
 async function benchBackup(): Promise<void> {
@@ -185,7 +281,7 @@ async function benchBackup(): Promise<void> {
     samples.push(performance.now() - t)
     rmSync(target)
   }
-  figures.push({ scenario: 'backup of a 100 MB database', size: 0, tool: 'migrate-plugin (VACUUM INTO)', medianMs: median(samples), rssMB: 0, runs: 3 })
+  figures.push({ scenario: 'backup of a 100 MB database', size: 0, tool: 'migrate-plugin (VACUUM INTO)', kind: 'ours', medianMs: median(samples), rssMB: 0, runs: 3 })
   rmSync(dir, { recursive: true, force: true })
 }
 
@@ -244,10 +340,11 @@ async function benchPostgres(server: BenchServer): Promise<void> {
     for (const [tool, samples] of Object.entries(create)) record(scenario('create from empty'), n, tool, samples)
 
     // 2. no-op: both databases are in sync now.
-    const noop: Record<string, Sample[]> = { 'migrate-plugin check': [], 'migrate-plugin check, no record (fresh clone)': [], 'drizzle-kit push (no changes)': [] }
+    const noop: Record<string, Sample[]> = { 'migrate-plugin check': [], 'migrate-plugin check, no record (fresh clone)': [], 'drizzle-kit push (no changes)': [], [NODE_FLOOR]: [] }
     for (let i = 0; i < k; i++) {
       rmSync(join(root, 'node_modules', '.cache'), { recursive: true, force: true })
       noop['migrate-plugin check, no record (fresh clone)']!.push(run(root, ours('check')))
+      noop[NODE_FLOOR]!.push(run(root, nodeFloor()))
       noop['migrate-plugin check']!.push(run(root, ours('check')))
       noop['drizzle-kit push (no changes)']!.push(expectNoChanges(run(root, drizzle('push', '--config', 'drizzle.config.ts'))))
       process.stdout.write('.')
@@ -280,6 +377,7 @@ async function main(): Promise<void> {
   const started = Date.now()
   for (const n of SIZES) benchSize(n)
   await benchBackup()
+  if (SOAK) benchSoak(SOAK_SAVES)
   let postgres: string | undefined
   if (postgresBin) {
     const server = await startPostgres(postgresBin)
@@ -291,21 +389,30 @@ async function main(): Promise<void> {
     }
   }
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? '?', memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version, ...(postgres ? { postgres } : {}), date: new Date().toISOString() }
-  writeFileSync(join(REPO, 'bench/results.json'), `${JSON.stringify({ machine, figures }, null, 2)}\n`)
+  const goals: Goal[] = goalsFor(figures)
+  writeFileSync(join(REPO, 'bench/results.json'), `${JSON.stringify({ machine, figures, goals }, null, 2)}\n`)
   writeFileSync(join(REPO, 'bench/chart.svg'), renderChart(figures))
-  console.log(`\n\n${table()}\n\nmachine: ${machine.cpus} × ${machine.cpu}, ${machine.memoryGB} GB, Node ${machine.node}${postgres ? `, PostgreSQL ${postgres}` : ''} · ${(Date.now() - started) / 1000} s`)
+  console.log(`\n\n${table()}\n\n${goals.length ? goalsTable(goals) : 'goals: none measured in this run (they need SQLite at 100 or 1000 models, or the soak)'}\n\nmachine: ${machine.cpus} × ${machine.cpu}, ${machine.memoryGB} GB, Node ${machine.node}${postgres ? `, PostgreSQL ${postgres}` : ''} · ${(Date.now() - started) / 1000} s`)
   console.log('wrote bench/results.json and bench/chart.svg')
 }
 
+/** "vs floor": how many times the physical floor of the same scenario (Node's start, the DDL alone) a figure is. */
 export function table(): string {
-  const rows = ['| scenario | models | tool | median | peak RSS | vs migrate-plugin |', '|---|---:|---|---:|---:|---:|']
+  const rows = ['| scenario | models | tool | median | peak RSS | vs migrate-plugin | vs floor | note |', '|---|---:|---|---:|---:|---:|---:|---|']
   for (const f of figures) {
-    const base = figures.find((g) => g.scenario === f.scenario && g.size === f.size && g.tool.startsWith('migrate-plugin'))
-    const ratio = base && base !== f ? `${(f.medianMs / base.medianMs).toFixed(2)}×` : ''
+    const base = figures.find((g) => g.scenario === f.scenario && g.size === f.size && g.kind === 'ours')
+    const floor = figures.find((g) => g.scenario === f.scenario && g.size === f.size && g.kind === 'floor')
+    const ratio = base && base !== f ? times(f.medianMs / base.medianMs, 2) : ''
+    const overFloor = floor && f.kind !== 'floor' ? times(f.medianMs / floor.medianMs, 1) : ''
     const ms = f.medianMs < 10 ? f.medianMs.toFixed(2) : Math.round(f.medianMs).toString()
-    rows.push(`| ${f.scenario} | ${f.size || ''} | ${f.tool} | ${ms} ms | ${f.rssMB ? `${Math.round(f.rssMB)} MB` : ''} | ${ratio} |`)
+    rows.push(`| ${f.scenario} | ${f.size || ''} | ${f.tool} | ${ms} ms | ${f.rssMB ? `${Math.round(f.rssMB)} MB` : ''} | ${ratio} | ${overFloor} | ${f.note ?? ''} |`)
   }
   return rows.join('\n')
+}
+
+/** A ratio; one far below 1 (a floor against a tool) keeps a significant digit instead of reading 0.00×. */
+function times(ratio: number, digits: number): string {
+  return `${ratio < 10 ** -digits ? ratio.toPrecision(1) : ratio.toFixed(digits)}×`
 }
 
 await main()
