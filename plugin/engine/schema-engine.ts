@@ -2,7 +2,7 @@ import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapt
 import type { SchemaEngine as WasmSchemaEngine, SchemaFilter, SchemaPushOutput } from '@prisma/schema-engine-wasm'
 import { MigrateError, errorMessage } from '../core/errors.ts'
 import { datasourceBlock, type SchemaProvider } from '../schema/provider.ts'
-import { clearPanicMessage, ensurePanicRegistry, loadEngineModule, takePanicMessage } from './wasm.ts'
+import { clearPanicMessage, engineStats, ensurePanicRegistry, loadEngineModule, takePanicMessage } from './wasm.ts'
 
 /**
  * Prisma's schema engine, compiled to WebAssembly, driven through a driver adapter that each target
@@ -56,6 +56,7 @@ export async function startEngine(factory: SqlMigrationAwareDriverAdapterFactory
   }
   return {
     async diff(schema) {
+      engineStats.diffs++
       const result = await call((e) => e.diff({
         from: { tag: 'schemaDatasource', ...files(datasourceOnly(provider)), configDir: process.cwd() },
         to: { tag: 'schemaDatamodel', ...files(schema) },
@@ -65,7 +66,10 @@ export async function startEngine(factory: SqlMigrationAwareDriverAdapterFactory
       }))
       return result.exitCode === 2 ? (result.stdout ?? '') : ''
     },
-    push: (schema, force) => call((e) => e.schemaPush({ schema: files(schema), force, filters })),
+    push: (schema, force) => {
+      engineStats.pushes++
+      return call((e) => e.schemaPush({ schema: files(schema), force, filters }))
+    },
     free() {
       try { engine?.free() } catch { /* a poisoned instance throws even here */ }
       engine = undefined

@@ -73,8 +73,8 @@ export type EngineModule = Record<string, unknown> & {
 }
 
 let engineModule: Promise<EngineModule> | undefined
-/** Set by tests and by the fast-path check: how many times the engine module was instantiated. */
-export const engineStats = { loads: 0, boundIndexQueries: 0 }
+/** Read by tests: how many times the engine module was instantiated, and how often it diffed and pushed. */
+export const engineStats = { loads: 0, boundIndexQueries: 0, diffs: 0, pushes: 0 }
 
 /** Instantiate the engine's wasm once per process: a second instantiation crashes the bindings. */
 export function loadEngineModule(): Promise<EngineModule> {
