@@ -7,6 +7,7 @@ import { SessionBackups } from './dev-backups.ts'
 import { migrate, prepare, type MigrateResult, type Prepared } from '../pipeline/migrate.ts'
 import type { Plan } from '../pipeline/plan.ts'
 import { redactSecrets } from '../core/redact.ts'
+import { isCI } from '../core/ci-env.ts'
 import { readPaths, readsUnchanged } from '../model/reads.ts'
 import { inBundlerWords, pendingMessage } from '../pipeline/verdict-words.ts'
 
@@ -48,10 +49,7 @@ export interface RunReport {
   warning?: string
 }
 
-export function isCI(env: NodeJS.ProcessEnv = process.env): boolean {
-  const ci = env.CI
-  return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false'
-}
+export { isCI }
 
 /** dev/watch → `dev`, otherwise `build`; with CI set, an `apply` that came from defaults or the config file becomes `check`. */
 export function decideMode(config: ResolvedConfig, options: PluginOptions, watch: boolean, env: NodeJS.ProcessEnv = process.env): Mode {

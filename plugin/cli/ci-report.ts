@@ -1,8 +1,7 @@
 import { loadConfig } from '../core/config.ts'
 import { MigrateError, errorMessage } from '../core/errors.ts'
 import type { Command, MigrateResult } from '../pipeline/migrate.ts'
-import { emitReport, failureReport, isGitHubActions, pendingReport, quietReport } from '../report/github.ts'
-import { errorMarkdown, locationText } from '../report/markdown.ts'
+import { isGitHubActions } from '../report/github-env.ts'
 import type { Flags } from './command.ts'
 import { out } from './print.ts'
 import { rawOption } from './usage.ts'
@@ -39,8 +38,10 @@ export function formatInArgs(args: readonly string[]): string | undefined {
  * markdown, the summary on stdout (returned true: the human result is not printed then).
  * Returns the warnings to print after the result.
  */
-export function reportCheck(command: Command, result: MigrateResult, format: Format, env = process.env): { printed: boolean, warnings: string[] } {
+export async function reportCheck(command: Command, result: MigrateResult, format: Format, env = process.env): Promise<{ printed: boolean, warnings: string[] }> {
   if (command !== 'check' || (format !== 'markdown' && !isGitHubActions(env))) return { printed: false, warnings: [] }
+  // Loaded only when there is a report to make: most runs are on a terminal.
+  const { emitReport, pendingReport, quietReport } = await import('../report/github.ts')
   let report
   try {
     report = result.outcome === 'pending' ? pendingReport(result, 'error', env) : quietReport(result)
@@ -63,11 +64,12 @@ export function reportCheck(command: Command, result: MigrateResult, format: For
  * names one) and the job summary; with --format markdown, the error as Markdown on stdout too.
  * The human or JSON error is printed by main as before.
  */
-export function reportFailure(error: unknown, args: readonly string[], command: string | undefined, env = process.env): void {
+export async function reportFailure(error: unknown, args: readonly string[], command: string | undefined, env = process.env): Promise<void> {
   try {
     const github = isGitHubActions(env)
     const markdown = command === 'check' && formatInArgs(args) === 'markdown' && !args.includes('--json')
     if (!github && !markdown) return
+    const [{ emitReport, failureReport }, { errorMarkdown, locationText }] = await Promise.all([import('../report/github.ts'), import('../report/markdown.ts')])
     const report = failureReport(error, projectRoot(args), command, env)
     if (github) emitReport(report, env)
     if (markdown) out(errorMarkdown(error, command, locationText(error)).replace(/\n$/, ''))

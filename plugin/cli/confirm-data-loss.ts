@@ -1,7 +1,7 @@
 import { MigrateError } from '../core/errors.ts'
 import { DataLossError, type LossReport } from '../pipeline/loss-report.ts'
 import type { MigrateResult } from '../pipeline/migrate.ts'
-import { isCI } from '../bundlers/runner.ts'
+import { isCI } from '../core/ci-env.ts'
 
 /**
  * On a terminal, an apply that would lose data shows what it would lose and asks, as `prisma db

@@ -96,7 +96,7 @@ export async function main(argv: string[]): Promise<number> {
     return exitCode
   } catch (error) {
     printError(error, json, commandName)
-    reportFailure(error, args, commandName)
+    await reportFailure(error, args, commandName)
     return 1
   }
 }

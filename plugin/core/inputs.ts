@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { listModelFiles } from '../model/discover.ts'
+import { listModelFiles } from '../model/files.ts'
 import { readsUnchanged, type LoadReads } from '../model/reads.ts'
 import type { ResolvedConfig } from './config.ts'
 import { TOOL_VERSION } from './version.ts'

@@ -1,11 +1,11 @@
 import { closeSync, lstatSync, openSync, readSync, readlinkSync, realpathSync, statSync } from 'node:fs'
 import { basename, dirname, join, relative, resolve, sep } from 'node:path'
-import { listModelFiles } from '../model/discover.ts'
+import { listModelFiles } from '../model/files.ts'
 import { backupFolders, listBackups } from '../targets/sqlite/backup.ts'
 import { findPrismaCli } from '../pipeline/client.ts'
 import type { ResolvedConfig } from './config.ts'
 import { MigrateError } from './errors.ts'
-import { SCHEMA_HEADER } from '../schema/generate.ts'
+import { SCHEMA_HEADER } from '../schema/header.ts'
 
 /**
  * Everything a run writes, checked once before its first write: the generated schema, the Prisma

@@ -3,13 +3,11 @@ import { MigrateError, errorMessage } from '../core/errors.ts'
 import { crashPoint } from '../core/crash.ts'
 import { refuseReadOnly } from '../core/outputs.ts'
 import { inputsKey, readInputsRecord, writeInputsRecord } from '../core/inputs.ts'
-import { loadEngineModule } from '../engine/schema-engine.ts'
 import type { GeneratedSchema } from '../schema/generate.ts'
 import { targetFor } from '../targets/index.ts'
 import type { TargetLock } from '../targets/target.ts'
 import { newMigrationId } from './history-record.ts'
 import { configFor, prepare, writeSchema, type Prepared } from './prepare.ts'
-import { renameHints } from './renames.ts'
 import type { MigrateOptions } from './options.ts'
 import type { MigrateResult } from '../types.ts'
 export type { Command, MigrateResult, Outcome, RunStep } from '../types.ts'
@@ -121,7 +119,8 @@ async function runPipeline(options: MigrateOptions, prepared: Prepared, t0: numb
   }
   // Not the fast path: the engine will be needed. Its wasm compiles on V8's background threads, so
   // start it now and let it overlap with formatting, validation and the lock.
-  loadEngineModule().catch(() => { /* reported when the session opens */ })
+  void import('../engine/wasm.ts').then(({ loadEngineModule }) => loadEngineModule()).catch(() => { /* reported when the session opens */ })
+  const { renameHints } = await import('./renames.ts')
   // Formats and validates the schema: a model error surfaces here, before the database is touched.
   if (command === 'apply') writeSchema(config, schema)
   else schema.validatedText()

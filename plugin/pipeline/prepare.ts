@@ -1,12 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, relative } from 'node:path'
-import { discoverModels, type DiscoveredModels } from '../model/discover.ts'
+import type { DiscoveredModels } from '../model/discover.ts'
 import { loadConfig, type ResolvedConfig } from '../core/config.ts'
 import { MigrateError, errorMessage } from '../core/errors.ts'
 import { isNoSpace, noSpaceError } from '../core/diskfull.ts'
 import { checkOutputs, checkSchemaTarget } from '../core/outputs.ts'
-import { generateSchema, type GeneratedSchema } from '../schema/generate.ts'
-import { renameHints } from './renames.ts'
+import type { GeneratedSchema } from '../schema/generate.ts'
 import type { MigrateOptions } from './options.ts'
 
 /** Everything the pipeline knows before it touches the database. */
@@ -31,6 +30,8 @@ export function configFor(options: PrepareOptions): ResolvedConfig {
 export async function prepare(options: PrepareOptions, config = configFor(options)): Promise<Prepared> {
   // The one place every run passes before its first write (migrate, generate, status, the plugin).
   checkOutputs(config)
+  // Loaded here, not at the top: a run that ends on the fast path never needs the loader or the generator.
+  const [{ discoverModels }, { generateSchema }, { renameHints }] = await Promise.all([import('../model/discover.ts'), import('../schema/generate.ts'), import('./renames.ts')])
   const provider = config.databaseKind === 'sqlite' ? 'sqlite' : 'postgresql'
   const models = await discoverModels(config.modelDirectory, config.root, { timeoutMs: config.loadTimeout * 1000, provider })
   const fragmentModels = models.fragments.flatMap((f) => f.blocks.filter((b) => b.kind === 'model'))

@@ -6,6 +6,7 @@ import { applyVerdict, isDataLossWarning, shownPath } from '../pipeline/verdict-
 import type { Environment, MigrateResult } from '../types.ts'
 import { applyAdviceText, errorMarkdown, resultMarkdown } from './markdown.ts'
 import { modelPlaces } from './model-lines.ts'
+import { isGitHubActions } from './github-env.ts'
 
 /**
  * GitHub Actions output: workflow commands (`::error file=…,line=…::…`) that GitHub turns into
@@ -16,9 +17,7 @@ import { modelPlaces } from './model-lines.ts'
  * command promises (the human result, one JSON document, or Markdown).
  */
 
-export function isGitHubActions(env: Environment = process.env): boolean {
-  return env.GITHUB_ACTIONS === 'true'
-}
+export { isGitHubActions } from './github-env.ts'
 
 export type Level = 'error' | 'warning'
 

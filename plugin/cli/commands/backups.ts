@@ -1,4 +1,3 @@
-import { backups as backupList } from '../../pipeline/inspect.ts'
 import { databaseLabel } from '../../core/config.ts'
 import { defineCommand, commonOptions } from '../command.ts'
 import { backupFileJson, printJson } from '../json.ts'
@@ -9,6 +8,7 @@ export const backups = defineCommand({
   description: 'List backups, newest first',
   common: true,
   async handler(_args, flags) {
+    const { backups: backupList } = await import('../../pipeline/inspect.ts')
     const { backups: list, config } = backupList(commonOptions(flags))
     if (flags.json) return printJson({ ok: true, command: 'backups', backups: list.map(backupFileJson) })
     if (list.length === 0) {

@@ -1,5 +1,4 @@
 import { MigrateError } from '../../core/errors.ts'
-import { history as historyEntries } from '../../pipeline/inspect.ts'
 import { defineCommand, commonOptions } from '../command.ts'
 import { printJson } from '../json.ts'
 import { c, out, rel, statusIcon } from '../print.ts'
@@ -12,6 +11,7 @@ export const history = defineCommand({
   async handler(_args, flags) {
     const limit = Number(flags.limit)
     if (!Number.isSafeInteger(limit) || limit < 1) throw new MigrateError('USAGE', `--limit ${flags.limit} is not a positive whole number`)
+    const { history: historyEntries } = await import('../../pipeline/inspect.ts')
     const { entries } = await historyEntries({ ...commonOptions(flags), limit })
     if (flags.json) return printJson({ ok: true, command: 'history', entries })
     if (entries.length === 0) {

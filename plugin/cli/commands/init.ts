@@ -1,7 +1,5 @@
-import { createInterface } from 'node:readline/promises'
 import { canAsk } from '../ask.ts'
 import { defineCommand } from '../command.ts'
-import { DEFAULT_DATABASE, checkDatabasePath, init as initProject } from '../init.ts'
 import { printJson } from '../json.ts'
 import { c, out, rel } from '../print.ts'
 
@@ -20,6 +18,7 @@ export const init = defineCommand({
     // terminal (CI, a script) ask nothing and take the default, so init never waits on a pipe.
     let database = flags.database
     if (database === undefined && canAsk() && !flags.yes && !flags.json) database = await askDatabase()
+    const { init: initProject } = await import('../init.ts')
     const result = initProject({ root: process.cwd(), ...(database !== undefined ? { database } : {}) })
     if (flags.json) {
       printJson({ ok: true, command: 'init', created: result.created, gitignoreAdded: result.gitignoreAdded, databasePath: result.databasePath, ...(result.skipped ? { skipped: result.skipped } : {}) })
@@ -44,6 +43,7 @@ export const init = defineCommand({
 })
 
 async function askDatabase(): Promise<string> {
+  const [{ createInterface }, { DEFAULT_DATABASE, checkDatabasePath }] = await Promise.all([import('node:readline/promises'), import('../init.ts')])
   const rl = createInterface({ input: process.stdin, output: process.stdout })
   try {
     for (;;) {

@@ -111,7 +111,7 @@ async function runMigrate(command: Command, flags: Flags): Promise<number> {
   const exitCode = command === 'check' && result.outcome === 'pending' ? 2 : command === 'preview' && applyVerdict(result).refuses ? 1 : 0
   try {
     // GitHub annotations and the job summary; with --format markdown, the result itself.
-    const ci = reportCheck(command, result, format)
+    const ci = await reportCheck(command, result, format)
     postCommitWarnings.push(...ci.warnings)
     if (ci.printed) {
       printWarnings(postCommitWarnings)

@@ -1,9 +1,6 @@
 import { databaseLabel } from '../../core/config.ts'
 import { MigrateError, errorMessage } from '../../core/errors.ts'
-import { regenerateClientAfterApply } from '../../pipeline/client.ts'
 import { configFor } from '../../pipeline/prepare.ts'
-import { applyPlanFile } from '../../plans/api.ts'
-import { writePlan } from '../../plans/write.ts'
 import { warningLine } from '../../pipeline/verdict-words.ts'
 import { defineCommand, type Flags } from '../command.ts'
 import { printJson, runResultJson } from '../json.ts'
@@ -23,6 +20,7 @@ export const plan = defineCommand({
   async handler(_args, flags) {
     const name: unknown = flags.name
     if (name !== undefined && typeof name !== 'string') throw new MigrateError('USAGE', '--name needs a value', { hint: 'e.g. --name backfill_user_names' })
+    const { writePlan } = await import('../../plans/write.ts')
     const written = await writePlan({ ...(flags.config ? { config: flags.config } : {}), ...(name !== undefined ? { name } : {}), trigger: 'cli' })
     const { result } = written
     if (flags.json) {
@@ -51,13 +49,14 @@ export const plan = defineCommand({
 export async function applyPlanCommand(flags: Flags): Promise<number> {
   if (typeof flags.plan !== 'string' || flags.plan === '') throw new MigrateError('USAGE', '--plan needs the plan file', { hint: 'e.g. npx migrate-plugin apply --plan migrations/20260101120000_backfill_user_names.sql' })
   const config = configFor(flags.config ? { config: flags.config } : {})
+  const [{ applyPlanFile }, { regenerateClientAfterApply }] = await Promise.all([import('../../plans/api.ts'), import('../../pipeline/client.ts')])
   const result = await applyPlanFile(flags.plan, {
     ...(flags.config ? { config: flags.config } : {}),
     trigger: 'cli',
     backup: flags.backup !== false && !flags.force,
   }, config)
   const postCommitWarnings = [...(result.postCommitWarnings ?? [])]
-  let client: Awaited<ReturnType<typeof regenerateClientAfterApply>>
+  let client: Awaited<ReturnType<typeof regenerateClientAfterApply>> | undefined
   try {
     client = await regenerateClientAfterApply(result)
   } catch (error) {

@@ -1,5 +1,4 @@
 import { join } from 'node:path'
-import { pull as pullModels } from '../../pull/index.ts'
 import { commonOptions, defineCommand } from '../command.ts'
 import { printJson } from '../json.ts'
 import { c, out, rel } from '../print.ts'
@@ -16,6 +15,7 @@ export const pull = defineCommand({
   examples: ['npx migrate-plugin pull', 'npx migrate-plugin pull --dry-run'],
   async handler(_args, flags) {
     const dryRun = !!(flags as { dryRun?: boolean }).dryRun
+    const { pull: pullModels } = await import('../../pull/index.ts')
     const result = await pullModels({ ...commonOptions(flags), force: !!flags.force, dryRun, enums: !!(flags as { enums?: boolean }).enums })
     const dir = result.config.modelDirectory
     if (flags.json) {

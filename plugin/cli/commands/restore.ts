@@ -1,4 +1,3 @@
-import { restore as restoreBackup } from '../../pipeline/inspect.ts'
 import { ask, canAsk } from '../ask.ts'
 import { defineCommand, commonOptions } from '../command.ts'
 import { backupFileJson, printJson } from '../json.ts'
@@ -13,6 +12,7 @@ export const restore = defineCommand({
     'npx migrate-plugin restore dev.db.backup_20261124_143022Z_3f9a1c2b4d5e --yes',
   ],
   async handler([backup], flags) {
+    const { restore: restoreBackup } = await import('../../pipeline/inspect.ts')
     const result = await restoreBackup({
       ...commonOptions(flags),
       ...(backup ? { backup } : {}),

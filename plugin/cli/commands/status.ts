@@ -1,5 +1,4 @@
 import { databaseLabel } from '../../core/config.ts'
-import { status as statusReport } from '../../pipeline/inspect.ts'
 import { defineCommand, commonOptions } from '../command.ts'
 import { printJson, runResultJson } from '../json.ts'
 import { c, out, printSteps, rel, statusIcon } from '../print.ts'
@@ -9,6 +8,7 @@ export const status = defineCommand({
   description: 'Config, models per file, tables, pending changes, last migration',
   common: true,
   async handler(_args, flags) {
+    const { status: statusReport } = await import('../../pipeline/inspect.ts')
     const report = await statusReport(commonOptions(flags))
     if (flags.json) return printJson({ ok: true, command: 'status', ...report, pending: runResultJson(report.pending) })
     const cfg = report.config
