@@ -1,6 +1,7 @@
 import type { UnpluginOptions } from 'unplugin'
 import { bundlerError, NAME, type MigrateContext } from './context.ts'
 import type { RunContext } from './runner.ts'
+import { createDevPage, viteHmr } from '../devpage/index.ts'
 
 type ViteHooks = NonNullable<UnpluginOptions['vite']>
 
@@ -76,6 +77,17 @@ export function viteHooks(ctx: MigrateContext): ViteHooks {
         if (added.length > 0) server.watcher.add(added)
       }
       watchNewDevTargets()
+      // The page at /__migrate/ (plugin/devpage/): configureServer runs for the dev server only, never for a build or `vite preview`.
+      const page = createDevPage(ctx, {
+        root: () => ctx.options.root ?? viteRoot,
+        rerun: async () => { await runGuarded({ root: viteRoot, watch: true, trigger: 'vite-dev' }, true) },
+        send: (event, data) => server.ws.send({ type: 'custom', event, data }),
+        hmr: () => viteHmr(server.config),
+      })
+      if (page) {
+        server.middlewares.use(page.middleware)
+        server.httpServer?.once('close', page.close)
+      }
       let timer: NodeJS.Timeout | undefined
       const onChange = (file: string) => {
         if (!watched.some((w) => file === w || file.startsWith(`${w}/`))) return
