@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { relative } from 'node:path'
 import { databaseLabel, type ResolvedConfig } from '../core/config.ts'
 import { MigrateError, errorMessage } from '../core/errors.ts'
 import { redactSecrets } from '../core/redact.ts'
@@ -132,7 +133,8 @@ export class PageState {
 
   summaryLabel(): string {
     const config = this.config()
-    return clean(databaseLabel(config, (path) => path))
+    // Relative to the project, as the CLI prints it: the page is about this project's database.
+    return clean(databaseLabel(config, (path) => relative(config.root, path) || path))
   }
 }
 
