@@ -2,7 +2,7 @@ import { networkInterfaces } from 'node:os'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ViteDevServer } from 'vite'
 import { MigrateError } from '../plugin/core/errors.ts'
-import { isLoopbackAddress, isLoopbackHost, isLoopbackOrigin } from '../plugin/devpage/security.ts'
+import { isLoopbackAddress, isLoopbackHost, isLoopbackOrigin, isOwnOrigin } from '../plugin/devpage/security.ts'
 import type { PluginOptions } from '../plugin/types.ts'
 import { send, startServer, tokenOf } from './devpage-server.ts'
 import { POSTS_MODEL, Project, USERS_MODEL, until } from './helpers.ts'
@@ -14,6 +14,8 @@ describe('who the migrate page answers', () => {
     for (const host of ['localhost', 'localhost:5173', '127.0.0.1:5173', '127.1.2.3', '[::1]:5173', '[::1]', 'LOCALHOST:80']) expect(isLoopbackHost(host), host).toBe(true)
     for (const host of ['10.1.2.3:5173', 'evil.example', 'localhost.evil.example', 'evil.localhost', '127.0.0.1.nip.io', '[fe80::1]:5173', '::1', 'localhost:5173:1', '', undefined, '127.0.0.1:5173/x', '0x7f000001']) expect(isLoopbackHost(host), String(host)).toBe(false)
     for (const origin of ['http://localhost:5173', 'http://127.0.0.1:5173', 'http://[::1]:5173', 'https://localhost:5173']) expect(isLoopbackOrigin(origin), origin).toBe(true)
+    for (const [origin, host] of [['http://localhost:5173', 'localhost:5173'], ['http://127.0.0.1:5173', 'localhost:5173'], ['http://localhost', 'localhost'], ['http://localhost', 'localhost:80'], ['http://[::1]:5173', '[::1]:5173']]) expect(isOwnOrigin(origin!, host!), `${origin} ${host}`).toBe(true)
+    for (const [origin, host] of [['http://localhost:3000', 'localhost:5173'], ['http://localhost', 'localhost:5173'], ['http://evil.example:5173', 'localhost:5173'], ['http://[::1]:3000', '[::1]:5173']]) expect(isOwnOrigin(origin!, host!), `${origin} ${host}`).toBe(false)
     for (const origin of ['null', 'http://evil.example', 'http://localhost.evil.example', 'file://', 'chrome-extension://abc', 'http://user:pw@localhost:5173', 'http://10.1.2.3:5173', 'ws://localhost:5173']) expect(isLoopbackOrigin(origin), origin).toBe(false)
   })
 
@@ -82,6 +84,7 @@ describe('who the migrate page answers', () => {
         ['a short token', { port, method: 'POST', path: '/__migrate/api/restore', host: `localhost:${port}`, headers: { ...json, Origin: origin, 'X-Migrate-Token': token.slice(0, 10) }, body: '{}' }, /needs the page's token/],
         ['no Origin', { port, method: 'POST', path: '/__migrate/api/apply', host: `localhost:${port}`, headers: { ...json, 'X-Migrate-Token': token }, body: '{}' }, /needs an Origin/],
         ['a foreign Origin with the token', { port, method: 'POST', path: '/__migrate/api/restore', host: `localhost:${port}`, headers: { ...json, Origin: 'http://evil.example', 'X-Migrate-Token': token }, body: '{}' }, /other sites/],
+        ['another local program\'s page (another port) with the token', { port, method: 'POST', path: '/__migrate/api/apply', host: `localhost:${port}`, headers: { ...json, Origin: `http://localhost:${port + 1}`, 'X-Migrate-Token': token }, body: '{}' }, /must come from the migrate page itself/],
         ['a foreign Host with the token', { port, method: 'POST', path: '/__migrate/api/apply', host: `10.1.2.3:${port}`, headers: { ...json, Origin: origin, 'X-Migrate-Token': token }, body: '{}' }, /loopback Host/],
         ['a POST on a read', { port, method: 'POST', path: '/__migrate/api/state', host: `localhost:${port}`, headers: { ...json, Origin: origin, 'X-Migrate-Token': token }, body: '{}' }, /reads are GET only/],
       ]

@@ -1,7 +1,6 @@
 import type { UnpluginOptions } from 'unplugin'
 import { bundlerError, NAME, type MigrateContext } from './context.ts'
 import type { RunContext } from './runner.ts'
-import { createDevPage, viteHmr } from '../devpage/index.ts'
 
 type ViteHooks = NonNullable<UnpluginOptions['vite']>
 
@@ -62,7 +61,7 @@ export function viteHooks(ctx: MigrateContext): ViteHooks {
         watchNewDevTargets?.()
       }
     },
-    configureServer(server) {
+    async configureServer(server) {
       sendToBrowser = (payload) => server.ws.send(payload as Parameters<typeof server.ws.send>[0])
       // A browser that connects after the error still needs to see it.
       server.ws.on('connection', () => {
@@ -77,17 +76,6 @@ export function viteHooks(ctx: MigrateContext): ViteHooks {
         if (added.length > 0) server.watcher.add(added)
       }
       watchNewDevTargets()
-      // The page at /__migrate/ (plugin/devpage/): configureServer runs for the dev server only, never for a build or `vite preview`.
-      const page = createDevPage(ctx, {
-        root: () => ctx.options.root ?? viteRoot,
-        rerun: async () => { await runGuarded({ root: viteRoot, watch: true, trigger: 'vite-dev' }, true) },
-        send: (event, data) => server.ws.send({ type: 'custom', event, data }),
-        hmr: () => viteHmr(server.config),
-      })
-      if (page) {
-        server.middlewares.use(page.middleware)
-        server.httpServer?.once('close', page.close)
-      }
       let timer: NodeJS.Timeout | undefined
       const onChange = (file: string) => {
         if (!watched.some((w) => file === w || file.startsWith(`${w}/`))) return
@@ -106,6 +94,19 @@ export function viteHooks(ctx: MigrateContext): ViteHooks {
       server.watcher.on('change', onChange)
       server.watcher.on('add', onChange)
       server.watcher.on('unlink', onChange)
+      // The page at /__migrate/ (plugin/devpage/). configureServer runs for the dev server only, never
+      // for a build or `vite preview`; the page's code is loaded only here, so builds never load it.
+      const { createDevPage, viteHmr } = await import('../devpage/index.ts')
+      const page = createDevPage(ctx, {
+        root: () => ctx.options.root ?? viteRoot,
+        rerun: async () => { await runGuarded({ root: viteRoot, watch: true, trigger: 'vite-dev' }, true) },
+        send: (event, data) => server.ws.send({ type: 'custom', event, data }),
+        hmr: () => viteHmr(server.config),
+      })
+      if (page) {
+        server.middlewares.use(page.middleware)
+        server.httpServer?.once('close', page.close)
+      }
     },
   }
 }

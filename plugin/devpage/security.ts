@@ -34,7 +34,7 @@ export function isLoopbackHost(host: string | undefined): boolean {
   const match = /^(\[[^\]]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(host.trim().toLowerCase())
   if (!match) return false
   const name = match[1]!
-  if (name === 'localhost' || name.endsWith('.localhost')) return name === 'localhost'
+  if (name === 'localhost') return true
   if (name.startsWith('[')) return isLoopbackAddress(name.slice(1, -1))
   return isIP(name) === 4 && isLoopbackAddress(name)
 }
@@ -50,6 +50,18 @@ export function isLoopbackOrigin(origin: string): boolean {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return false
   if (url.username || url.password || (url.pathname !== '/' && url.pathname !== '')) return false
   return isLoopbackHost(url.host)
+}
+
+/**
+ * The page's own origin: the same port as the Host the request was sent to. Another program's page
+ * on this machine (another dev server on another port) is loopback too, but is not the page.
+ */
+export function isOwnOrigin(origin: string, host: string): boolean {
+  if (!isLoopbackOrigin(origin)) return false
+  const port = (value: string) => /:(\d{1,5})$/.exec(value)?.[1] ?? ''
+  const url = new URL(origin)
+  const hostPort = /\]$|^[^:]*$/.test(host) ? '' : port(host)
+  return (url.port || (url.protocol === 'https:' ? '443' : '80')) === (hostPort || (url.protocol === 'https:' ? '443' : '80'))
 }
 
 function tokenMatches(sent: string | undefined): boolean {
@@ -75,6 +87,7 @@ export function refusal(req: IncomingMessage, action: boolean): string | undefin
   if (!action) return undefined
   if (req.method !== 'POST') return 'actions are POST only'
   if (origin === undefined) return 'an action needs an Origin header (sent by the browser)'
+  if (!isOwnOrigin(origin, host!)) return `an action must come from the migrate page itself, not from ${JSON.stringify(origin)}`
   if (!tokenMatches(single(req.headers['x-migrate-token']))) return 'an action needs the page\'s token (reload the page)'
   return undefined
 }
