@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import WebSocket from 'ws'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ViteDevServer } from 'vite'
@@ -110,6 +111,27 @@ describe('the migrate page\'s actions', () => {
       expect((await page.state()).lastRun).toMatchObject({ ok: true })
     } finally {
       ws.close()
+    }
+  })
+})
+
+describe('the migrate page in warn mode', () => {
+  it('shows the pending change with its steps, their model files and the SQL, and offers no apply', async () => {
+    const p = new Project({ 'model/users.ts': USERS_MODEL, 'index.html': '<!doctype html><p>app</p>' })
+    const { server, port } = await startServer(p.root, { dev: 'warn' })
+    try {
+      const host = `localhost:${port}`
+      let state: PageState & { pending: { kind: string, steps: { description: string, file?: string, line?: number }[], sql: string, fingerprint?: string } | null } | undefined
+      await expect.poll(async () => {
+        state = JSON.parse((await send({ port, path: '/__migrate/api/state', host })).body) as typeof state
+        return state!.pending?.kind
+      }, { timeout: 30_000 }).toBe('pending')
+      expect(state!.pending!.steps[0]).toMatchObject({ description: 'create table users', file: 'model/users.ts', line: expect.any(Number) })
+      expect(state!.pending!.sql).toContain('CREATE TABLE "users"')
+      expect(state!.pending!.fingerprint).toBeUndefined()
+      expect(existsSync(p.dbPath)).toBe(false)
+    } finally {
+      await server.close()
     }
   })
 })

@@ -3,7 +3,8 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import type { ViteDevServer } from 'vite'
-import { Project, REPO } from './helpers.ts'
+import { startServer } from './devpage-server.ts'
+import { Project, REPO, until } from './helpers.ts'
 
 const CHROMIUM = '/usr/bin/chromium'
 
@@ -14,6 +15,7 @@ const CHROMIUM = '/usr/bin/chromium'
 describe.runIf(existsSync(CHROMIUM))('the migrate page in a real browser', () => {
   let p: Project
   let server: ViteDevServer
+  let port: number
   let browser: Browser
   let page: Page
   let users: string
@@ -27,24 +29,24 @@ describe.runIf(existsSync(CHROMIUM))('the migrate page in a real browser', () =>
     writeFileSync(join(p.root, 'migration.conf'), readFileSync(join(REPO, 'migration.conf'), 'utf8'))
     mkdirSync(join(p.root, 'backups'))
     users = join(p.root, 'model/users.ts')
-    process.env.PLAYGROUND_PROJECT_ROOT = p.root
-    const { createServer } = await import('vite')
-    server = await createServer({ configFile: join(REPO, 'playground/vite.config.ts'), server: { port: 0, host: '127.0.0.1' } })
-    await server.listen()
+    // The plugin as the tests import it, not through the playground's vite.config.ts: Vite bundles a
+    // config file into a module of its own, and a second copy of the plugin in this process would
+    // instantiate the engine's wasm a second time (plugin/engine/wasm.ts keeps it per module copy),
+    // which breaks the first. scripts/screenshot-devpage.mjs shows the playground's own page, in a
+    // process of its own.
+    ;({ server, port } = await startServer(p.root, { dev: 'apply' }))
     const { chromium } = await import('playwright-core')
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     })
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
-    const { port } = server.httpServer!.address() as { port: number }
     await page.goto(`http://127.0.0.1:${port}/__migrate/`)
   })
 
   afterAll(async () => {
     await browser?.close()
     await server?.close()
-    delete process.env.PLAYGROUND_PROJECT_ROOT
     p?.remove()
   })
 
@@ -110,5 +112,61 @@ describe.runIf(existsSync(CHROMIUM))('the migrate page in a real browser', () =>
     expect(p.all<{ nickname: string }>('SELECT nickname FROM users')).toEqual([{ nickname: 'Countess' }])
     await expect.poll(() => page.locator('#restore-result').textContent(), { timeout: 30_000 }).toContain(`restored ${name}`)
     await expect.poll(() => page.locator('#history li.restored').count(), { timeout: 30_000 }).toBeGreaterThan(0)
+  })
+})
+
+/** 100 tables in 10 model files, each table referring to the one before it in its file. */
+function hundredTables(): Record<string, string> {
+  const files: Record<string, string> = {}
+  for (let f = 0; f < 10; f++) {
+    const lines = [`import { table, int, text, real } from 'migrate-plugin/model'`]
+    for (let t = 0; t < 10; t++) {
+      const name = `t${f}_${t}`
+      const parent = t > 0 ? `\n  parentId: int().references(() => t${f}_${t - 1}.id, { onDelete: '${t % 2 ? 'cascade' : 'set null'}' }),` : ''
+      lines.push(`export const ${name} = table('${name}', {\n  id: int().primaryKey({ autoIncrement: true }),\n  label: text().notNull(),\n  amount: real(),${parent}\n})`)
+    }
+    files[`model/m${f}.ts`] = `${lines.join('\n\n')}\n`
+  }
+  return files
+}
+
+describe.runIf(existsSync(CHROMIUM))('the migrate page at 100 tables', () => {
+  it('lays out 100 tables without overlaps, fits them in view, and zooms in and out', async () => {
+    const p = new Project({ ...hundredTables(), 'index.html': '<!doctype html><p>app</p>' })
+    const { server, port } = await startServer(p.root, { dev: 'apply', maxTablesPerRun: 200 })
+    const { chromium } = await import('playwright-core')
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] })
+    try {
+      await until(() => p.tables().filter((t) => /^t\d_\d$/.test(t)).length === 100, 'the 100 tables')
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+      await page.goto(`http://localhost:${port}/__migrate/`)
+      await expect.poll(() => page.locator('#diagram .table-box').count(), { timeout: 60_000 }).toBe(100)
+      expect(await page.locator('#diagram .relation').count()).toBe(90)
+      // Every box where the layout put it, none on top of another, and all of them inside the fitted view.
+      const boxes = await page.locator('#diagram .table-box rect.body').evaluateAll((rects) => rects.map((r) => {
+        const box = (r as SVGGraphicsElement).getBoundingClientRect()
+        return { x: box.x, y: box.y, w: box.width, h: box.height }
+      }))
+      for (let i = 0; i < boxes.length; i++) {
+        for (let j = i + 1; j < boxes.length; j++) {
+          const a = boxes[i]!
+          const b = boxes[j]!
+          expect(a.x + a.w <= b.x || b.x + b.w <= a.x || a.y + a.h <= b.y || b.y + b.h <= a.y, `tables ${i} and ${j} overlap`).toBe(true)
+        }
+      }
+      const frame = await page.locator('#diagram').boundingBox()
+      for (const b of boxes) expect(b.x >= frame!.x - 1 && b.y >= frame!.y - 1 && b.x + b.w <= frame!.x + frame!.width + 1 && b.y + b.h <= frame!.y + frame!.height + 1).toBe(true)
+      const fitted = await page.locator('#diagram').getAttribute('viewBox')
+      await page.locator('#zoom-in').click()
+      await page.locator('#zoom-in').click()
+      const zoomed = (await page.locator('#diagram').getAttribute('viewBox'))!.split(' ').map(Number)
+      expect(zoomed[2]).toBeLessThan(Number(fitted!.split(' ')[2]) * 0.7)
+      await page.locator('#zoom-fit').click()
+      expect(await page.locator('#diagram').getAttribute('viewBox')).toBe(fitted)
+    } finally {
+      await browser.close()
+      await server.close()
+      p.remove()
+    }
   })
 })

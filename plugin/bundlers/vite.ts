@@ -25,6 +25,7 @@ export function viteHooks(ctx: MigrateContext): ViteHooks {
   let lastError: OverlayError | undefined
   let sendToBrowser: ((payload: unknown) => void) | undefined
   let watchNewDevTargets: (() => void) | undefined
+  let closePage: (() => Promise<void>) | undefined
 
   const runGuarded = async (run: RunContext, keepServing: boolean): Promise<void> => {
     const failure = await ctx.attempt(run)
@@ -105,8 +106,12 @@ export function viteHooks(ctx: MigrateContext): ViteHooks {
       })
       if (page) {
         server.middlewares.use(page.middleware)
-        server.httpServer?.once('close', page.close)
+        closePage = page.close
       }
+    },
+    async closeBundle() {
+      // Vite awaits this when the dev server closes: the page's own run must not outlive it.
+      await closePage?.()
     },
   }
 }

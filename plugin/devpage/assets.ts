@@ -107,7 +107,7 @@ button:disabled { opacity: .5; cursor: default; }
 pre { white-space: pre-wrap; word-break: break-word; font-size: .8rem; background: var(--bg); padding: .5rem; border-radius: 5px; max-height: 16rem; overflow: auto; }
 ul, ol { padding-left: 1.2rem; margin: .3rem 0; }
 .warning { color: var(--warn); } .loss { color: var(--bad); }
-#history li { margin-bottom: .5rem; } #history li .meta { color: var(--muted); font-size: .8rem; }
+#history li { margin-bottom: .5rem; } #history li .meta { color: var(--muted); font-size: .8rem; } #history details summary { color: var(--muted); font-size: .8rem; cursor: pointer; }
 #history li .badge { display: inline-block; min-width: 5.5rem; font-size: .8rem; font-weight: 600; }
 #history li.success .badge { color: var(--ok); } #history li.failed .badge, #history li.rolled_back .badge, #history li.interrupted .badge { color: var(--bad); } #history li.restored .badge { color: var(--accent); } #history li.noop .badge { color: var(--muted); }
 #backups li { margin-bottom: .3rem; } #backups .meta { color: var(--muted); font-size: .8rem; }
@@ -444,12 +444,16 @@ export const PAGE_SCRIPT = String.raw`'use strict'
     state.history.forEach(function (h) {
       var li = el('li', { 'class': h.status, 'data-id': h.id })
       li.appendChild(el('span', { 'class': 'badge' }, h.status.replace('_', ' ')))
-      li.appendChild(el('span', { 'class': 'description' }, h.description))
+      // A long run (a first migration of 100 tables) is one line; its steps fold out.
+      li.appendChild(el('span', { 'class': 'description' }, h.steps.length > 3 ? h.steps[0].description + ' and ' + (h.steps.length - 1) + ' more' : h.description))
       li.appendChild(el('div', { 'class': 'meta' }, new Date(h.startedAt).toLocaleString() + ' · ' + h.durationMs + ' ms · ' + h.trigger))
       if (h.steps.length > 1) {
+        var fold = el('details')
+        fold.appendChild(el('summary', {}, h.steps.length + ' steps'))
         var steps = el('ul')
         h.steps.forEach(function (s) { steps.appendChild(el('li', {}, s.description + (s.file ? ' (' + s.file + ')' : ''))) })
-        li.appendChild(steps)
+        fold.appendChild(steps)
+        li.appendChild(fold)
       }
       if (h.error) li.appendChild(el('div', { 'class': 'loss' }, (h.failedStep ? 'failed at ' + h.failedStep + ': ' : '') + h.error))
       list.appendChild(li)

@@ -25,8 +25,8 @@ export interface DevServerHooks {
 export interface DevPage {
   path: string
   middleware: (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void
-  /** Stops listening to the runner. */
-  close(): void
+  /** Stops listening to the runner, and waits for the page's own run under way. */
+  close(): Promise<void>
 }
 
 /** The page for one plugin instance's dev server, or undefined when `devPage: false`. */
@@ -42,7 +42,13 @@ export function createDevPage(ctx: MigrateContext, server: DevServerHooks): DevP
   const middleware = devPageMiddleware({
     path, state, config, common: () => commonOptions(ctx.options, server.root()), rerun: server.rerun, hmr: server.hmr,
   })
-  return { path, middleware, close: stop }
+  return {
+    path, middleware,
+    close: async () => {
+      stop()
+      await state.close()
+    },
+  }
 }
 
 /** The same settings the runner uses (its root, its config file, the options that override migration.conf), for index.ts's API. */

@@ -57,6 +57,9 @@ export class PageState {
   shown: ShownLoss | undefined
   /** Bumped by each run: a loss worked out for an older run is dropped. */
   private generation = 0
+  /** The page's own run in the background, if any: the server waits for it when it closes. */
+  private working: Promise<void> = Promise.resolve()
+  private closed = false
 
   constructor(private readonly config: () => ResolvedConfig) {}
 
@@ -79,7 +82,10 @@ export class PageState {
     const refusal = dataLossOf(error)
     if (refusal) {
       this.pending = { kind: 'data-loss', steps: refusal.report.planSteps.map((description) => ({ description, table: '' })), sql: refusal.report.planSql, warnings: [], unexecutable: [], loss: refusal.report.items.map((i) => i.description) }
-      void this.workOutLoss(this.generation)
+      const generation = this.generation
+      // One at a time, and never after close: the engine's wasm module is shared by the process, and
+      // a run cut off by the server going away (its project folder deleted) could take it down.
+      this.working = this.working.then(() => (this.closed || generation !== this.generation ? undefined : this.workOutLoss(generation)))
     }
     return this.lastRun
   }
@@ -129,6 +135,12 @@ export class PageState {
       if (!current() || !this.pending) return
       this.pending = { ...this.pending, blocked: errorView(error).message }
     }
+  }
+
+  /** Stops starting background runs, and waits for the one under way. */
+  async close(): Promise<void> {
+    this.closed = true
+    await this.working
   }
 
   summaryLabel(): string {
