@@ -1,4 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs'
 import { networkInterfaces } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ViteDevServer } from 'vite'
 import { MigrateError } from '../plugin/core/errors.ts'
@@ -149,6 +151,33 @@ describe('who the migrate page answers', () => {
         expect(error, JSON.stringify(devPage)).toBeInstanceOf(MigrateError)
         expect((error as MigrateError).message).toMatch(/the plugin option devPage/)
         expect((error as MigrateError).hint).toBeTruthy()
+      }
+    } finally {
+      p.remove()
+    }
+  })
+
+  it('is absent from `vite build` and `vite preview`', async () => {
+    const p = new Project({ 'model/users.ts': USERS_MODEL, 'index.html': '<!doctype html><p>app</p>' })
+    try {
+      await p.migrate()
+      const { build, preview } = await import('vite')
+      const { default: migrate } = await import('../plugin/vite.ts')
+      await build({ root: p.root, configFile: false, logLevel: 'silent', plugins: [migrate()], build: { outDir: join(p.root, 'dist') } })
+      const built = readdirSync(join(p.root, 'dist'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => readFileSync(join(e.parentPath, e.name), 'utf8'))
+      expect(built.length).toBeGreaterThan(0)
+      expect(built.join('\n')).not.toContain('migrate-settings')
+      const server = await preview({ root: p.root, configFile: false, logLevel: 'silent', plugins: [migrate()], build: { outDir: join(p.root, 'dist') }, preview: { port: 0, host: '127.0.0.1' } })
+      try {
+        const { port } = server.httpServer.address() as { port: number }
+        for (const path of ['/__migrate/', '/__migrate/api/state', '/__migrate/page.js']) {
+          const answer = await send({ port, path, host: `127.0.0.1:${port}` })
+          expect(answer.body, path).not.toContain('migrate-settings')
+          expect(answer.body, path).not.toContain('"diagram"')
+          expect(answer.body, path).not.toContain('settings.token')
+        }
+      } finally {
+        await server.close()
       }
     } finally {
       p.remove()
