@@ -88,6 +88,7 @@ describe.runIf(existsSync(CHROMIUM))('the migrate page in a real browser', () =>
     // Nothing happens on the first click: the second names what is lost.
     expect(p.columns('users')).toContain('nickname')
     expect(await page.locator('#pending .confirm').textContent()).toContain('Countess')
+    expect(await page.locator('#apply-confirm').textContent()).toBe('Yes, lose the data in users.nickname and apply 1 change(s)')
     await page.locator('#apply-confirm').click()
     await expect.poll(() => p.columns('users'), { timeout: 30_000 }).not.toContain('nickname')
     await expect.poll(() => page.locator('#pending').getAttribute('data-kind'), { timeout: 30_000 }).toBe('none')

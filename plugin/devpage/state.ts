@@ -25,6 +25,8 @@ export interface PendingView {
   unexecutable: string[]
   /** data-loss: what the apply would lose, in rows and values (masked). */
   loss?: string[]
+  /** data-loss: the tables and columns that lose data (`users.nickname`), for the confirming button. */
+  lossTargets?: string[]
   /** data-loss: what the page sends back to apply exactly this; absent while it is being worked out. */
   fingerprint?: string
   /** data-loss: why it cannot be applied from the page, if it cannot. */
@@ -123,6 +125,7 @@ export class PageState {
         this.shown = { fingerprint, report }
         this.pending = {
           ...pendingView({ ...checked, plan }), kind: 'data-loss', loss: report.items.map((i) => clean(i.description)), fingerprint,
+          lossTargets: [...new Set(report.items.map((i) => clean(i.column ? `${i.table}.${i.column}` : i.table)))],
           // What the apply would lose, and the steps it would run, come from the same report the digest is for.
           sql: clean(report.planSql),
         }
