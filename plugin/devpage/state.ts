@@ -83,10 +83,14 @@ export class PageState {
     if (pending) this.pending = pendingView(pending)
     const refusal = dataLossOf(error)
     if (refusal) {
-      this.pending = { kind: 'data-loss', steps: refusal.report.planSteps.map((description) => ({ description, table: '' })), sql: refusal.report.planSql, warnings: [], unexecutable: [], loss: refusal.report.items.map((i) => i.description) }
+      // Shown while the full report is worked out, without a button: it may not list every loss yet.
+      this.pending = {
+        kind: 'data-loss', steps: refusal.report.planSteps.map((description) => ({ description: clean(description), table: '' })), sql: clean(refusal.report.planSql),
+        warnings: [], unexecutable: [], loss: refusal.report.items.map((i) => clean(i.description)),
+      }
       const generation = this.generation
-      // One at a time, and never after close: the engine's wasm module is shared by the process, and
-      // a run cut off by the server going away (its project folder deleted) could take it down.
+      // One at a time, and never after close: the dev server waits for the one under way when it
+      // closes (closeBundle), so no run goes on against a project that is gone.
       this.working = this.working.then(() => (this.closed || generation !== this.generation ? undefined : this.workOutLoss(generation)))
     }
     return this.lastRun
