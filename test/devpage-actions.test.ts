@@ -92,7 +92,7 @@ describe('the migrate page\'s actions', () => {
     await expect.poll(async () => (await page.state()).pending).toBeNull()
   })
 
-  it('tells the browser over Vite\'s HMR socket when a run finishes, a failed one with its error', async () => {
+  it('tells browsers over Vite\'s HMR socket only that a run finished; the page\'s state has a failed run\'s error', async () => {
     const p = new Project({ 'model/users.ts': USERS_MODEL, 'index.html': '<!doctype html><p>app</p>' })
     const page = await open(p)
     await until(() => p.tables().includes('users'), 'the users table')
@@ -103,9 +103,10 @@ describe('the migrate page\'s actions', () => {
     try {
       p.write('model/users.ts', `${USERS_MODEL}\nexport const broken = (\n`)
       const failed = await until(() => messages.find((m) => m.type === 'custom' && m.event === 'migrate:run' && m.data?.ok === false), 'a failed run on the socket')
-      expect(failed.data!.error!.message).toMatch(/model\/users\.ts:\d+:\d+: the model file failed to load/)
+      // The socket says only that a run finished (it reaches every browser, also on the network); the page reads the rest.
+      expect(Object.keys(failed.data!).sort()).toEqual(['at', 'ok'])
       const state = await page.state()
-      expect(state.lastRun).toMatchObject({ ok: false, error: { message: expect.stringContaining('model/users.ts') } })
+      expect(state.lastRun).toMatchObject({ ok: false, error: { message: expect.stringMatching(/model\/users\.ts:\d+:\d+: the model file failed to load/) } })
       p.write('model/users.ts', USERS_MODEL.replace('name: text(),', 'name: text(),\n  phone: text(),'))
       await until(() => messages.find((m) => m.type === 'custom' && m.event === 'migrate:run' && m.data?.ok === true), 'a good run on the socket')
       expect((await page.state()).lastRun).toMatchObject({ ok: true })

@@ -37,7 +37,9 @@ export function createDevPage(ctx: MigrateContext, server: DevServerHooks): DevP
   const state = new PageState(config)
   const stop = ctx.runner.onFinished((finished) => {
     const run = state.update(finished)
-    server.send('migrate:run', run)
+    // Only that a run finished: every browser on the HMR socket gets this, including ones on the
+    // network when the server is exposed (--host); the details are for the loopback-only API.
+    server.send('migrate:run', { ok: run.ok, at: run.at })
   })
   const middleware = devPageMiddleware({
     path, state, config, common: () => commonOptions(ctx.options, server.root()), rerun: server.rerun, hmr: server.hmr,
