@@ -96,6 +96,12 @@ export interface PluginOptions extends ConfigOverrides {
   watch?: boolean
   /** Print nothing when the database is already in sync (default true). */
   quiet?: boolean
+  /**
+   * The page at /__migrate/ in Vite's dev server (the schema as a diagram, the pending change, the
+   * history, the backups): on by default in the dev server, never in a build or `vite preview`.
+   * `false` switches it off; `{ path: '/db' }` moves it.
+   */
+  devPage?: boolean | { path?: string }
 }
 
 /** One readable step of a plan ("add column users.phone"), with the model file that owns its table. */

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { placeOf, type ErrorPlace } from './bundler-error.ts'
 import { buildReporter } from './ci-output.ts'
 import { describeError, Runner, type PluginOptions, type RunContext, type RunReport } from './runner.ts'
+import type { DevPageOption } from '../devpage/options.ts'
 
 export const NAME = 'migrate-plugin'
 
@@ -20,6 +21,8 @@ export interface Failure {
  */
 export interface MigrateContext {
   readonly options: PluginOptions
+  /** The dev-server page's option, kept out of `options` (which are the pipeline's settings). */
+  readonly devPage: DevPageOption | undefined
   readonly runner: Runner
   /** Runs the pipeline and prints its line; a failure is returned, for a dev server that keeps serving. */
   attempt(run: RunContext): Promise<Failure | undefined>
@@ -30,7 +33,7 @@ export interface MigrateContext {
 }
 
 export function createContext(rawOptions: PluginOptions): MigrateContext {
-  const options = { ...rawOptions }
+  const { devPage, ...options } = rawOptions
   const runner = new Runner(options)
   const ci = buildReporter()
 
@@ -59,6 +62,7 @@ export function createContext(rawOptions: PluginOptions): MigrateContext {
 
   return {
     options,
+    devPage,
     runner,
     attempt,
     async run(run) {

@@ -30,6 +30,8 @@ export interface PluginOptions extends ConfigOverrides {
   watch?: boolean
   /** Print nothing when the database is already in sync (default true). */
   quiet?: boolean
+  /** The dev server's page (plugin/devpage/): not a setting of the pipeline. */
+  devPage?: boolean | { path?: string }
 }
 
 export interface RunContext {
@@ -38,6 +40,15 @@ export interface RunContext {
   watch: boolean
   /** Recorded in history: vite-dev, webpack-build, … */
   trigger: string
+}
+
+/** What a finished run leaves behind, for listeners such as the dev-server page. */
+export interface RunFinished {
+  context: RunContext
+  report?: RunReport
+  error?: unknown
+  /** The models and schema the run used (or the last ones loaded, when loading failed). */
+  prepared?: Prepared
 }
 
 export interface RunReport {
@@ -94,6 +105,7 @@ export class Runner {
   private next: Promise<RunReport> | undefined
   private cache: { key: string, prepared: Prepared } | undefined
   private readonly sessionBackups = new SessionBackups()
+  private readonly listeners = new Set<(finished: RunFinished) => void>()
   constructor(private readonly options: PluginOptions = {}) {}
 
   /** The settings without touching models: for watchers and mode decisions. */
@@ -114,8 +126,23 @@ export class Runner {
 
   private readonly dependencies = new Set<string>()
 
+  /** Told after every run, success or failure; returns the function that stops telling. */
+  onFinished(listener: (finished: RunFinished) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  private announce(finished: RunFinished): void {
+    // A listener's failure is its own: it must not turn a good run into a failed one.
+    for (const listener of this.listeners) {
+      try {
+        listener({ ...finished, ...(this.cache ? { prepared: this.cache.prepared } : {}) })
+      } catch {}
+    }
+  }
+
   private overrides(): ConfigOverrides {
-    const { config: _c, root: _r, watch: _w, quiet: _q, dev: _d, build: _b, ...rest } = this.options
+    const { config: _c, root: _r, watch: _w, quiet: _q, dev: _d, build: _b, devPage: _p, ...rest } = this.options
     return rest
   }
 
@@ -126,7 +153,9 @@ export class Runner {
    */
   run(context: RunContext): Promise<RunReport> {
     if (!this.inFlight) {
-      this.inFlight = this.execute(context).catch(maskError).finally(() => { this.inFlight = undefined })
+      this.inFlight = this.execute(context).catch(maskError)
+        .then((report) => { this.announce({ context, report }); return report }, (error: unknown) => { this.announce({ context, error }); throw error })
+        .finally(() => { this.inFlight = undefined })
       return this.inFlight
     }
     this.next ??= this.inFlight.catch(() => undefined).then(() => {

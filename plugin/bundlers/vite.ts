@@ -25,6 +25,7 @@ export function viteHooks(ctx: MigrateContext): ViteHooks {
   let lastError: OverlayError | undefined
   let sendToBrowser: ((payload: unknown) => void) | undefined
   let watchNewDevTargets: (() => void) | undefined
+  let closePage: (() => Promise<void>) | undefined
 
   const runGuarded = async (run: RunContext, keepServing: boolean): Promise<void> => {
     const failure = await ctx.attempt(run)
@@ -61,7 +62,7 @@ export function viteHooks(ctx: MigrateContext): ViteHooks {
         watchNewDevTargets?.()
       }
     },
-    configureServer(server) {
+    async configureServer(server) {
       sendToBrowser = (payload) => server.ws.send(payload as Parameters<typeof server.ws.send>[0])
       // A browser that connects after the error still needs to see it.
       server.ws.on('connection', () => {
@@ -94,6 +95,23 @@ export function viteHooks(ctx: MigrateContext): ViteHooks {
       server.watcher.on('change', onChange)
       server.watcher.on('add', onChange)
       server.watcher.on('unlink', onChange)
+      // The page at /__migrate/ (plugin/devpage/). configureServer runs for the dev server only, never
+      // for a build or `vite preview`; the page's code is loaded only here, so builds never load it.
+      const { createDevPage, viteHmr } = await import('../devpage/index.ts')
+      const page = createDevPage(ctx, {
+        root: () => ctx.options.root ?? viteRoot,
+        rerun: async () => { await runGuarded({ root: viteRoot, watch: true, trigger: 'vite-dev' }, true) },
+        send: (event, data) => server.ws.send({ type: 'custom', event, data }),
+        hmr: () => viteHmr(server.config),
+      })
+      if (page) {
+        server.middlewares.use(page.middleware)
+        closePage = page.close
+      }
+    },
+    async closeBundle() {
+      // Vite awaits this when the dev server closes: the page's own run must not outlive it.
+      await closePage?.()
     },
   }
 }
