@@ -72,15 +72,23 @@ export type EngineModule = Record<string, unknown> & {
   SchemaEngine: typeof WasmSchemaEngine
 }
 
-let engineModule: Promise<EngineModule> | undefined
+/**
+ * The instantiated engine, per copy of its bindings, for the whole process: two copies of this
+ * package in one process (a dev server that bundles its config loads the plugin a second time) share
+ * the bindings module, and a second instantiation through it crashes the engine ("unreachable",
+ * "memory access out of bounds"). Keyed by the bindings' path: separate installs have their own.
+ */
+const ENGINES = Symbol.for('migrate-plugin.engine-modules')
+const engines: Map<string, Promise<EngineModule>> = ((globalThis as Record<symbol, unknown>)[ENGINES] ??= new Map()) as Map<string, Promise<EngineModule>>
 /** Read by tests: how many times the engine module was instantiated, and how often it diffed and pushed. */
 export const engineStats = { loads: 0, boundIndexQueries: 0, diffs: 0, pushes: 0 }
 
 /** Instantiate the engine's wasm once per process: a second instantiation crashes the bindings. */
 export function loadEngineModule(): Promise<EngineModule> {
   ensurePanicRegistry()
+  const bgPath = require.resolve('@prisma/schema-engine-wasm/schema_engine_bg')
+  let engineModule = engines.get(bgPath)
   engineModule ??= (async () => {
-    const bgPath = require.resolve('@prisma/schema-engine-wasm/schema_engine_bg')
     const bg = (await import('@prisma/schema-engine-wasm/schema_engine_bg')) as unknown as EngineModule
     const imports: Record<string, unknown> = { ...bg }
     for (const key of Object.keys(imports)) {
@@ -101,6 +109,7 @@ export function loadEngineModule(): Promise<EngineModule> {
     engineStats.loads++
     return bg
   })()
+  engines.set(bgPath, engineModule)
   return engineModule
 }
 
