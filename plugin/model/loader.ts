@@ -43,11 +43,24 @@ interface Pending {
   onExit(code: number): void
 }
 
+/**
+ * Loads one worker serves before it is replaced. Every load compiles the model files again in the
+ * worker's own heap, and V8 keeps part of that (code, source positions) for the life of the thread:
+ * a dev server saving all day would grow by it. Starting a fresh worker costs ~40 ms once per this
+ * many saves; measured by the soak benchmark (bench/soak.mjs).
+ */
+export const LOADS_PER_WORKER = 25
+
+/** Read by tests: how many loader workers this process started. */
+export const loaderStats = { started: 0 }
+
 class LoaderWorker {
   readonly worker: Worker
   pending: Pending | undefined
   dead = false
+  loads = 0
   constructor() {
+    loaderStats.started++
     const options = { eval: true, workerData: { entry: ENTRY, jiti: createRequire(import.meta.url).resolve('jiti') } }
     try {
       this.worker = new Worker(BOOTSTRAP, options)
@@ -83,8 +96,14 @@ function takeWorker(): LoaderWorker {
 function giveBack(loader: LoaderWorker): void {
   loader.pending = undefined
   if (loader.dead) return
-  if (idle && !idle.dead) {
+  const worn = ++loader.loads >= LOADS_PER_WORKER
+  if (worn || (idle && !idle.dead)) {
     void loader.worker.terminate()
+    // The replacement of a worn-out worker starts now, while nobody is waiting for a load.
+    if (worn && !(idle && !idle.dead)) {
+      idle = new LoaderWorker()
+      idle.worker.unref()
+    }
     return
   }
   loader.worker.unref()
