@@ -8,6 +8,12 @@ export interface SoakResult {
   /** The highest RSS after any save, and its growth over save 1: a curve that peaked and fell back shows here. */
   rssMaxMB: number
   rssMaxGrowthMB: number
+  /**
+   * rss(last save) − rss(save 10), when the run went past save 20: the first saves load the engine's
+   * and the loader's code and let V8 size its heaps for the work, once per server; what grows after
+   * that is what a long session keeps.
+   */
+  rssGrowthAfterWarmUpMB?: number
   /** Save → column in the database (odd saves), and save → column gone again (even saves). */
   medianAddMs: number
   medianRemoveMs: number
@@ -36,6 +42,7 @@ export function soakSummary(raw: SoakRaw, saves: number): SoakResult {
     rssGrowthMB: raw.rssMB[saves - 1]! - first,
     rssMaxMB: max,
     rssMaxGrowthMB: max - first,
+    ...(saves > 20 ? { rssGrowthAfterWarmUpMB: raw.rssMB[saves - 1]! - raw.rssMB[9]! } : {}),
     medianAddMs: median(raw.addMs),
     medianRemoveMs: median(raw.removeMs),
   }
@@ -44,7 +51,7 @@ export function soakSummary(raw: SoakRaw, saves: number): SoakResult {
 /** One line for the table: the RSS curve, the growth, the other direction's time. */
 export function soakNote(s: SoakResult): string {
   const at = Object.entries(s.rssAtMB)
-  return `RSS after save ${at.map(([save]) => save).join('/')}: ${at.map(([, mb]) => Math.round(mb)).join('/')} MB · growth ${signed(s.rssGrowthMB)} MB (max ${Math.round(s.rssMaxMB)} MB, ${signed(s.rssMaxGrowthMB)}) · column removed: median ${Math.round(s.medianRemoveMs)} ms`
+  return `RSS after save ${at.map(([save]) => save).join('/')}: ${at.map(([, mb]) => Math.round(mb)).join('/')} MB · growth ${signed(s.rssGrowthMB)} MB (max ${Math.round(s.rssMaxMB)} MB, ${signed(s.rssMaxGrowthMB)})${s.rssGrowthAfterWarmUpMB === undefined ? '' : `, ${signed(s.rssGrowthAfterWarmUpMB)} MB after save 10`} · column removed: median ${Math.round(s.medianRemoveMs)} ms`
 }
 
 function signed(mb: number): string {

@@ -65,6 +65,7 @@ describe('bench goals (issue #12), computed from one run', () => {
     const [long] = goalsFor([{ ...fig('dev server soak', 100, 'migrate-plugin + vite dev', full.medianAddMs), soak: full }])
     expect(long).toMatchObject({ unit: 'MB', goal: 30, met: true })
     expect(long!.measured).toBeCloseTo(29.9, 5)
+    expect(long!.note).toBe('after the first 10 saves: +29.0 MB')
 
     const short = soakSummary(soakRaw(40, (save) => 180 + save * 2), 40)
     const [brief] = goalsFor([{ ...fig('dev server soak', 100, 'migrate-plugin + vite dev', short.medianAddMs), soak: short }])
@@ -85,6 +86,8 @@ describe('bench soak summary', () => {
     expect(s.rssGrowthMB).toBeCloseTo(2.99, 5)
     expect(s.rssMaxMB).toBe(260)
     expect(s.rssMaxGrowthMB).toBeCloseTo(59.99, 5)
+    // From save 10 to save 300: 203 − 200.1
+    expect(s.rssGrowthAfterWarmUpMB).toBeCloseTo(2.9, 5)
     expect(s.medianAddMs).toBe(174.5)
     expect(s.medianRemoveMs).toBe(200)
   })
