@@ -1,7 +1,7 @@
 // In-process measurements, run in a child process so that its peak RSS can be read:
 //   hook <root> <reps>     — the build-start hook on an in-sync project (what every build pays)
 //   devloop <root> <reps>  — a running Vite dev server: save a model file → column exists in the DB
-import { readFileSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import Database from 'better-sqlite3'
@@ -25,12 +25,8 @@ if (mode === 'hook') {
   await new Runner({}).run(context) // a fresh plugin instance: models are loaded once
   console.log(JSON.stringify({ times, coldMs: performance.now() - cold }))
 } else if (mode === 'devloop') {
-  const { createServer } = await import('vite')
-  const { default: migrate } = await import('../dist/vite.js')
-  const server = await createServer({ root, configFile: false, logLevel: 'silent', server: { port: 0 }, plugins: [migrate({ dev: 'apply' })] })
-  await server.listen()
-  const file = join(root, 'model', 'tables0.ts')
-  const original = readFileSync(file, 'utf8')
+  const { startDevServer } = await import('./dev-server.mjs')
+  const { server, file, original } = await startDevServer(root)
   const hasColumn = (name) => {
     const db = new Database(join(root, 'app.db'), { readonly: true })
     try {

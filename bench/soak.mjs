@@ -7,10 +7,11 @@
 // keeps, not a schema that grew. Each column has a name of its own, so a column left over from an
 // earlier save can never be mistaken for this one. Prints one JSON line: the RSS after every save
 // (once its change was in the database) and the save → database times of both directions.
-import { readFileSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import Database from 'better-sqlite3'
+import { startDevServer } from './dev-server.mjs'
 
 const [root, savesArg] = process.argv.slice(2)
 const saves = Number(savesArg)
@@ -19,13 +20,7 @@ if (!root || !Number.isInteger(saves) || saves < 1) throw new Error('usage: node
 // A save the plugin refused (or never saw) must end the run, not hang it: far above any real save.
 const SAVE_TIMEOUT_MS = 60_000
 
-const { createServer } = await import('vite')
-const { default: migrate } = await import('../dist/vite.js')
-const server = await createServer({ root, configFile: false, logLevel: 'silent', server: { port: 0 }, plugins: [migrate({ dev: 'apply' })] })
-await server.listen()
-
-const file = join(root, 'model', 'tables0.ts')
-const original = readFileSync(file, 'utf8')
+const { server, file, original } = await startDevServer(root)
 const anchor = '  name: text().notNull(),'
 if (!original.includes(anchor)) throw new Error(`${file} has no line "${anchor.trim()}" to add a column after`)
 
