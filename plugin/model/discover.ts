@@ -129,7 +129,7 @@ export async function discoverModelsHere(modelDir: string, projectRoot: string, 
   return { tables, fragments, files, dependencies, reads }
 
   async function loadAll(): Promise<void> {
-    const sources = new Map<string, string | undefined>()
+    const sources = new Map<string, string[] | undefined>()
     for (const path of paths) {
       const file = displayPath(path, projectRoot)
       const content = readFileSync(path)

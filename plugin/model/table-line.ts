@@ -8,20 +8,21 @@ import { readFileSync } from 'node:fs'
  * in the source text, nearest to the frame's line when a file defines the name twice; a name built
  * at run time (not a string literal) keeps the frame's line.
  */
-export function tableSourceLine(file: string, name: string, frameLine: number, sources: Map<string, string | undefined>): number {
+export function tableSourceLine(file: string, name: string, frameLine: number, sources: Map<string, string[] | undefined>): number {
+  // Read and split once per file: a file defines many tables.
   if (!sources.has(file)) {
     try {
-      sources.set(file, readFileSync(file, 'utf8'))
+      sources.set(file, readFileSync(file, 'utf8').split(/\r?\n/))
     } catch {
       sources.set(file, undefined)
     }
   }
-  const text = sources.get(file)
-  if (text === undefined) return frameLine
+  const lines = sources.get(file)
+  if (lines === undefined) return frameLine
   const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
   const call = new RegExp(`\\btable\\s*\\(\\s*(['"\`])${escaped}\\1`)
   let best: number | undefined
-  text.split(/\r?\n/).forEach((line, i) => {
+  lines.forEach((line, i) => {
     if (call.test(line) && (best === undefined || Math.abs(i + 1 - frameLine) < Math.abs(best - frameLine))) best = i + 1
   })
   return best ?? frameLine
