@@ -51,7 +51,12 @@ function lasting(): string[] {
 }
 
 const port = parentPort!
-port.on('message', (request: LoadRequest) => {
+port.on('message', (request: LoadRequest | 'warm') => {
+  // Started ahead of need (loader.ts prestartLoader): load what the first load will use meanwhile.
+  if (request === 'warm') {
+    void Promise.all([import('jiti'), import('./transform.ts').then((t) => t.loadTransform())]).catch(() => { /* the load itself reports it */ })
+    return
+  }
   void (async () => {
     const post = (reply: LoadReply) => port.postMessage(reply)
     // A load that leaves timers, sockets or new globals behind would leave them to the next load

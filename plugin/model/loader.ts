@@ -86,6 +86,19 @@ class LoaderWorker {
 let idle: LoaderWorker | undefined
 let nextId = 1
 
+/**
+ * Start the loader's worker now, idle and unreferenced, so that its start (a thread, its modules,
+ * the transform) overlaps with whatever the caller loads meanwhile. The CLI calls this before its own
+ * modules load: a run that then needs the models finds the worker ready, one that does not (the
+ * fast path) leaves it unused, and an unreferenced worker never keeps the process alive.
+ */
+export function prestartLoader(): void {
+  if (idle && !idle.dead) return
+  if (!existsSync(ENTRY)) return
+  idle = new LoaderWorker()
+  idle.worker.unref()
+}
+
 function takeWorker(): LoaderWorker {
   const kept = idle
   idle = undefined

@@ -28,17 +28,23 @@ function babelTransform(options: TransformOptions): TransformResult {
   return babel(options)
 }
 
+/** Load Sucrase ahead of the first file (a worker started ahead of need does it while idle). */
+export function loadTransform(): typeof import('sucrase') {
+  sucrase ??= require('sucrase') as typeof import('sucrase')
+  return sucrase
+}
+
 const NEEDS_BABEL = /\bawait\b|\bimport\s*\.\s*meta\b/
 
 export function transformModelCode(options: TransformOptions): TransformResult {
   const { source, filename } = options
   if (options.jsx || /\.[cm]?[jt]sx$/.test(filename ?? '') || NEEDS_BABEL.test(source)) return babelTransform(options)
-  sucrase ??= require('sucrase') as typeof import('sucrase')
+  const transformer = loadTransform()
   // jiti asks for an inline source map when the error path transforms a file again to map a
   // column of the transformed code back to the source (see load-location.ts).
   const inlineMap = options.babel?.sourceMaps === 'inline'
   try {
-    const { code, sourceMap } = sucrase.transform(source, {
+    const { code, sourceMap } = transformer.transform(source, {
       transforms: options.ts ? ['typescript', 'imports'] : ['imports'],
       ...(filename ? { filePath: filename } : {}),
       ...(inlineMap ? { sourceMapOptions: { compiledFilename: filename ?? 'model.js' } } : {}),
