@@ -122,8 +122,11 @@ export async function restoreSqlite(config: ResolvedConfig, options: RestoreRequ
       safetyBackup = rawCopy(config.databasePath, prepareBackupFolder(config))
       safetyCopy = 'bytes'
     }
-    await restoreChecked(chosen.path, config.databasePath, timeoutMs)
+    const copied = await restoreChecked(chosen.path, config.databasePath, timeoutMs)
     const warnings: string[] = []
+    if (copied.writtenDuring) {
+      warnings.push('another program wrote to the database while it was restored: the backup is in place and its writes after the restore are kept, but what it wrote between the safety copy and the restore is in neither. Stop the programs that write to the database before a restore')
+    }
     let db: Database.Database | undefined
     try {
       db = new Database(config.databasePath, { timeout: timeoutMs })

@@ -82,7 +82,21 @@ function backupDigest(backupPath: string): string {
   }
 }
 
-export async function restoreChecked(backupPath: string, dbPath: string, timeoutMs: number): Promise<{ method: 'sqlite-backup' | 'file' }> {
+/** The schema objects of a database (what it is, not what it holds): names and their SQL. */
+function schemaOf(path: string): string | undefined {
+  try {
+    const db = new Database(path, { readonly: true, fileMustExist: true, timeout: 1000 })
+    try {
+      return JSON.stringify(db.prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name").all())
+    } finally {
+      db.close()
+    }
+  } catch {
+    return undefined
+  }
+}
+
+export async function restoreChecked(backupPath: string, dbPath: string, timeoutMs: number): Promise<{ method: 'sqlite-backup' | 'file', writtenDuring?: true }> {
   const expected = backupDigest(backupPath)
   const live = await inspectLive(dbPath, timeoutMs)
   if (live.state !== 'healthy') {
@@ -114,8 +128,12 @@ export async function restoreChecked(backupPath: string, dbPath: string, timeout
         })
       }
       if (copied > 0 && now !== before && now !== undefined) {
-        throw new MigrateError('RESTORE', `after copying ${backupPath} into ${dbPath}, the database does not hold the backup's content: another program wrote to it at the same moment`, {
-          hint: 'stop the programs writing to the database and run the restore again; the copy taken before the restore holds the database as it was',
+        // The copy is one transaction on the live file: it took effect. A program that wrote right
+        // after it (an app inserting all the time) changed rows, not the schema: that is a restore,
+        // and it is said so; a schema that is not the backup's is not.
+        if (schemaOf(dbPath) === schemaOf(backupPath)) return { method: 'sqlite-backup', writtenDuring: true }
+        throw new MigrateError('RESTORE', `copied ${backupPath} into ${dbPath}, but the database's schema is not the backup's: another program changed it at the same moment`, {
+          hint: 'stop the programs writing to the database, then run the restore again (the safety copy taken just before holds the database as it was then)',
         })
       }
       // Nothing was copied: another connection held a lock. Wait and try again, within lock_timeout.
