@@ -1,3 +1,6 @@
+import { existsSync, mkdirSync, readdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Project } from './helpers.ts'
 
@@ -64,6 +67,36 @@ export const things = table(names.tableName, { id: int().primaryKey(), label: te
     })
     expect(result.outcome).toBe('applied')
     expect(p.columns('things')).toEqual(['id', 'label'])
+  })
+
+  it('namespaces, using declarations and decorators (which Sucrase would miscompile) load through Babel', async () => {
+    const { p, result } = await load({
+      'model/items.ts': `import { table, int, text } from 'migrate-plugin/model'
+namespace Defaults { export const label = 'none' }
+function logged(_target: unknown, _context: unknown) {}
+class Marker { @logged method() {} }
+{ using scope = { [Symbol.dispose ?? Symbol.for('Symbol.dispose')]() {} } }
+export const items = table('items', {
+  id: int().primaryKey(),
+  label: text().notNull().default(Defaults.label),
+  marker: text().default(typeof Marker),
+})
+`,
+    })
+    expect(result.outcome).toBe('applied')
+    expect(p.all<{ name: string, dflt_value: string }>("SELECT name, dflt_value FROM pragma_table_info('items') WHERE name IN ('label', 'marker') ORDER BY name")).toEqual([{ name: 'label', dflt_value: "'none'" }, { name: 'marker', dflt_value: "'function'" }])
+  })
+
+  it('transformed model code is cached in the project, never in the shared temporary folder', async () => {
+    const unique = `secretive_${process.pid}_${Date.now()}`
+    const p = new Project({ [`model/${unique}.ts`]: "import { table, int } from 'migrate-plugin/model'\nexport const t = table('t', { id: int().primaryKey() })\n" })
+    projects.push(p)
+    mkdirSync(join(p.root, 'node_modules'))
+    expect((await p.migrate()).outcome).toBe('applied')
+    const cached = readdirSync(join(p.root, 'node_modules', '.cache', 'jiti'))
+    expect(cached.some((name) => name.includes(unique))).toBe(true)
+    const shared = join(tmpdir(), 'jiti')
+    expect(existsSync(shared) ? readdirSync(shared).filter((name) => name.includes(unique)) : []).toEqual([])
   })
 
   it('a syntax error names the file and line, whichever transform met it', async () => {

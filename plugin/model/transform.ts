@@ -34,7 +34,10 @@ export function loadTransform(): typeof import('sucrase') {
   return sucrase
 }
 
-const NEEDS_BABEL = /\bawait\b|\bimport\s*\.\s*meta\b/
+// What Sucrase cannot turn into working CommonJS, or turns into code that fails only when it runs:
+// top-level await and import.meta (jiti's Babel plugins rewrite them), value namespaces and
+// `declare module` blocks, `using` declarations, decorators.
+const NEEDS_BABEL = /\bawait\b|\bimport\s*\.\s*meta\b|\bnamespace\b|\bmodule\s+[\w$.'"]+\s*\{|\busing\s+[\w$[{]|@[\w$(]/
 
 export function transformModelCode(options: TransformOptions): TransformResult {
   const { source, filename } = options
