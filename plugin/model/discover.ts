@@ -1,15 +1,14 @@
-import { transformModelCode } from './transform.ts'
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { extname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
 import { MigrateError, formatLocation } from '../core/errors.ts'
 import { TABLE, isTable, type AnyTable } from './dsl.ts'
 import type { LoadReads } from './reads.ts'
 import { locateLoadFault, read, userFileTest, type Retransform } from './load-location.ts'
 import { tableSourceLine } from './table-line.ts'
+import { transformModelCode } from './transform.ts'
 import type { SchemaProvider } from '../schema/provider.ts'
 
 export interface DiscoveredTable {
@@ -87,10 +86,14 @@ export async function discoverModelsHere(modelDir: string, projectRoot: string, 
   const cacheBefore = new Set(Object.keys(nodeRequire.cache))
   // Imported here: a run that never loads a model (the fast paths) should not pay for the loader.
   const { createJiti } = await import('jiti')
+  // Transpiled output is cached by content hash, so an edited file is never served stale — in the
+  // project's own node_modules/.cache, not jiti's default folder in the shared temporary directory,
+  // where a model file's code (and whatever it holds) would be readable by every user of the machine.
+  const projectModules = join(projectRoot, 'node_modules')
+  const jitiCache = existsSync(projectModules) ? join(projectModules, '.cache', 'jiti') : undefined
   const jiti = createJiti(import.meta.url, {
     moduleCache: true,
-    // Transpiled output is cached by content hash, so an edited file is never served stale.
-    fsCache: true,
+    fsCache: jitiCache ?? false,
     interopDefault: false,
     alias: selfAliases(),
     transform: transformModelCode,
@@ -103,9 +106,8 @@ export async function discoverModelsHere(modelDir: string, projectRoot: string, 
   const ownSources = `${join(fileURLToPath(import.meta.url), '..', '..')}${sep}`
   const modelPaths = new Set(paths)
   // Model files are hashed into the inputs record already; packages and the loader's transpile
-  // cache are not the project's inputs (the lockfile stands for packages).
-  const jitiCache = join(tmpdir(), 'jiti')
-  const ignored = (path: string) => modelPaths.has(path) || path.startsWith(ownSources) || path.includes(`${sep}node_modules${sep}`) || path.endsWith(`${sep}node_modules`) || path.startsWith(jitiCache)
+  // cache (under node_modules) are not the project's inputs (the lockfile stands for packages).
+  const ignored = (path: string) => modelPaths.has(path) || path.startsWith(ownSources) || path.includes(`${sep}node_modules${sep}`) || path.endsWith(`${sep}node_modules`)
   const { startRecording } = await import('./record-reads.ts')
   const recording = options.record === false
     ? { stop: (): LoadReads => ({ reads: [], untracked: 'loaded without the loader thread' }) }
