@@ -6,7 +6,7 @@ import type { CommonOptions } from '../types.ts'
 import type { PageSettings } from './assets.ts'
 import { devPagePath } from './options.ts'
 import { devPageMiddleware } from './routes.ts'
-import { PageState } from './state.ts'
+import { PageState, dataLossOf } from './state.ts'
 
 export { devPagePath, type DevPageOption } from './options.ts'
 
@@ -37,6 +37,8 @@ export function createDevPage(ctx: MigrateContext, server: DevServerHooks): DevP
   const state = new PageState(config)
   const stop = ctx.runner.onFinished((finished) => {
     const run = state.update(finished)
+    // The refusal printed above names the terminal and the plugin option; the page is the third way.
+    if (finished.error !== undefined && dataLossOf(finished.error)) console.error(`migrate-plugin: or review what it loses and confirm it on the dev server's page: ${path}`)
     // Only that a run finished: every browser on the HMR socket gets this, including ones on the
     // network when the server is exposed (--host); the details are for the loopback-only API.
     server.send('migrate:run', { ok: run.ok, at: run.at })

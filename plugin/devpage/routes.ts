@@ -101,6 +101,8 @@ async function applyAction(route: RouteContext, req: IncomingMessage): Promise<A
   }
   try {
     const { result, warnings } = await applyShownLoss(route.config(), shown)
+    // The terminal is where the dev server's runs are told: a run started from the page is one too.
+    console.log(`migrate-plugin: applied from the page (${route.path}): ${clean(result.plan?.steps.map((s) => s.description).join('; ') ?? 'no change')}`)
     await route.rerun()
     return [200, { ok: true, outcome: result.outcome, migrationId: result.migrationId ?? null, backup: result.backupPath ? result.backupPath.split(/[\\/]/).pop() : null, warnings: warnings.map(clean) }]
   } catch (error) {
@@ -115,12 +117,15 @@ async function restoreAction(route: RouteContext, req: IncomingMessage): Promise
   if (typeof body.backup !== 'string' || body.confirm !== body.backup) return [400, { ok: false, error: { message: 'a restore needs the backup\'s name, and confirm set to the same name' } }]
   try {
     const result = await restoreListed(route.common(), body.backup)
+    console.log(`migrate-plugin: restored ${result.restored.name} from the page (${route.path})${result.warnings.length ? `\n${result.warnings.map((w) => `migrate-plugin: warning: ${clean(w)}`).join('\n')}` : ''}`)
     await route.rerun()
     return [200, {
       ok: true, restored: result.restored.name, safetyBackup: result.safetyBackup ? result.safetyBackup.split(/[\\/]/).pop() : null,
       undone: (result.undone ?? []).map((u) => ({ id: u.migrationId, status: u.status, description: clean(u.description) })), warnings: result.warnings.map(clean),
     }]
   } catch (error) {
+    // A restore that failed may still have changed the database: the dev run shows where it stands.
+    await route.rerun()
     return [409, { ok: false, error: errorView(error) }]
   }
 }

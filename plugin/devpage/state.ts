@@ -157,7 +157,7 @@ export class PageState {
   }
 }
 
-function dataLossOf(error: unknown): DataLossError | undefined {
+export function dataLossOf(error: unknown): DataLossError | undefined {
   if (error instanceof DataLossError) return error
   // A bundler's run words the refusal for a dev server, keeping the report on its cause.
   if (error instanceof MigrateError && error.cause instanceof DataLossError) return error.cause
