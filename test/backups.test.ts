@@ -478,6 +478,26 @@ setTimeout(() => { db.exec('ROLLBACK'); db.close() }, ${ms})
     expect(JSON.parse(row.steps)).toHaveLength(2)
     expect(p.columns('users')).not.toContain('phone')
   })
+
+  it('a restore that undoes restores names each in a line, so rows do not grow with every restore', async () => {
+    const p = blog()
+    await p.migrate()
+    addColumn(p, 'phone')
+    const first = basename((await p.migrate()).backupPath!)
+    const restoreRows = () => p.all<{ description: string }>("SELECT description FROM _migration_history WHERE status = 'restored' ORDER BY id")
+    let longest = 0
+    for (let round = 0; round < 4; round++) {
+      // Each round restores the same first backup: it undoes this round's change and the previous
+      // round's restore, whose own row names what that one undid.
+      expect(p.cli(['restore', first, '--yes']).code).toBe(0)
+      const last = restoreRows().at(-1)!.description
+      if (round > 0) expect(last).toMatch(/\(restored: restored from /)
+      longest = Math.max(longest, last.length)
+      addColumn(p, 'phone', `fax${round}`)
+      expect((await p.migrate()).outcome).toBe('applied')
+    }
+    expect(longest).toBeLessThan(600)
+  })
 })
 
 describe('restore works when the database is broken', () => {

@@ -18,20 +18,29 @@ export function newMigrationId(now = new Date()): string {
 }
 
 /**
+ * An undone run named in a restore's row, in a line: a run's description may itself be a restore's,
+ * naming the runs it undid, and copied whole each restore's row would hold all of history again.
+ */
+function brief(description: string): string {
+  const line = description.split('\n')[0]!
+  return line.length > 120 ? `${line.slice(0, 119)}…` : line
+}
+
+/**
  * The history row a restore leaves: which backup came back, the later runs it undid (undefined:
  * the replaced database could not be read, so they are unknown), and the safety copy of what it replaced.
  */
 export function restoredRecord(r: { started: Date, backupName: string, undone: UndoneRun[] | undefined, unknownReason?: string, fingerprint: string, safetyBackup: string | undefined, trigger: string | undefined, toolVersion: string }): HistoryRecord {
   const undid = r.undone === undefined
     ? `; the replaced file could not be read (${r.unknownReason ?? 'unreadable'}), so the runs it undid are unknown`
-    : r.undone.length ? `; undid ${r.undone.length} later run(s): ${r.undone.map((u) => `${u.migrationId} (${u.status}: ${u.description})`).join('; ')}` : ''
+    : r.undone.length ? `; undid ${r.undone.length} later run(s): ${r.undone.map((u) => `${u.migrationId} (${u.status}: ${brief(u.description)})`).join('; ')}` : ''
   return {
     migrationId: newMigrationId(r.started),
     startedAt: r.started.toISOString(),
     finishedAt: new Date().toISOString(),
     status: 'restored',
     description: `restored from ${r.backupName}${undid}`,
-    steps: (r.undone ?? []).map((u) => ({ description: `undid ${u.migrationId}: ${u.description}` })),
+    steps: (r.undone ?? []).map((u) => ({ description: `undid ${u.migrationId}: ${brief(u.description)}` })),
     modelFiles: [],
     schemaHash: '',
     dbFingerprint: r.fingerprint,
