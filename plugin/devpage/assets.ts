@@ -127,6 +127,9 @@ export const PAGE_SCRIPT = String.raw`'use strict'
   var layoutKey = ''
   var selected = null
   var view = null
+  // The tables last drawn: a diagram that gains or loses a table is fitted again (a new table could
+  // be out of view); one whose tables only changed inside keeps the person's pan and zoom.
+  var drawnTables = ''
   var loading = null
 
   function $(id) { return document.getElementById(id) }
@@ -278,7 +281,9 @@ export const PAGE_SCRIPT = String.raw`'use strict'
     marker.appendChild(svg('path', { d: 'M0 0 L10 5 L0 10 z', fill: 'currentColor' }))
     defs.appendChild(marker)
     root.insertBefore(defs, root.firstChild)
-    var first = view === null
+    var tables = d.tables.map(function (t) { return t.name }).sort().join('\n')
+    var first = view === null || tables !== drawnTables
+    drawnTables = tables
     view = view || { x: 0, y: 0, w: 1, h: 1 }
     view.width = laid.width || 1
     view.height = laid.height || 1
