@@ -96,6 +96,9 @@ export async function discoverModelsHere(modelDir: string, projectRoot: string, 
     fsCache: jitiCache ?? false,
     interopDefault: false,
     alias: selfAliases(),
+    // The DSL is this package's own module, already loaded here: handed over as it is, it is neither
+    // transformed again (a fresh clone paid for that, Babel included) nor a second copy of itself.
+    virtualModules: { 'migrate-plugin/model': await import('../model.ts') },
     transform: transformModelCode,
   })
   const tables: DiscoveredTable[] = []
