@@ -99,6 +99,15 @@ export const items = table('items', {
     expect(existsSync(shared) ? readdirSync(shared).filter((name) => name.includes(unique)) : []).toEqual([])
   })
 
+  it('an error thrown on the first line names its column in the source, as on any other line', () => {
+    const p = new Project({ 'model/first.ts': "export const a = 1; throw new Error('first line')\nexport const b = 2\n" })
+    projects.push(p)
+    const r = p.cli(['apply'])
+    expect(r.code).toBe(1)
+    // `new` starts at column 27 of line 1; jiti's wrapper function sits on that line too.
+    expect(r.stderr).toContain('model/first.ts:1:27: the model file failed to load: first line')
+  })
+
   it('a syntax error names the file and line, whichever transform met it', async () => {
     const p = new Project({ 'model/broken.ts': "import { table, int } from 'migrate-plugin/model'\n\nexport const t = table('t', { id: int().primaryKey( })\n" })
     projects.push(p)

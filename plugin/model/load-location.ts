@@ -193,13 +193,29 @@ function findSpecifier(path: string, specifier: string): { line: number, column:
   return undefined
 }
 
+/**
+ * jiti runs a file's code inside a function it writes on the same first line, so a column on line 1
+ * counts that wrapper too (jiti 2.x's text below; `test/error-location.test.ts` notices a change).
+ */
+const JITI_WRAPPERS = ['async ', ''].map((kind) => `(${kind}function (exports, require, module, __filename, __dirname, jitiImport, jitiESMResolve) { `)
+
+function unwrappedColumn(frame: Frame, code: string): number {
+  if (frame.line !== 1) return frame.column
+  const firstLine = code.split('\n')[0]!.length
+  for (const wrapper of JITI_WRAPPERS) {
+    const column = frame.column - wrapper.length
+    if (frame.column - 1 > firstLine && column >= 1 && column - 1 <= firstLine) return column
+  }
+  return frame.column
+}
+
 /** The original line and column of a frame in jiti's transpiled code, when the transform maps it. */
 function mapColumn(frame: Frame, retransform: Retransform): { line: number, column: number } | undefined {
   try {
     const code = retransform(frame.path, readFileSync(frame.path, 'utf8'))
     const data = code && /\/\/# sourceMappingURL=data:application\/json;(?:charset=utf-8;)?base64,([A-Za-z0-9+/=]+)\s*$/.exec(code)?.[1]
     if (!data) return undefined
-    const entry = new SourceMap(JSON.parse(Buffer.from(data, 'base64').toString('utf8'))).findEntry(frame.line - 1, frame.column - 1) as { originalLine?: number, originalColumn?: number }
+    const entry = new SourceMap(JSON.parse(Buffer.from(data, 'base64').toString('utf8'))).findEntry(frame.line - 1, unwrappedColumn(frame, code) - 1) as { originalLine?: number, originalColumn?: number }
     if (entry.originalLine === undefined || entry.originalColumn === undefined) return undefined
     return { line: entry.originalLine + 1, column: entry.originalColumn + 1 }
   } catch {
