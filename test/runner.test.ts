@@ -29,6 +29,9 @@ describe('dev or build, CI or not', () => {
     const step = (description: string, file?: string) => ({ kind: 'add column' as const, table: 'users', description, sql: [], ...(file ? { file } : {}) })
     expect(summary({ steps: [step('add column users.phone', 'model/user_models.ts')], sql: '', tables: ['users'] })).toBe('added column users.phone (model/user_models.ts)')
     expect(summary({ steps: [step('create table orders'), step('add column users.phone')], sql: '', tables: [] })).toBe('created table orders and 1 more change(s)')
+    // A step that removes something is named even when it is not the first.
+    expect(summary({ steps: [step('create table orders'), step('add column users.phone'), step('redefine table users: drop column nickname'), step('drop table tags')], sql: '', tables: [] }))
+      .toBe('created table orders and 3 more change(s), among them: redefined table users: drop column nickname, dropped table tags')
     // A deploy's pending plan: its step names the file, and the changes it made are counted, not added to it.
     const ran = { kind: 'plan file' as const, table: '', description: 'ran the plan 20261126_a.sql', sql: [], file: 'migrations/20261126_a.sql' }
     expect(summary({ steps: [ran, step('add column users.phone')], sql: '', tables: [] })).toBe('ran the plan 20261126_a.sql (migrations/20261126_a.sql): 1 change(s)')

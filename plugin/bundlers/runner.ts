@@ -240,7 +240,10 @@ export function summary(plan: Plan): string {
     const changes = plan.steps.length - plans.length
     return `${plans.map(words).join(', ')}: ${changes} change(s)`
   }
-  return plan.steps.length === 1 ? words(first) : `${words(first)} and ${plan.steps.length - 1} more change(s)`
+  if (plan.steps.length === 1) return words(first)
+  // The one line a dev server prints must not hide, behind "and N more", a step that removes something.
+  const removing = plan.steps.slice(1).filter((s) => /^drop\b|: drop column\b/.test(s.description))
+  return `${words(first)} and ${plan.steps.length - 1} more change(s)${removing.length ? `, among them: ${removing.map(words).join(', ')}` : ''}`
 }
 
 export function describeError(error: unknown): string {
