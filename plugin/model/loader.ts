@@ -95,8 +95,14 @@ let nextId = 1
 export function prestartLoader(): void {
   if (idle && !idle.dead) return
   if (!existsSync(ENTRY)) return
+  startIdleWorker()
+}
+
+/** A worker for the next load, unreferenced, loading jiti and the transform while it waits. */
+function startIdleWorker(): void {
   idle = new LoaderWorker()
   idle.worker.unref()
+  idle.worker.postMessage('warm')
 }
 
 function takeWorker(): LoaderWorker {
@@ -113,10 +119,7 @@ function giveBack(loader: LoaderWorker): void {
   if (worn || (idle && !idle.dead)) {
     void loader.worker.terminate()
     // The replacement of a worn-out worker starts now, while nobody is waiting for a load.
-    if (worn && !(idle && !idle.dead)) {
-      idle = new LoaderWorker()
-      idle.worker.unref()
-    }
+    if (worn && !(idle && !idle.dead)) startIdleWorker()
     return
   }
   loader.worker.unref()
