@@ -5,6 +5,7 @@
  * exactly what it printed before. Only on a terminal: a CI log (no TTY, or CI set) or `--json`
  * gets nothing, not even a carriage return.
  */
+import { isCI } from '../core/ci-env.ts'
 
 export interface ProgressStream {
   isTTY?: boolean
@@ -23,10 +24,7 @@ export interface ProgressOptions {
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']
 
-export function isCI(env: NodeJS.ProcessEnv): boolean {
-  const value = env.CI
-  return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false'
-}
+export { isCI }
 
 export function progressEnabled(stream: ProgressStream, env: NodeJS.ProcessEnv, json: boolean): boolean {
   return !!stream.isTTY && !json && !isCI(env) && env.TERM !== 'dumb'
