@@ -4,7 +4,7 @@ import { CONFIG_KEYS, DEFAULTS, sqlitePath, type ConfigOverrides } from '../core
 import { MigrateError, errorMessage } from '../core/errors.ts'
 import { parseIni } from '../core/ini.ts'
 import { openForReading } from '../targets/sqlite/open.ts'
-import { listModelFiles } from '../model/discover.ts'
+import { listModelFiles } from '../model/files.ts'
 
 /**
  * `migrate-plugin init`: the files a new project needs, and nothing it already has. Every target

@@ -43,7 +43,6 @@ export interface DiscoveredModels {
 const nodeRequire = createRequire(import.meta.url)
 
 import { listModelFiles } from './files.ts'
-export { listModelFiles }
 
 export interface DiscoverOptions {
   /** Milliseconds the whole load may take (default 30 s). */

@@ -30,7 +30,6 @@ export interface GeneratedSchema {
 }
 
 import { SCHEMA_HEADER } from './header.ts'
-export { SCHEMA_HEADER }
 
 export interface GenerateOptions {
   /** Where the Prisma Client is generated, relative to the schema file. */
