@@ -10,9 +10,8 @@ import type { TransformOptions, TransformResult } from 'jiti'
  * Sucrase does the two things needed here in a fraction of that, and keeps every line where it was
  * (errors and annotations point at the source's own lines).
  *
- * Babel stays for what Sucrase cannot give a CommonJS wrapper: top-level `await` and `import.meta`
- * (jiti's Babel plugins rewrite both), JSX, and anything Sucrase refuses — Babel then gives the
- * error with its location, as before. The test is on the text, so it is conservative: an `await`
+ * Babel stays for what Sucrase cannot give a CommonJS wrapper or compiles wrongly (NEEDS_BABEL
+ * below), JSX, and anything Sucrase refuses — Babel then gives the error with its location, as before. The test is on the text, so it is conservative: an `await`
  * anywhere in a file sends it to Babel, which is slower, never wrong.
  */
 const require = createRequire(import.meta.url)

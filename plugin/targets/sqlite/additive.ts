@@ -1,5 +1,5 @@
 import { withoutLeadingComments } from '../../plans/statements.ts'
-import { splitStatementsAt } from '../postgres/sql-split.ts'
+import { splitStatements } from '../postgres/sql-split.ts'
 
 /**
  * The engine's script as statements, when it only adds: new tables, new plain indexes (unique only
@@ -16,7 +16,7 @@ import { splitStatementsAt } from '../postgres/sql-split.ts'
 export function additiveStatements(script: string): string[] | undefined {
   const statements: string[] = []
   const created = new Set<string>()
-  for (const { sql } of splitStatementsAt(script)) {
+  for (const sql of splitStatements(script)) {
     const statement = withoutLeadingComments(sql).trim()
     if (statement === '' || statement === ';') continue
     let m: RegExpExecArray | null
